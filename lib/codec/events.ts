@@ -1,0 +1,89 @@
+/**
+ * The vocabulary of the request codec: what {@linkcode RequestParser} emits.
+ *
+ * A request is always `head`, zero or more `data`, then `end`; the next
+ * pipelined request starts after `end`. Nothing here does I/O.
+ *
+ * @module
+ */
+
+/** The HTTP versions keepwire speaks. */
+export type HttpVersion = "1.0" | "1.1";
+
+/**
+ * How the request body is framed (RFC 9112 §6.3):
+ * `"none"` no body, `"length"` exactly `contentLength` bytes, `"chunked"` the
+ * chunked transfer coding.
+ */
+export type BodyFraming = "none" | "length" | "chunked";
+
+/**
+ * The request-line and header section of one request.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+ * const head = parser.next();
+ * assert.equal(head?.type, "head");
+ * if (head?.type === "head") {
+ *   assert.equal(head.method, "GET");
+ *   assert.equal(head.target, "/a?b=1");
+ *   assert.deepEqual(head.headers, ["Host", "x"]);
+ * }
+ * ```
+ */
+export interface RequestHead {
+  /** Discriminant. */
+  readonly type: "head";
+  /** The method token, case preserved (methods are case-sensitive). */
+  readonly method: string;
+  /** The request-target exactly as sent (origin-, absolute-, authority- or asterisk-form). */
+  readonly target: string;
+  /** The protocol version. */
+  readonly version: HttpVersion;
+  /**
+   * Header fields in arrival order, flat: `[name0, value0, name1, value1, …]`.
+   * Names keep their original case; values have surrounding whitespace removed;
+   * bytes are decoded as Latin-1 (one char per byte), as Fetch's ByteString.
+   */
+  readonly headers: readonly string[];
+  /** How the body is framed. */
+  readonly framing: BodyFraming;
+  /** The body length when `framing` is `"length"`, else 0. */
+  readonly contentLength: number;
+  /**
+   * The values of every `Connection` field joined with `", "`, or `""` when
+   * absent. Tokens are interpreted by the keep-alive rules, not the parser.
+   */
+  readonly connection: string;
+  /** The `Host` field value (validated: at most one; required for HTTP/1.1), or `""`. */
+  readonly host: string;
+  /** True when the request carries `Expect: 100-continue`. */
+  readonly expectContinue: boolean;
+}
+
+/**
+ * A slice of the request body. `bytes` may be a view into a chunk passed to
+ * `push()`: copy it if you keep it after mutating that chunk.
+ */
+export interface RequestData {
+  /** Discriminant. */
+  readonly type: "data";
+  /** Body bytes (never empty). */
+  readonly bytes: Uint8Array;
+}
+
+/** The end of one request; `trailers` are the chunked trailer fields, flat like `headers`. */
+export interface RequestEnd {
+  /** Discriminant. */
+  readonly type: "end";
+  /** Trailer fields `[name0, value0, …]`; empty unless the body was chunked with trailers. */
+  readonly trailers: readonly string[];
+}
+
+/** Anything {@linkcode RequestParser.next} can return besides "need more input" (`null`). */
+export type RequestEvent = RequestHead | RequestData | RequestEnd;

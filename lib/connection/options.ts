@@ -1,0 +1,175 @@
+/**
+ * The public shape of a keepwire server: options with their defaults, the
+ * handler signature, and what a running server exposes.
+ *
+ * @module
+ */
+
+import type { HttpVersion } from "../codec/events.ts";
+import type { NetAddr } from "./transport.ts";
+
+/**
+ * Per-request facts handed to the handler next to the `Request`.
+ *
+ * @example
+ * ```ts
+ * import type { ServeInfo } from "@keepwire/keepwire";
+ *
+ * function describe(info: ServeInfo): string {
+ *   return `request ${info.connection.requestIndex} on connection ${info.connection.id} from ${info.remoteAddr.hostname}`;
+ * }
+ * ```
+ */
+export interface ServeInfo {
+  /** The peer's address. */
+  readonly remoteAddr: NetAddr;
+  /** The request's HTTP version. */
+  readonly httpVersion: HttpVersion;
+  /** The connection this request arrived on. */
+  readonly connection: {
+    /** Stable id of the connection, unique within the server (1, 2, …). */
+    readonly id: number;
+    /** 1-based index of this request on its connection. */
+    readonly requestIndex: number;
+  };
+}
+
+/**
+ * A Fetch handler, as for Deno.serve and Bun.serve.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "@keepwire/keepwire";
+ *
+ * const hello: Handler = () => new Response("Hello, World!");
+ * ```
+ */
+export type Handler = (request: Request, info: ServeInfo) => Response | Promise<Response>;
+
+/**
+ * Options of {@linkcode serve}. Durations are in milliseconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions } from "@keepwire/keepwire";
+ *
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", keepAliveTimeout: 10_000, maxRequestsPerConnection: 100 };
+ * ```
+ */
+export interface ServeOptions {
+  /** Port to listen on; 0 picks a free port. Default 8080. */
+  port?: number;
+  /** Address to bind. Default `"0.0.0.0"`. */
+  hostname?: string;
+  /** Idle time a persistent connection is kept open after a response. Default 5000 ms. */
+  keepAliveTimeout?: number;
+  /** Requests one connection may carry; the last response says `Connection: close`. Default 1000. */
+  maxRequestsPerConnection?: number;
+  /** Time allowed from the first byte of a request to the end of its header section (408 after). Default 20000 ms. */
+  headersTimeout?: number;
+  /** Longest pause allowed between two pieces of a request body before the connection is cut. Default 30000 ms. */
+  requestBodyTimeout?: number;
+  /** Connections open at once; idle ones are closed oldest-first to make room before new ones are refused. Default 10000. */
+  maxConnections?: number;
+  /** Largest request body accepted (413 above). Default 128 MiB, as Bun. */
+  maxBodySize?: number;
+  /** Largest request-line (414 above). Default 8192 bytes. */
+  maxRequestLineSize?: number;
+  /** Largest header section (431 above). Default 16384 bytes. */
+  maxHeaderSize?: number;
+  /** Most header fields in one request (431 above). Default 100. */
+  maxHeaderCount?: number;
+  /** Send `Keep-Alive: timeout=T, max=M` on persisting responses. Default true. */
+  keepAliveHint?: boolean;
+  /** Send `100 Continue` as soon as a request expecting it arrives, instead of when the handler first reads the body. Default false. */
+  eagerContinue?: boolean;
+  /** Bind with SO_REUSEPORT where the runtime supports it (Deno and Bun on Linux). Default false. */
+  reusePort?: boolean;
+  /** How long `shutdown()` waits for in-flight requests before closing connections by force. Default 10000 ms. */
+  shutdownTimeout?: number;
+  /** Called once the server listens. */
+  onListen?: (addr: NetAddr) => void;
+  /** Turns a handler error into a response. Default: a plain 500. */
+  onError?: (error: unknown) => Response | Promise<Response>;
+  /** Aborting it shuts the server down gracefully. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Live counters of a server.
+ *
+ * @example
+ * ```ts
+ * import type { ServerStats } from "@keepwire/keepwire";
+ *
+ * function reuseRatio(stats: ServerStats): number {
+ *   return stats.totalRequests === 0 ? 0 : stats.reusedRequests / stats.totalRequests;
+ * }
+ * ```
+ */
+export interface ServerStats {
+  /** Connections open now. */
+  readonly openConnections: number;
+  /** Open connections waiting for their next request. */
+  readonly idleConnections: number;
+  /** Connections accepted since start. */
+  readonly totalConnections: number;
+  /** Requests whose head was parsed since start. */
+  readonly totalRequests: number;
+  /** Requests that arrived on a connection that had already carried one (keep-alive at work). */
+  readonly reusedRequests: number;
+}
+
+/**
+ * One open connection, as the live page shows it.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionSnapshot } from "@keepwire/keepwire";
+ *
+ * const line = (c: ConnectionSnapshot) => `#${c.id} ${c.state} ${c.requests} requests`;
+ * ```
+ */
+export interface ConnectionSnapshot {
+  /** The connection id (as in {@linkcode ServeInfo}). */
+  readonly id: number;
+  /** The peer's address. */
+  readonly remoteAddr: NetAddr;
+  /** `idle` between requests, `busy` while a request is read or answered, `closing` once it will not take more. */
+  readonly state: "idle" | "busy" | "closing";
+  /** Requests carried so far. */
+  readonly requests: number;
+  /** When the connection was accepted (ms since the epoch). */
+  readonly openedAt: number;
+  /** Milliseconds until the idle timeout closes it, when idle; else null. */
+  readonly idleTimeLeft: number | null;
+}
+
+/**
+ * A running server, returned by {@linkcode serve}.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@keepwire/keepwire";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * console.log(server.addr.port, server.stats.openConnections);
+ * await server.shutdown();
+ * ```
+ */
+export interface Server {
+  /** The bound address. */
+  readonly addr: NetAddr;
+  /** Resolves when the server has stopped and every connection is closed. */
+  readonly finished: Promise<void>;
+  /** Live counters. */
+  readonly stats: ServerStats;
+  /** A snapshot of every open connection. */
+  connections(): ConnectionSnapshot[];
+  /**
+   * Graceful shutdown: stop accepting, close idle connections at once, let
+   * in-flight requests finish with `Connection: close`, force the rest after
+   * `shutdownTimeout`. Resolves like `finished`.
+   */
+  shutdown(): Promise<void>;
+}
