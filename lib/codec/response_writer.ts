@@ -1,0 +1,409 @@
+/**
+ * The response side of the codec: values in, bytes out. The connection layer
+ * calls {@linkcode encodeResponseHead} once per response and, for chunked
+ * bodies, {@linkcode encodeChunk} / {@linkcode encodeLastChunk}; nothing here
+ * holds state or does I/O.
+ *
+ * Theory of operation: the head is built as one string and encoded once. A
+ * 256-entry table classifies every char of every name and value (token, field
+ * value, reason phrase) in the same pass that ORs the char codes together, so
+ * the common all-ASCII head goes through the native `TextEncoder.encodeInto`
+ * and a head carrying obs-text (0x80–0xFF) is written one Latin-1 byte per
+ * char: Fetch header values are ByteStrings, never UTF-8.
+ *
+ * @module
+ */
+
+/**
+ * How a response body is delimited (RFC 9112 §6.3). `"length"` writes
+ * `Content-Length: N` (also for a HEAD answer: the head only, no body
+ * follows); `"chunked"` writes `Transfer-Encoding: chunked`; `"close"` writes
+ * no framing field (the body ends when the connection closes, so the caller
+ * adds `Connection: close`); `"none"` writes no framing field for responses
+ * that never have content (1xx, 204, 304).
+ *
+ * @example
+ * ```ts
+ * import type { ResponseFraming } from "@keepwire/keepwire";
+ *
+ * const framing: ResponseFraming = { kind: "length", length: 13 };
+ * ```
+ */
+export type ResponseFraming =
+  | { kind: "length"; length: number }
+  | { kind: "chunked" }
+  | { kind: "close" }
+  | { kind: "none" };
+
+/**
+ * Everything {@linkcode encodeResponseHead} needs to write a status line and
+ * header section.
+ *
+ * @example
+ * ```ts
+ * import type { ResponseHeadInit } from "@keepwire/keepwire";
+ *
+ * const init: ResponseHeadInit = {
+ *   status: 200,
+ *   headers: ["Content-Type", "text/plain"],
+ *   framing: { kind: "length", length: 2 },
+ * };
+ * ```
+ */
+export interface ResponseHeadInit {
+  /** An integer 100..999 (RFC 9110 §15: three digits); anything else throws `TypeError`. */
+  status: number;
+  /**
+   * The reason phrase. Default: the standard phrase for `status`, or `""` when
+   * the status is unknown. Only HTAB, SP, VCHAR and obs-text (RFC 9112 §4).
+   */
+  statusText?: string;
+  /**
+   * Fields from the handler, flat: `[name0, value0, name1, value1, …]`. Names
+   * must be tokens, values must not hold CR, LF or NUL or chars above 0xFF.
+   * `Content-Length` and `Transfer-Encoding` are skipped: framing is decided
+   * by `framing`, and a second, disagreeing length is how responses get
+   * smuggled (RFC 9112 §6.3, §11.2).
+   */
+  headers: readonly string[];
+  /** How the body that follows is delimited. */
+  framing: ResponseFraming;
+}
+
+// Bits of CHAR_CLASS: what a char may be part of.
+const TCHAR = 1; // token (RFC 9110 §5.6.2), i.e. a field name
+const FIELD_VALUE_CHAR = 2; // anything but NUL, CR, LF (Fetch's header value rule)
+const REASON_CHAR = 4; // HTAB / SP / VCHAR / obs-text (RFC 9112 §4)
+
+const CHAR_CLASS: Uint8Array = /* @__PURE__ */ (() => {
+  const table = new Uint8Array(256);
+  for (let code = 0; code < 256; code++) {
+    let bits = 0;
+    if (code !== 0x00 && code !== 0x0a && code !== 0x0d) bits |= FIELD_VALUE_CHAR;
+    if (code === 0x09 || (code >= 0x20 && code !== 0x7f)) bits |= REASON_CHAR;
+    table[code] = bits;
+  }
+  for (const char of "!#$%&'*+-.^_`|~") table[char.charCodeAt(0)] |= TCHAR;
+  for (let code = 0x30; code <= 0x39; code++) table[code] |= TCHAR;
+  for (let code = 0x41; code <= 0x5a; code++) table[code] |= TCHAR;
+  for (let code = 0x61; code <= 0x7a; code++) table[code] |= TCHAR;
+  return table;
+})();
+
+// RFC 9110 §15 plus the registered extensions still seen in the wild.
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  100: "Continue",
+  101: "Switching Protocols",
+  102: "Processing",
+  103: "Early Hints",
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  203: "Non-Authoritative Information",
+  204: "No Content",
+  205: "Reset Content",
+  206: "Partial Content",
+  207: "Multi-Status",
+  208: "Already Reported",
+  226: "IM Used",
+  300: "Multiple Choices",
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  304: "Not Modified",
+  305: "Use Proxy",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  402: "Payment Required",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  407: "Proxy Authentication Required",
+  408: "Request Timeout",
+  409: "Conflict",
+  410: "Gone",
+  411: "Length Required",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  416: "Range Not Satisfiable",
+  417: "Expectation Failed",
+  418: "I'm a teapot",
+  421: "Misdirected Request",
+  422: "Unprocessable Content",
+  423: "Locked",
+  424: "Failed Dependency",
+  425: "Too Early",
+  426: "Upgrade Required",
+  428: "Precondition Required",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  451: "Unavailable For Legal Reasons",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+  505: "HTTP Version Not Supported",
+  506: "Variant Also Negotiates",
+  507: "Insufficient Storage",
+  508: "Loop Detected",
+  510: "Not Extended",
+  511: "Network Authentication Required",
+};
+
+// Status lines with the default reason phrase, indexed by status and filled on
+// first use, so the common response pays one array read instead of three
+// concatenations. RFC 9110 §6.2: a server sends its highest conformant minor
+// version, so every line says HTTP/1.1, whatever the request said.
+const STATUS_LINES: (string | undefined)[] = new Array(1000);
+
+const ENCODER = new TextEncoder();
+const CONTINUE_BYTES = ENCODER.encode("HTTP/1.1 100 Continue\r\n\r\n");
+const CRLF_BYTES = [0x0d, 0x0a] as const;
+
+/**
+ * The standard reason phrase of `status` (RFC 9110 §15), or `""` when the
+ * status has none.
+ *
+ * @example
+ * ```ts
+ * import { statusText } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(statusText(404), "Not Found");
+ * assert.equal(statusText(299), "");
+ * ```
+ */
+export function statusText(status: number): string {
+  return REASON_PHRASES[status] ?? "";
+}
+
+/**
+ * Serializes a status line, the handler's header fields and the framing field
+ * into one buffer, ending with the empty line (RFC 9112 §2.1).
+ *
+ * Throws `TypeError` on a status outside 100..999, a reason phrase, field name
+ * or field value with a forbidden char, an odd-length `headers`, a length that
+ * is not a non-negative safe integer, or framing that RFC 9110 forbids for the
+ * status (a length or chunked framing on 1xx and 204, chunked on 304).
+ *
+ * @example A fixed-length response
+ * ```ts
+ * import { encodeResponseHead } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const head = encodeResponseHead({
+ *   status: 200,
+ *   headers: ["Content-Type", "text/plain"],
+ *   framing: { kind: "length", length: 5 },
+ * });
+ * assert.equal(
+ *   new TextDecoder().decode(head),
+ *   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeResponseHead(init: ResponseHeadInit): Uint8Array<ArrayBuffer> {
+  const status = init.status;
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new TypeError(`status must be an integer 100..999, got ${status}`);
+  }
+  let charCodes = 0;
+  let head: string;
+  const reason = init.statusText;
+  if (reason === undefined || reason === REASON_PHRASES[status]) {
+    head = STATUS_LINES[status] ??= `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+  } else {
+    charCodes = checkChars(reason, REASON_CHAR, "status text");
+    head = `HTTP/1.1 ${status} ${reason}\r\n`;
+  }
+  const headers = init.headers;
+  const fieldCount = headers.length;
+  if ((fieldCount & 1) !== 0) {
+    throw new TypeError("headers must be a flat [name, value, ...] list of even length");
+  }
+  for (let i = 0; i < fieldCount; i += 2) {
+    const name = headers[i];
+    const value = headers[i + 1];
+    checkChars(name, TCHAR, "header name");
+    if (name.length === 0) throw new TypeError("header name must not be empty");
+    charCodes |= checkChars(value, FIELD_VALUE_CHAR, "header value");
+    if (isFramingField(name)) continue;
+    head += name + ": " + value + "\r\n";
+  }
+  head += framingField(status, init.framing) + "\r\n";
+  return charCodes < 0x80 ? encodeAscii(head) : encodeLatin1(head);
+}
+
+/**
+ * Frames `data` as one chunk (RFC 9112 §7.1): the size in hex, CRLF, the
+ * bytes, CRLF, in one new buffer. Empty `data` yields an empty buffer, never a
+ * zero-size chunk: that would be the last-chunk and end the body early.
+ *
+ * @example
+ * ```ts
+ * import { encodeChunk } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const chunk = encodeChunk(new TextEncoder().encode("Hello, World!"));
+ * assert.equal(new TextDecoder().decode(chunk), "d\r\nHello, World!\r\n");
+ * assert.equal(encodeChunk(new Uint8Array()).length, 0);
+ * ```
+ */
+export function encodeChunk(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const size = data.length;
+  if (size === 0) return new Uint8Array(0);
+  // Hex digits of size: a quarter of its bit length, rounded up.
+  let digits = size <= 0xffffffff ? (35 - Math.clz32(size)) >> 2 : 9;
+  while (size >= 16 ** digits) digits++;
+  const out = new Uint8Array(digits + 2 + size + 2);
+  writeHex(out, size, digits);
+  out[digits] = CRLF_BYTES[0];
+  out[digits + 1] = CRLF_BYTES[1];
+  out.set(data, digits + 2);
+  out[out.length - 2] = CRLF_BYTES[0];
+  out[out.length - 1] = CRLF_BYTES[1];
+  return out;
+}
+
+/**
+ * The end of a chunked body (RFC 9112 §7.1): `0` CRLF, the trailer fields,
+ * CRLF. Trailers are validated like header fields; `Content-Length` and
+ * `Transfer-Encoding` are skipped because framing fields must not be sent as
+ * trailers (RFC 9110 §6.5.1).
+ *
+ * @example
+ * ```ts
+ * import { encodeLastChunk } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new TextDecoder().decode(encodeLastChunk()), "0\r\n\r\n");
+ * assert.equal(
+ *   new TextDecoder().decode(encodeLastChunk(["Digest", "sha-256=:abc=:"])),
+ *   "0\r\nDigest: sha-256=:abc=:\r\n\r\n",
+ * );
+ * ```
+ */
+export function encodeLastChunk(trailers?: readonly string[]): Uint8Array<ArrayBuffer> {
+  if (trailers === undefined || trailers.length === 0) return LAST_CHUNK_BYTES.slice();
+  if ((trailers.length & 1) !== 0) {
+    throw new TypeError("trailers must be a flat [name, value, ...] list of even length");
+  }
+  let text = "0\r\n";
+  let charCodes = 0;
+  for (let i = 0; i < trailers.length; i += 2) {
+    const name = trailers[i];
+    const value = trailers[i + 1];
+    checkChars(name, TCHAR, "trailer name");
+    if (name.length === 0) throw new TypeError("trailer name must not be empty");
+    charCodes |= checkChars(value, FIELD_VALUE_CHAR, "trailer value");
+    if (isFramingField(name)) continue;
+    text += name + ": " + value + "\r\n";
+  }
+  text += "\r\n";
+  return charCodes < 0x80 ? encodeAscii(text) : encodeLatin1(text);
+}
+
+/**
+ * The interim `100 Continue` response (RFC 9110 §10.1.1), sent before reading
+ * the body of a request that carries `Expect: 100-continue`.
+ *
+ * @example
+ * ```ts
+ * import { encodeContinue } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new TextDecoder().decode(encodeContinue()), "HTTP/1.1 100 Continue\r\n\r\n");
+ * ```
+ */
+export function encodeContinue(): Uint8Array<ArrayBuffer> {
+  // A copy, so a caller that mutates or transfers the buffer cannot corrupt
+  // every later interim response.
+  return CONTINUE_BYTES.slice();
+}
+
+const LAST_CHUNK_BYTES = ENCODER.encode("0\r\n\r\n");
+
+function framingField(status: number, framing: ResponseFraming): string {
+  switch (framing.kind) {
+    case "length": {
+      const length = framing.length;
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new TypeError(`framing length must be a non-negative safe integer, got ${length}`);
+      }
+      // RFC 9110 §8.6: no Content-Length in a 1xx or 204 response.
+      if (status < 200 || status === 204) {
+        throw new TypeError(`a ${status} response must not carry Content-Length`);
+      }
+      return "Content-Length: " + length + "\r\n";
+    }
+    case "chunked":
+      // RFC 9112 §6.1: no Transfer-Encoding in a 1xx or 204 response; a 304
+      // has no content (RFC 9110 §15.4.5), so a chunked body cannot follow.
+      if (status < 200 || status === 204 || status === 304) {
+        throw new TypeError(`a ${status} response must not be chunked`);
+      }
+      return "Transfer-Encoding: chunked\r\n";
+    case "close":
+    case "none":
+      return "";
+    default:
+      throw new TypeError(`unknown framing kind ${(framing as { kind: unknown }).kind}`);
+  }
+}
+
+// "content-length" has 14 chars and "transfer-encoding" 17: the length and
+// first-char test rejects nearly every other name before any lowercasing.
+function isFramingField(name: string): boolean {
+  const length = name.length;
+  if (length === 14) {
+    const first = name.charCodeAt(0) | 0x20;
+    return first === 0x63 && name.toLowerCase() === "content-length";
+  }
+  if (length === 17) {
+    const first = name.charCodeAt(0) | 0x20;
+    return first === 0x74 && name.toLowerCase() === "transfer-encoding";
+  }
+  return false;
+}
+
+// Returns the OR of all char codes, so callers learn "is it ASCII?" for free.
+function checkChars(text: string, requiredClass: number, what: string): number {
+  if (typeof text !== "string") throw new TypeError(`${what} must be a string`);
+  let charCodes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0xff || (CHAR_CLASS[code] & requiredClass) === 0) {
+      throw new TypeError(`invalid char 0x${code.toString(16)} at ${i} in ${what}`);
+    }
+    charCodes |= code;
+  }
+  return charCodes;
+}
+
+function encodeAscii(text: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(text.length);
+  ENCODER.encodeInto(text, out);
+  return out;
+}
+
+// Only reached when some char is 0x80–0xFF (all were checked <= 0xFF): one
+// byte per char, as Fetch's ByteString and RFC 9110 §5.5 obs-text intend.
+function encodeLatin1(text: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function writeHex(out: Uint8Array, value: number, digits: number): void {
+  for (let i = digits - 1; i >= 0; i--) {
+    const nibble = value % 16;
+    out[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble; // '0'..'9', 'a'..'f'
+    value = Math.floor(value / 16);
+  }
+}
