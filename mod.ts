@@ -1,7 +1,26 @@
 /**
  * keepwire: HTTP/1.x persistent connections done right, on Deno, Bun and Node.
  *
+ * The server speaks the keep-alive rules of RFC 9112 §9 (HTTP/1.0 opt-in,
+ * HTTP/1.1 by default, `Connection: close`, `Keep-Alive: timeout, max`, idle
+ * timeouts, ordered pipelining, graceful close) on top of a sans-IO codec
+ * that you can also use on its own.
+ *
+ * @example A keep-alive server
+ * ```ts ignore
+ * import { serve } from "@keepwire/keepwire";
+ *
+ * const server = await serve({ port: 8080, keepAliveTimeout: 5_000 }, (request, info) =>
+ *   new Response(`request ${info.connection.requestIndex} on connection ${info.connection.id}\n`),
+ * );
+ * console.log(`listening on http://localhost:${server.addr.port}/`);
+ * ```
+ *
  * @module
  */
 export * from "./lib/codec/errors.ts";
 export type * from "./lib/codec/events.ts";
+export * from "./lib/codec/response_writer.ts";
+export * from "./lib/connection/keep_alive.ts";
+export type * from "./lib/connection/options.ts";
+export type * from "./lib/connection/transport.ts";
