@@ -4,12 +4,18 @@
  * bodies, {@linkcode encodeChunk} / {@linkcode encodeLastChunk}; nothing here
  * holds state or does I/O.
  *
- * Theory of operation: the head is built as one string and encoded once. A
- * 256-entry table classifies every char of every name and value (token, field
- * value, reason phrase) in the same pass that ORs the char codes together, so
- * the common all-ASCII head goes through the native `TextEncoder.encodeInto`
- * and a head carrying obs-text (0x80–0xFF) is written one Latin-1 byte per
- * char: Fetch header values are ByteStrings, never UTF-8.
+ * Every function returns a new region of bytes that the caller owns; small
+ * results are views into a shared pooled `ArrayBuffer` (as Node's
+ * `Buffer.allocUnsafe`), so write or copy them, but never transfer or detach
+ * their `.buffer`.
+ *
+ * Theory of operation: one pass sums the field lengths, then one pass writes
+ * every char as one byte while a 256-entry table checks it (token, field
+ * value, reason phrase). One char per byte is Latin-1, which is what Fetch's
+ * ByteString header values mean, so obs-text (0x80–0xFF) is never UTF-8.
+ * Measured against building a string and `TextEncoder.encodeInto`, the
+ * fused check-and-copy is 1.5–2× faster on V8 and on par on JSC; status lines
+ * with the standard phrase are pre-encoded.
  *
  * @module
  */
@@ -156,15 +162,43 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   511: "Network Authentication Required",
 };
 
-// Status lines with the default reason phrase, indexed by status and filled on
-// first use, so the common response pays one array read instead of three
-// concatenations. RFC 9110 §6.2: a server sends its highest conformant minor
-// version, so every line says HTTP/1.1, whatever the request said.
-const STATUS_LINES: (string | undefined)[] = new Array(1000);
+// RFC 9110 §6.2: a server sends its highest conformant minor version, so
+// every status line says HTTP/1.1, whatever the request said. Lines with the
+// standard phrase are encoded once; other statuses on first use.
+const STATUS_LINES: (Uint8Array | undefined)[] = new Array(1000);
+for (const status in REASON_PHRASES) statusLine(Number(status));
 
-const ENCODER = new TextEncoder();
-const CONTINUE_BYTES = ENCODER.encode("HTTP/1.1 100 Continue\r\n\r\n");
-const CRLF_BYTES = [0x0d, 0x0a] as const;
+function statusLine(status: number): Uint8Array {
+  return STATUS_LINES[status] ??= asciiBytes(`HTTP/1.1 ${status} ${statusText(status)}\r\n`);
+}
+
+// Small outputs are carved from a shared slab, as Node's Buffer.allocUnsafe
+// does: V8 allocates every typed array over 64 bytes (Deno: every one) off
+// the heap, measured here at ~270 ns each against ~20 ns for a view into a
+// slab. Regions are never reused; a full slab is dropped and the GC frees it
+// once the last view into it dies.
+const POOL_SIZE = 8 * 1024;
+const POOLED_MAX = POOL_SIZE >>> 1;
+let pool = new ArrayBuffer(POOL_SIZE);
+let poolOffset = 0;
+
+function allocate(size: number): Uint8Array<ArrayBuffer> {
+  if (size > POOLED_MAX) return new Uint8Array(size);
+  if (poolOffset + size > POOL_SIZE) {
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const view = new Uint8Array(pool, poolOffset, size);
+  poolOffset = (poolOffset + size + 7) & ~7; // 8-byte aligned, like Node's pool
+  return view;
+}
+
+const CONTINUE_BYTES = asciiBytes("HTTP/1.1 100 Continue\r\n\r\n");
+const LAST_CHUNK_BYTES = asciiBytes("0\r\n\r\n");
+const CONTENT_LENGTH_PREFIX = asciiBytes("Content-Length: ");
+const CHUNKED_FIELD = asciiBytes("Transfer-Encoding: chunked\r\n");
+const CR = 0x0d;
+const LF = 0x0a;
 
 /**
  * The standard reason phrase of `status` (RFC 9110 §15), or `""` when the
@@ -213,31 +247,40 @@ export function encodeResponseHead(init: ResponseHeadInit): Uint8Array<ArrayBuff
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new TypeError(`status must be an integer 100..999, got ${status}`);
   }
-  let charCodes = 0;
-  let head: string;
   const reason = init.statusText;
-  if (reason === undefined || reason === REASON_PHRASES[status]) {
-    head = STATUS_LINES[status] ??= `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
-  } else {
-    charCodes = checkChars(reason, REASON_CHAR, "status text");
-    head = `HTTP/1.1 ${status} ${reason}\r\n`;
-  }
+  const line = reason === undefined || reason === REASON_PHRASES[status]
+    ? statusLine(status)
+    : undefined;
   const headers = init.headers;
-  const fieldCount = headers.length;
-  if ((fieldCount & 1) !== 0) {
-    throw new TypeError("headers must be a flat [name, value, ...] list of even length");
+  const lengthText = framingLengthText(status, init.framing);
+  let size = line !== undefined ? line.length : 15 + checkedLength(reason);
+  size += fieldsLength(headers, "header");
+  if (lengthText !== undefined) size += CONTENT_LENGTH_PREFIX.length + lengthText.length + 2;
+  else if (init.framing.kind === "chunked") size += CHUNKED_FIELD.length;
+  const out = allocate(size + 2);
+  let at: number;
+  if (line !== undefined) {
+    out.set(line);
+    at = line.length;
+  } else {
+    at = writeChars(out, 0, `HTTP/1.1 ${status} `, REASON_CHAR, "status line");
+    at = writeChars(out, at, reason as string, REASON_CHAR, "status text");
+    out[at++] = CR;
+    out[at++] = LF;
   }
-  for (let i = 0; i < fieldCount; i += 2) {
-    const name = headers[i];
-    const value = headers[i + 1];
-    checkChars(name, TCHAR, "header name");
-    if (name.length === 0) throw new TypeError("header name must not be empty");
-    charCodes |= checkChars(value, FIELD_VALUE_CHAR, "header value");
-    if (isFramingField(name)) continue;
-    head += name + ": " + value + "\r\n";
+  at = writeFields(out, at, headers, "header name", "header value");
+  if (lengthText !== undefined) {
+    out.set(CONTENT_LENGTH_PREFIX, at);
+    at = writeChars(out, at + CONTENT_LENGTH_PREFIX.length, lengthText, TCHAR, "length");
+    out[at++] = CR;
+    out[at++] = LF;
+  } else if (init.framing.kind === "chunked") {
+    out.set(CHUNKED_FIELD, at);
+    at += CHUNKED_FIELD.length;
   }
-  head += framingField(status, init.framing) + "\r\n";
-  return charCodes < 0x80 ? encodeAscii(head) : encodeLatin1(head);
+  out[at++] = CR;
+  out[at] = LF;
+  return out;
 }
 
 /**
@@ -257,17 +300,17 @@ export function encodeResponseHead(init: ResponseHeadInit): Uint8Array<ArrayBuff
  */
 export function encodeChunk(data: Uint8Array): Uint8Array<ArrayBuffer> {
   const size = data.length;
-  if (size === 0) return new Uint8Array(0);
+  if (size === 0) return allocate(0);
   // Hex digits of size: a quarter of its bit length, rounded up.
   let digits = size <= 0xffffffff ? (35 - Math.clz32(size)) >> 2 : 9;
   while (size >= 16 ** digits) digits++;
-  const out = new Uint8Array(digits + 2 + size + 2);
+  const out = allocate(digits + 2 + size + 2);
   writeHex(out, size, digits);
-  out[digits] = CRLF_BYTES[0];
-  out[digits + 1] = CRLF_BYTES[1];
+  out[digits] = CR;
+  out[digits + 1] = LF;
   out.set(data, digits + 2);
-  out[out.length - 2] = CRLF_BYTES[0];
-  out[out.length - 1] = CRLF_BYTES[1];
+  out[out.length - 2] = CR;
+  out[out.length - 1] = LF;
   return out;
 }
 
@@ -290,23 +333,15 @@ export function encodeChunk(data: Uint8Array): Uint8Array<ArrayBuffer> {
  * ```
  */
 export function encodeLastChunk(trailers?: readonly string[]): Uint8Array<ArrayBuffer> {
-  if (trailers === undefined || trailers.length === 0) return LAST_CHUNK_BYTES.slice();
-  if ((trailers.length & 1) !== 0) {
-    throw new TypeError("trailers must be a flat [name, value, ...] list of even length");
-  }
-  let text = "0\r\n";
-  let charCodes = 0;
-  for (let i = 0; i < trailers.length; i += 2) {
-    const name = trailers[i];
-    const value = trailers[i + 1];
-    checkChars(name, TCHAR, "trailer name");
-    if (name.length === 0) throw new TypeError("trailer name must not be empty");
-    charCodes |= checkChars(value, FIELD_VALUE_CHAR, "trailer value");
-    if (isFramingField(name)) continue;
-    text += name + ": " + value + "\r\n";
-  }
-  text += "\r\n";
-  return charCodes < 0x80 ? encodeAscii(text) : encodeLatin1(text);
+  if (trailers === undefined || trailers.length === 0) return copyOf(LAST_CHUNK_BYTES);
+  const out = allocate(3 + fieldsLength(trailers, "trailer") + 2);
+  out[0] = 0x30; // "0", the last-chunk's size
+  out[1] = CR;
+  out[2] = LF;
+  const at = writeFields(out, 3, trailers, "trailer name", "trailer value");
+  out[at] = CR;
+  out[at + 1] = LF;
+  return out;
 }
 
 /**
@@ -322,14 +357,14 @@ export function encodeLastChunk(trailers?: readonly string[]): Uint8Array<ArrayB
  * ```
  */
 export function encodeContinue(): Uint8Array<ArrayBuffer> {
-  // A copy, so a caller that mutates or transfers the buffer cannot corrupt
-  // every later interim response.
-  return CONTINUE_BYTES.slice();
+  // A copy, so a caller that mutates the buffer cannot corrupt every later
+  // interim response.
+  return copyOf(CONTINUE_BYTES);
 }
 
-const LAST_CHUNK_BYTES = ENCODER.encode("0\r\n\r\n");
-
-function framingField(status: number, framing: ResponseFraming): string {
+// Validates the framing against the status and returns the decimal
+// Content-Length, or undefined when the framing writes no length.
+function framingLengthText(status: number, framing: ResponseFraming): string | undefined {
   switch (framing.kind) {
     case "length": {
       const length = framing.length;
@@ -340,7 +375,7 @@ function framingField(status: number, framing: ResponseFraming): string {
       if (status < 200 || status === 204) {
         throw new TypeError(`a ${status} response must not carry Content-Length`);
       }
-      return "Content-Length: " + length + "\r\n";
+      return "" + length;
     }
     case "chunked":
       // RFC 9112 §6.1: no Transfer-Encoding in a 1xx or 204 response; a 304
@@ -348,10 +383,10 @@ function framingField(status: number, framing: ResponseFraming): string {
       if (status < 200 || status === 204 || status === 304) {
         throw new TypeError(`a ${status} response must not be chunked`);
       }
-      return "Transfer-Encoding: chunked\r\n";
+      return undefined;
     case "close":
     case "none":
-      return "";
+      return undefined;
     default:
       throw new TypeError(`unknown framing kind ${(framing as { kind: unknown }).kind}`);
   }
@@ -362,41 +397,88 @@ function framingField(status: number, framing: ResponseFraming): string {
 function isFramingField(name: string): boolean {
   const length = name.length;
   if (length === 14) {
-    const first = name.charCodeAt(0) | 0x20;
-    return first === 0x63 && name.toLowerCase() === "content-length";
+    return (name.charCodeAt(0) | 0x20) === 0x63 && name.toLowerCase() === "content-length";
   }
   if (length === 17) {
-    const first = name.charCodeAt(0) | 0x20;
-    return first === 0x74 && name.toLowerCase() === "transfer-encoding";
+    return (name.charCodeAt(0) | 0x20) === 0x74 && name.toLowerCase() === "transfer-encoding";
   }
   return false;
 }
 
-// Returns the OR of all char codes, so callers learn "is it ASCII?" for free.
-function checkChars(text: string, requiredClass: number, what: string): number {
-  if (typeof text !== "string") throw new TypeError(`${what} must be a string`);
-  let charCodes = 0;
+function checkedLength(text: unknown): number {
+  if (typeof text !== "string") throw new TypeError("status text must be a string");
+  return text.length;
+}
+
+// Bytes the fields take as `name: value\r\n`, framing fields excluded.
+function fieldsLength(fields: readonly string[], what: string): number {
+  const count = fields.length;
+  if ((count & 1) !== 0) {
+    throw new TypeError(`${what}s must be a flat [name, value, ...] list of even length`);
+  }
+  let size = 0;
+  for (let i = 0; i < count; i += 2) {
+    const name = fields[i];
+    const value = fields[i + 1];
+    if (typeof name !== "string" || typeof value !== "string") {
+      throw new TypeError(`${what} names and values must be strings`);
+    }
+    if (name.length === 0) throw new TypeError(`${what} name must not be empty`);
+    if (!isFramingField(name)) size += name.length + value.length + 4;
+  }
+  return size;
+}
+
+// The labels are passed whole, not built from a prefix: a template string per
+// field showed up as a fifth of the head's cost on V8.
+function writeFields(
+  out: Uint8Array,
+  at: number,
+  fields: readonly string[],
+  nameLabel: string,
+  valueLabel: string,
+): number {
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i];
+    if (isFramingField(name)) continue;
+    at = writeChars(out, at, name, TCHAR, nameLabel);
+    out[at++] = 0x3a; // ":"
+    out[at++] = 0x20; // SP
+    at = writeChars(out, at, fields[i + 1], FIELD_VALUE_CHAR, valueLabel);
+    out[at++] = CR;
+    out[at++] = LF;
+  }
+  return at;
+}
+
+// One byte per char after the class check: chars above 0xFF have no
+// single-byte form and are rejected with the rest.
+function writeChars(
+  out: Uint8Array,
+  at: number,
+  text: string,
+  requiredClass: number,
+  what: string,
+): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 0xff || (CHAR_CLASS[code] & requiredClass) === 0) {
       throw new TypeError(`invalid char 0x${code.toString(16)} at ${i} in ${what}`);
     }
-    charCodes |= code;
+    out[at++] = code;
   }
-  return charCodes;
+  return at;
 }
 
-function encodeAscii(text: string): Uint8Array<ArrayBuffer> {
+function asciiBytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
-  ENCODER.encodeInto(text, out);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
 }
 
-// Only reached when some char is 0x80–0xFF (all were checked <= 0xFF): one
-// byte per char, as Fetch's ByteString and RFC 9110 §5.5 obs-text intend.
-function encodeLatin1(text: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+function copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = allocate(bytes.length);
+  out.set(bytes);
   return out;
 }
 
