@@ -1,0 +1,253 @@
+/**
+ * The Transport contract (lib/connection/transport.ts) on real sockets, for
+ * whichever runtime runs this file: Deno, Bun and Node each pick their own
+ * shim through detectRuntime(), and the node:net client is the same on all.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { detectRuntime } from "../../lib/runtime/detect.ts";
+import { delay, RawClient, waitFor } from "../_support/raw_client.ts";
+import { echo, type RecordingServer, startRecordingServer } from "../_support/recording_server.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Bytes whose value depends on their position, so reordering or loss shows. */
+function patterned(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let index = 0; index < length; index++) bytes[index] = (index * 31 + (index >> 8)) & 0xff;
+  return bytes;
+}
+
+async function withServer(
+  behaviour: Parameters<typeof startRecordingServer>[0],
+  body: (server: RecordingServer) => Promise<void>,
+): Promise<void> {
+  const server = await startRecordingServer(behaviour);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+describe(`Transport shim on ${detectRuntime()}`, () => {
+  test("binds a real port when asked for port 0", async () => {
+    await withServer(echo, async (server) => {
+      assert.equal(server.listener.addr.transport, "tcp");
+      assert.equal(server.listener.addr.hostname, "127.0.0.1");
+      assert.ok(server.port > 0 && server.port < 65536, `port ${server.port}`);
+    });
+  });
+
+  test("reports the client's address and port as remoteAddr", async () => {
+    await withServer(echo, async (server) => {
+      const client = await RawClient.connect(server.port);
+      const connection = await server.connection();
+      assert.deepEqual(connection.transport.remoteAddr, {
+        transport: "tcp",
+        hostname: "127.0.0.1",
+        port: client.localPort,
+      });
+      client.destroy();
+    });
+  });
+
+  test("round-trips bytes through an echo handler", async () => {
+    await withServer(echo, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal(await client.readUntil("\r\n\r\n"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      const binary = new Uint8Array([0, 1, 2, 254, 255, 13, 10]);
+      await client.write(binary);
+      assert.deepEqual(await client.readBytes(binary.byteLength), binary);
+      client.destroy();
+    });
+  });
+
+  test("hands the handler chunks it may keep (never reused)", async () => {
+    await withServer(echo, async (server) => {
+      const client = await RawClient.connect(server.port);
+      for (const letter of ["a", "b", "c", "d"]) {
+        await client.write(letter.repeat(100));
+        await client.readBytes(100);
+      }
+      const connection = await server.connection();
+      assert.equal(connection.text, "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(100));
+      client.destroy();
+    });
+  });
+
+  test("delivers many small server writes in order", async () => {
+    const parts = Array.from({ length: 2_000 }, (_, index) => `${index};`);
+    await withServer({
+      onData: (connection) => {
+        for (const part of parts) connection.transport.write(encoder.encode(part));
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("go");
+      const expected = parts.join("");
+      const received = await client.readBytes(encoder.encode(expected).byteLength);
+      assert.equal(decoder.decode(received), expected);
+      client.destroy();
+    });
+  });
+
+  test("delivers many small client writes in order", async () => {
+    await withServer({}, async (server) => {
+      const client = await RawClient.connect(server.port);
+      let expected = "";
+      for (let index = 0; index < 500; index++) {
+        const part = `${index},`;
+        expected += part;
+        void client.write(part);
+      }
+      await client.write("!");
+      const connection = await server.connection();
+      await waitFor(() => connection.text.length === expected.length + 1, "all client bytes");
+      assert.equal(connection.text, expected + "!");
+      client.destroy();
+    });
+  });
+
+  test("queues an 8 MiB write to a slow reader, returns false, then fires onDrain", async () => {
+    const payload = patterned(8 * 1024 * 1024);
+    const writeResults: boolean[] = [];
+    await withServer({
+      onData: (connection) => void writeResults.push(connection.transport.write(payload)),
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      client.pause();
+      await client.write("go");
+      const connection = await server.connection();
+      await waitFor(() => writeResults.length === 1, "the server's write");
+      assert.deepEqual(writeResults, [false]);
+      await delay(50);
+      assert.equal(connection.drains, 0, "onDrain before the reader caught up");
+      client.resume();
+      const received = await client.readBytes(payload.byteLength, 20_000);
+      assert.ok(received.every((byte, index) => byte === payload[index]), "received bytes differ");
+      await waitFor(() => connection.drains === 1, "onDrain");
+      client.destroy();
+    });
+  });
+
+  test("end() half-closes: the client sees EOF and can still send", async () => {
+    await withServer({
+      onData: (connection, chunk) => {
+        if (decoder.decode(chunk) === "bye?") {
+          connection.transport.write(encoder.encode("bye"));
+          connection.transport.end();
+        }
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("bye?");
+      assert.equal(decoder.decode(await client.readToEnd()), "bye");
+      const connection = await server.connection();
+      await client.write("still here");
+      await waitFor(() => connection.text === "bye?still here", "data after the server's FIN");
+      assert.equal(connection.closes.length, 0);
+      client.end();
+      await waitFor(() => connection.closes.length === 1, "onClose after both FINs");
+      assert.equal(connection.ends, 1);
+      assert.equal(connection.closes[0], undefined);
+      await client.closed;
+    });
+  });
+
+  test("onEnd fires when the client half-closes, and the server can still answer", async () => {
+    await withServer({
+      onEnd: (connection) => {
+        connection.transport.write(encoder.encode(`got ${connection.text}`));
+        connection.transport.end();
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("request");
+      client.end();
+      assert.equal(decoder.decode(await client.readToEnd()), "got request");
+      const connection = await server.connection();
+      await waitFor(() => connection.closes.length === 1, "onClose");
+      assert.equal(connection.ends, 1);
+      await delay(20);
+      assert.equal(connection.closes.length, 1);
+    });
+  });
+
+  test("pause() stops onData until resume()", async () => {
+    await withServer({
+      onData: (connection) => connection.transport.pause(),
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("first");
+      const connection = await server.connection();
+      await waitFor(() => connection.text === "first", "the first chunk");
+      await client.write("second");
+      await delay(50);
+      assert.equal(connection.text, "first");
+      connection.transport.resume();
+      await waitFor(() => connection.text === "firstsecond", "data after resume");
+      client.destroy();
+    });
+  });
+
+  test("close() fires onClose exactly once, without an error", async () => {
+    await withServer({
+      onData: (connection) => {
+        connection.transport.close();
+        connection.transport.close();
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("x");
+      await Promise.race([client.ended, client.closed]);
+      const connection = await server.connection();
+      await waitFor(() => connection.closes.length > 0, "onClose");
+      await delay(30);
+      assert.deepEqual(connection.closes, [undefined]);
+    });
+  });
+
+  test("a client reset fires onClose exactly once", async () => {
+    await withServer({}, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("x");
+      const connection = await server.connection();
+      await waitFor(() => connection.text === "x", "first bytes");
+      client.reset();
+      await waitFor(() => connection.closes.length > 0, "onClose");
+      await delay(30);
+      assert.equal(connection.closes.length, 1);
+      // A write after the reset must neither throw nor fire a second onClose.
+      connection.transport.write(encoder.encode("late"));
+      await delay(30);
+      assert.equal(connection.closes.length, 1);
+    });
+  });
+
+  test("a closed listener refuses new connections and keeps open ones", async () => {
+    await withServer(echo, async (server) => {
+      const open = await RawClient.connect(server.port);
+      await server.listener.close();
+      await assert.rejects(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect({ port: server.port, host: "127.0.0.1" });
+            socket.once("connect", () => {
+              socket.destroy();
+              resolve();
+            });
+            socket.once("error", reject);
+          }),
+        (error: Error & { code?: string }) => error.code === "ECONNREFUSED",
+      );
+      await open.write("still served");
+      assert.equal(await open.readUntil("served"), "still served");
+      open.destroy();
+    });
+  });
+});
