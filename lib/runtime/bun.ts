@@ -11,14 +11,23 @@
  */
 
 import type {
-  ListenFunction,
   Listener,
+  ListenFunction,
   ListenOptions,
   NetAddr,
   Transport,
   TransportHandler,
 } from "../connection/transport.ts";
 import { ByteQueue, WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+// Re-exported so this entry point documents the types its exports use.
+export type {
+  Listener,
+  ListenFunction,
+  ListenOptions,
+  NetAddr,
+  Transport,
+  TransportHandler,
+} from "../connection/transport.ts";
 
 interface BunSocket {
   data: BunTransport;
@@ -141,7 +150,9 @@ function bunNamespace(): BunNamespace {
   return bun;
 }
 
-function socketHandlers(onConnection: (transport: Transport) => TransportHandler): BunSocketHandlers {
+function socketHandlers(
+  onConnection: (transport: Transport) => TransportHandler,
+): BunSocketHandlers {
   return {
     open(socket) {
       socket.setNoDelay?.(true);

@@ -10,14 +10,23 @@
  */
 
 import type {
-  ListenFunction,
   Listener,
+  ListenFunction,
   ListenOptions,
   NetAddr,
   Transport,
   TransportHandler,
 } from "../connection/transport.ts";
 import { ByteQueue, WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+// Re-exported so this entry point documents the types its exports use.
+export type {
+  Listener,
+  ListenFunction,
+  ListenOptions,
+  NetAddr,
+  Transport,
+  TransportHandler,
+} from "../connection/transport.ts";
 
 interface DenoAddr {
   hostname: string;
@@ -37,7 +46,9 @@ interface DenoListener {
   close(): void;
 }
 interface DenoNamespace {
-  listen(options: { port: number; hostname: string; reusePort?: boolean; transport: "tcp" }): DenoListener;
+  listen(
+    options: { port: number; hostname: string; reusePort?: boolean; transport: "tcp" },
+  ): DenoListener;
 }
 
 /**
@@ -68,7 +79,11 @@ class DenoTransport implements Transport {
 
   constructor(conn: DenoConn) {
     this.#conn = conn;
-    this.remoteAddr = { transport: "tcp", hostname: conn.remoteAddr.hostname, port: conn.remoteAddr.port };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: conn.remoteAddr.hostname,
+      port: conn.remoteAddr.port,
+    };
   }
 
   write(bytes: Uint8Array): boolean {

@@ -9,6 +9,15 @@
  */
 
 import type { ListenFunction } from "../connection/transport.ts";
+// Re-exported so this entry point documents the types its exports use.
+export type {
+  Listener,
+  ListenFunction,
+  ListenOptions,
+  NetAddr,
+  Transport,
+  TransportHandler,
+} from "../connection/transport.ts";
 
 /** The runtimes keepwire has a socket shim for. */
 export type RuntimeName = "deno" | "bun" | "node";

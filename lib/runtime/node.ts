@@ -12,14 +12,23 @@
 
 import { createServer, type Socket } from "node:net";
 import type {
-  ListenFunction,
   Listener,
+  ListenFunction,
   ListenOptions,
   NetAddr,
   Transport,
   TransportHandler,
 } from "../connection/transport.ts";
 import { WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+// Re-exported so this entry point documents the types its exports use.
+export type {
+  Listener,
+  ListenFunction,
+  ListenOptions,
+  NetAddr,
+  Transport,
+  TransportHandler,
+} from "../connection/transport.ts";
 
 class NodeTransport implements Transport {
   readonly remoteAddr: NetAddr;

@@ -34,9 +34,14 @@ export class RecordedConnection {
 }
 
 /** What a test may add on top of the recording (e.g. echo, reply, close). */
-export type Behaviour = Partial<{
-  [K in keyof TransportHandler]: (connection: RecordedConnection, ...args: Parameters<TransportHandler[K]>) => void;
-}>;
+export type Behaviour = Partial<
+  {
+    [K in keyof TransportHandler]: (
+      connection: RecordedConnection,
+      ...args: Parameters<TransportHandler[K]>
+    ) => void;
+  }
+>;
 
 /** A running recording server. */
 export interface RecordingServer {
@@ -85,7 +90,11 @@ export async function startRecordingServer(behaviour: Behaviour = echo): Promise
     port: listener.addr.port,
     connections,
     async connection(index = 0) {
-      await waitFor(() => connections.length > index, `connection #${index}`, DEFAULT_READ_TIMEOUT_MS);
+      await waitFor(
+        () => connections.length > index,
+        `connection #${index}`,
+        DEFAULT_READ_TIMEOUT_MS,
+      );
       return connections[index];
     },
     async close() {

@@ -23,7 +23,7 @@ function patterned(length: number): Uint8Array {
 
 async function withServer(
   behaviour: Parameters<typeof startRecordingServer>[0],
-  body: (server: RecordingServer) => Promise<void>,
+  body: (server: RecordingServer) => Promise<void> | void,
 ): Promise<void> {
   const server = await startRecordingServer(behaviour);
   try {
@@ -35,7 +35,7 @@ async function withServer(
 
 describe(`Transport shim on ${detectRuntime()}`, () => {
   test("binds a real port when asked for port 0", async () => {
-    await withServer(echo, async (server) => {
+    await withServer(echo, (server) => {
       assert.equal(server.listener.addr.transport, "tcp");
       assert.equal(server.listener.addr.hostname, "127.0.0.1");
       assert.ok(server.port > 0 && server.port < 65536, `port ${server.port}`);
@@ -75,7 +75,10 @@ describe(`Transport shim on ${detectRuntime()}`, () => {
         await client.readBytes(100);
       }
       const connection = await server.connection();
-      assert.equal(connection.text, "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(100));
+      assert.equal(
+        connection.text,
+        "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(100),
+      );
       client.destroy();
     });
   });

