@@ -24,3 +24,15 @@ export * from "./lib/codec/response_writer.ts";
 export * from "./lib/connection/keep_alive.ts";
 export type * from "./lib/connection/options.ts";
 export type * from "./lib/connection/transport.ts";
+export * from "./lib/codec/limits.ts";
+export { serve } from "./lib/serve.ts";
+export {
+  DEFAULT_HEADERS_TIMEOUT,
+  DEFAULT_KEEP_ALIVE_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+  DEFAULT_REQUEST_BODY_TIMEOUT,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  serveWith,
+} from "./lib/connection/server.ts";
+export { detectRuntime, listenForRuntime, type RuntimeName } from "./lib/runtime/detect.ts";

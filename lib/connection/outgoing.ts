@@ -1,0 +1,186 @@
+/**
+ * The response side of an exchange: what a handler's `Response` turns into
+ * on the wire — which header fields pass through, and how the body is framed.
+ *
+ * Fetch gives no portable way to ask a `Response` for its body length, so
+ * the body is read ahead up to {@linkcode RESPONSE_PEEK_LIMIT}: if it ends
+ * there without waiting on its source, it is sent with `Content-Length`
+ * (keeping HTTP/1.0 connections alive); otherwise the length is unknown.
+ *
+ * @module
+ */
+
+/** Bytes of an unknown-length body read ahead to find its length. */
+export const RESPONSE_PEEK_LIMIT = 4096;
+
+/**
+ * Microtask turns a read may take and still count as "ready now": a stream
+ * over an in-memory body resolves in a few turns, one waiting on a timer or
+ * socket never does.
+ */
+const READY_TURNS = 8;
+
+/** How the body will be sent. `"unknown"` becomes chunked (1.1) or close-delimited (1.0). */
+export type BodyLength =
+  | { readonly kind: "none" }
+  | { readonly kind: "length"; readonly length: number }
+  | { readonly kind: "unknown" };
+
+/** A response ready to be framed and written. */
+export interface OutgoingResponse {
+  readonly status: number;
+  readonly statusText: string;
+  /** Header fields to send, flat; hop-by-hop and framing fields removed. */
+  readonly headers: string[];
+  /** The handler's `Connection` value, `""` when absent (read by the keep-alive rules). */
+  readonly connection: string;
+  /** Whether the handler set a `Date` field itself. */
+  readonly hasDate: boolean;
+  readonly length: BodyLength;
+  /** Body bytes already read ahead, to be sent first. */
+  readonly prefix: Uint8Array[];
+  /** The rest of the body, or null when `prefix` is all of it. */
+  readonly reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** A read already in flight on `reader` (the one that had to wait). */
+  readonly pendingRead: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+}
+
+/** Statuses that never carry content (RFC 9110 §6.4.1, §15.3.5, §15.4.5). */
+export function statusForbidsBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+const WAITING = Symbol("waiting");
+
+/**
+ * Reads one chunk if the stream yields it within a few microtask turns.
+ * Returns the read in flight otherwise, so no chunk is ever lost.
+ */
+async function readIfReady(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<ReadableStreamReadResult<Uint8Array> | PendingRead> {
+  let result: ReadableStreamReadResult<Uint8Array> | typeof WAITING = WAITING;
+  let failure: unknown = WAITING;
+  const read = reader.read();
+  read.then((value) => (result = value), (error) => (failure = error));
+  for (let turn = 0; turn < READY_TURNS; turn++) {
+    await undefined;
+    if (result !== WAITING) return result;
+    if (failure !== WAITING) throw failure;
+  }
+  // Wrapped: an async function returning a bare promise would adopt it and wait.
+  return { pending: read };
+}
+
+interface PendingRead {
+  readonly pending: Promise<ReadableStreamReadResult<Uint8Array>>;
+}
+
+/**
+ * Turns a handler's response into an {@linkcode OutgoingResponse}.
+ *
+ * @param response the handler's response
+ * @param isHeadRequest a HEAD request: the body is never sent, but its length is
+ */
+export async function prepareResponse(
+  response: Response,
+  isHeadRequest: boolean,
+): Promise<OutgoingResponse> {
+  const headers: string[] = [];
+  let connection = "";
+  let declaredLength = -1;
+  let hasDate = false;
+  for (const [name, value] of response.headers) {
+    // Names arrive lower-cased from Headers iteration.
+    switch (name) {
+      case "connection":
+        connection = connection === "" ? value : connection + ", " + value;
+        continue;
+      case "keep-alive":
+      case "transfer-encoding":
+        continue;
+      case "content-length":
+        declaredLength = parseDeclaredLength(value);
+        continue;
+      case "date":
+        hasDate = true;
+        break;
+    }
+    headers.push(name, value);
+  }
+  const status = response.status === 0 ? 500 : response.status;
+  const base = { status, statusText: response.statusText, headers, connection, hasDate };
+  const body = response.body;
+
+  if (statusForbidsBody(status)) {
+    if (body !== null) body.cancel().catch(() => {});
+    return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
+  }
+  if (body === null) {
+    return { ...base, length: { kind: "length", length: 0 }, prefix: [], reader: null, pendingRead: null };
+  }
+  if (declaredLength >= 0) {
+    if (isHeadRequest) {
+      body.cancel().catch(() => {});
+      return { ...base, length: { kind: "length", length: declaredLength }, prefix: [], reader: null, pendingRead: null };
+    }
+    return {
+      ...base,
+      length: { kind: "length", length: declaredLength },
+      prefix: [],
+      reader: body.getReader(),
+      pendingRead: null,
+    };
+  }
+
+  const reader = body.getReader();
+  const prefix: Uint8Array[] = [];
+  let buffered = 0;
+  while (buffered <= RESPONSE_PEEK_LIMIT) {
+    const read = await readIfReady(reader);
+    if ("pending" in read) {
+      if (isHeadRequest) {
+        reader.cancel().catch(() => {});
+        return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
+      }
+      return { ...base, length: { kind: "unknown" }, prefix, reader, pendingRead: read.pending };
+    }
+    if (read.done) {
+      reader.releaseLock();
+      return {
+        ...base,
+        length: { kind: "length", length: buffered },
+        prefix: isHeadRequest ? [] : prefix,
+        reader: null,
+        pendingRead: null,
+      };
+    }
+    const chunk = toBytes(read.value);
+    if (chunk.byteLength === 0) continue;
+    prefix.push(chunk);
+    buffered += chunk.byteLength;
+  }
+  if (isHeadRequest) {
+    reader.cancel().catch(() => {});
+    return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
+  }
+  return { ...base, length: { kind: "unknown" }, prefix, reader, pendingRead: null };
+}
+
+/** A body chunk must be bytes; anything else is a handler bug reported as such. */
+export function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError("response body chunks must be Uint8Array");
+}
+
+/** `1*DIGIT` with no sign or spaces, at most 15 digits; -1 when absent or invalid (then ignored). */
+function parseDeclaredLength(value: string): number {
+  if (value.length === 0 || value.length > 15) return -1;
+  let length = 0;
+  for (let i = 0; i < value.length; i++) {
+    const digit = value.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    length = length * 10 + digit;
+  }
+  return length;
+}

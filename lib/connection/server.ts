@@ -1,0 +1,249 @@
+/**
+ * The server: a listener, the registry of its connections, one sweep timer
+ * for every connection's timeouts, limits, stats and graceful shutdown.
+ * Runtime-free: it is handed a {@linkcode ListenFunction} by a shim.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_REQUEST_LINE_SIZE,
+} from "../codec/limits.ts";
+import { Connection, type ConnectionHost } from "./connection.ts";
+import type { ConnectionSettings } from "./exchange.ts";
+import type {
+  ConnectionSnapshot,
+  Handler,
+  Server,
+  ServerStats,
+  ServeOptions,
+} from "./options.ts";
+import type { ListenFunction, Listener, NetAddr, Transport, TransportHandler } from "./transport.ts";
+
+/** Default idle (keep-alive) timeout: 5 s, as Node's `keepAliveTimeout` and nginx's upstream default order of magnitude. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5_000;
+/** Default requests per connection: 1000, as nginx's `keepalive_requests`. */
+export const DEFAULT_MAX_REQUESTS_PER_CONNECTION = 1000;
+/** Default time to receive a complete header section. */
+export const DEFAULT_HEADERS_TIMEOUT = 20_000;
+/** Default longest pause between pieces of a request body. */
+export const DEFAULT_REQUEST_BODY_TIMEOUT = 30_000;
+/** Default cap on open connections. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Default time `shutdown()` lets in-flight requests finish. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+
+/**
+ * A recently idle connection is not evicted to make room for a new one: it
+ * may be about to carry its next request (nginx spares connections that
+ * have just finished a response in the same way).
+ */
+const EVICTION_GRACE = 1_000;
+
+/** The sweep interval: timeouts fire at most this late, so the idle close lands in [T, T + 250 ms]. */
+const SWEEP_INTERVAL = 250;
+
+/**
+ * Starts a server on the given runtime binding. Most users call `serve()`,
+ * which picks the binding for the running runtime.
+ */
+export async function serveWith(
+  listen: ListenFunction,
+  options: ServeOptions,
+  handler: Handler,
+): Promise<Server> {
+  const settings = resolveSettings(options);
+  const host = new ServerCore(settings, handler, options);
+  const listener = await listen(
+    { port: options.port ?? 8080, hostname: options.hostname ?? "0.0.0.0", reusePort: options.reusePort },
+    (transport) => host.accept(transport),
+  );
+  host.started(listener);
+  options.onListen?.(listener.addr);
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) void host.shutdown();
+    else options.signal.addEventListener("abort", () => void host.shutdown(), { once: true });
+  }
+  return host;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a non-negative finite number, got ${value}`);
+  }
+  return value;
+}
+
+function resolveSettings(options: ServeOptions): ConnectionSettings {
+  const maxRequests = positive(options.maxRequestsPerConnection, DEFAULT_MAX_REQUESTS_PER_CONNECTION, "maxRequestsPerConnection");
+  if (maxRequests < 1) throw new RangeError("maxRequestsPerConnection must be at least 1");
+  return {
+    keepAliveTimeout: positive(options.keepAliveTimeout, DEFAULT_KEEP_ALIVE_TIMEOUT, "keepAliveTimeout"),
+    maxRequestsPerConnection: maxRequests,
+    headersTimeout: positive(options.headersTimeout, DEFAULT_HEADERS_TIMEOUT, "headersTimeout"),
+    requestBodyTimeout: positive(options.requestBodyTimeout, DEFAULT_REQUEST_BODY_TIMEOUT, "requestBodyTimeout"),
+    keepAliveHint: options.keepAliveHint ?? true,
+    eagerContinue: options.eagerContinue ?? false,
+    parser: {
+      maxBodySize: positive(options.maxBodySize, DEFAULT_MAX_BODY_SIZE, "maxBodySize"),
+      maxRequestLineSize: positive(options.maxRequestLineSize, DEFAULT_MAX_REQUEST_LINE_SIZE, "maxRequestLineSize"),
+      maxHeaderSize: positive(options.maxHeaderSize, DEFAULT_MAX_HEADER_SIZE, "maxHeaderSize"),
+      maxHeaderCount: positive(options.maxHeaderCount, DEFAULT_MAX_HEADER_COUNT, "maxHeaderCount"),
+    },
+  };
+}
+
+class ServerCore implements Server, ConnectionHost {
+  readonly settings: ConnectionSettings;
+  readonly handler: Handler;
+  readonly onError: (error: unknown) => Response | Promise<Response>;
+  readonly finished: Promise<void>;
+  fallbackAuthority = "localhost";
+  shuttingDown = false;
+  #listener: Listener | null = null;
+  #connections = new Set<Connection>();
+  #nextId = 1;
+  #totalConnections = 0;
+  #totalRequests = 0;
+  #reusedRequests = 0;
+  #maxConnections: number;
+  #shutdownTimeout: number;
+  #sweep: ReturnType<typeof setInterval> | null = null;
+  #resolveFinished!: () => void;
+  #shutdownStarted: Promise<void> | null = null;
+
+  constructor(settings: ConnectionSettings, handler: Handler, options: ServeOptions) {
+    this.settings = settings;
+    this.handler = handler;
+    this.onError = options.onError ?? defaultOnError;
+    this.#maxConnections = positive(options.maxConnections, DEFAULT_MAX_CONNECTIONS, "maxConnections");
+    this.#shutdownTimeout = positive(options.shutdownTimeout, DEFAULT_SHUTDOWN_TIMEOUT, "shutdownTimeout");
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+  }
+
+  get addr(): NetAddr {
+    if (this.#listener === null) throw new Error("server is not listening yet");
+    return this.#listener.addr;
+  }
+
+  get stats(): ServerStats {
+    let idle = 0;
+    for (const connection of this.#connections) if (connection.state === "idle") idle++;
+    return {
+      openConnections: this.#connections.size,
+      idleConnections: idle,
+      totalConnections: this.#totalConnections,
+      totalRequests: this.#totalRequests,
+      reusedRequests: this.#reusedRequests,
+    };
+  }
+
+  connections(): ConnectionSnapshot[] {
+    const now = Date.now();
+    const snapshots: ConnectionSnapshot[] = [];
+    for (const connection of this.#connections) {
+      const idleFor = connection.idleFor(now);
+      snapshots.push({
+        id: connection.id,
+        remoteAddr: connection.remoteAddr,
+        state: connection.state,
+        requests: connection.requestCount,
+        openedAt: connection.openedAt,
+        idleTimeLeft: idleFor < 0 ? null : Math.max(0, this.settings.keepAliveTimeout - idleFor),
+      });
+    }
+    return snapshots;
+  }
+
+  started(listener: Listener): void {
+    this.#listener = listener;
+    const { hostname, port } = listener.addr;
+    const shownHost = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
+    this.fallbackAuthority = (shownHost.includes(":") ? `[${shownHost}]` : shownHost) + ":" + port;
+    this.#sweep = setInterval(() => this.#tick(), SWEEP_INTERVAL);
+  }
+
+  accept(transport: Transport): TransportHandler {
+    const now = Date.now();
+    if (this.shuttingDown) return refuse(transport);
+    if (this.#connections.size >= this.#maxConnections && !this.#evictIdle(now)) return refuse(transport);
+    const connection = new Connection(this.#nextId++, transport, this, now);
+    this.#connections.add(connection);
+    this.#totalConnections++;
+    return connection;
+  }
+
+  countRequest(reused: boolean): void {
+    this.#totalRequests++;
+    if (reused) this.#reusedRequests++;
+  }
+
+  connectionClosed(connection: Connection): void {
+    this.#connections.delete(connection);
+    if (this.shuttingDown && this.#connections.size === 0) this.#finish();
+  }
+
+  shutdown(): Promise<void> {
+    if (this.#shutdownStarted !== null) return this.#shutdownStarted;
+    this.shuttingDown = true;
+    this.#shutdownStarted = (async () => {
+      await this.#listener?.close();
+      for (const connection of [...this.#connections]) connection.shutdown();
+      if (this.#connections.size === 0) this.#finish();
+      const deadline = setTimeout(() => {
+        for (const connection of [...this.#connections]) connection.destroy();
+        this.#finish();
+      }, this.#shutdownTimeout);
+      await this.finished;
+      clearTimeout(deadline);
+    })();
+    return this.#shutdownStarted;
+  }
+
+  #finish(): void {
+    if (this.#sweep !== null) {
+      clearInterval(this.#sweep);
+      this.#sweep = null;
+    }
+    this.#resolveFinished();
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const connection of this.#connections) connection.tick(now);
+  }
+
+  /** At the limit, close the longest-idle connection that is past its grace period (as nginx does). */
+  #evictIdle(now: number): boolean {
+    let oldest: Connection | null = null;
+    let oldestIdle = EVICTION_GRACE;
+    for (const connection of this.#connections) {
+      const idleFor = connection.idleFor(now);
+      if (idleFor >= oldestIdle) {
+        oldest = connection;
+        oldestIdle = idleFor;
+      }
+    }
+    if (oldest === null) return false;
+    oldest.destroy();
+    return true;
+  }
+}
+
+/** Over the limit or shutting down: close the new socket at once. */
+function refuse(transport: Transport): TransportHandler {
+  transport.close();
+  return { onData() {}, onEnd() {}, onDrain() {}, onClose() {} };
+}
+
+function defaultOnError(error: unknown): Response {
+  console.error("keepwire: handler failed:", error);
+  return new Response("Internal Server Error\n", {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Streams a response body to the output with the framing chosen for it,
+ * honouring transport backpressure between reads.
+ *
+ * @module
+ */
+
+import { encodeChunk, encodeLastChunk } from "../codec/response_writer.ts";
+import type { PersistenceFraming } from "./keep_alive.ts";
+import type { OutputBuffer } from "./output.ts";
+import { type OutgoingResponse, toBytes } from "./outgoing.ts";
+
+/**
+ * Writes the body of `outgoing`. Resolves true when the message is complete
+ * on the wire, false when it could not be (the stream failed, or produced
+ * more or fewer bytes than its declared length): the connection must then
+ * close, as the framing is broken (RFC 9112 §6.3, a short body is detected
+ * by the client only through the close).
+ */
+export async function writeBody(
+  output: OutputBuffer,
+  outgoing: OutgoingResponse,
+  framing: PersistenceFraming,
+): Promise<boolean> {
+  const chunked = framing === "chunked";
+  const declared = outgoing.length.kind === "length" ? outgoing.length.length : -1;
+  let sent = 0;
+  for (const piece of outgoing.prefix) {
+    output.push(chunked ? encodeChunk(piece) : piece);
+    sent += piece.byteLength;
+  }
+  const reader = outgoing.reader;
+  if (reader === null) {
+    if (chunked) output.push(encodeLastChunk());
+    return declared < 0 || sent === declared || framing === "none";
+  }
+  let pending = outgoing.pendingRead;
+  try {
+    while (true) {
+      const wait = output.ready();
+      if (wait !== undefined) {
+        output.flush();
+        await wait;
+      }
+      if (output.isClosed) {
+        reader.cancel().catch(() => {});
+        return false;
+      }
+      const read = pending ?? reader.read();
+      pending = null;
+      // Gather chunks that are ready together into one write; flush before
+      // waiting on a source that is not ready, so nothing finished is held back.
+      if (!(await settlesSoon(read))) output.flush();
+      const result = await read;
+      if (result.done) break;
+      const bytes = toBytes(result.value);
+      if (bytes.byteLength === 0) continue;
+      if (declared >= 0 && sent + bytes.byteLength > declared) {
+        output.push(bytes.subarray(0, declared - sent));
+        reader.cancel().catch(() => {});
+        return false;
+      }
+      output.push(chunked ? encodeChunk(bytes) : bytes);
+      sent += bytes.byteLength;
+    }
+  } catch {
+    reader.cancel().catch(() => {});
+    return false;
+  }
+  if (chunked) output.push(encodeLastChunk());
+  if (framing === "close") return false;
+  return declared < 0 || sent === declared;
+}
+
+/** Whether a promise settles within a couple of microtask turns (an in-memory source does). */
+async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  await undefined;
+  await undefined;
+  return settled;
+}
