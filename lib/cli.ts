@@ -1,0 +1,135 @@
+/**
+ * The `keepwire` command line: `keepwire serve [dir]` and `keepwire echo`.
+ *
+ * ```sh
+ * deno run -A lib/cli.ts serve site --port 8080
+ * bun lib/cli.ts echo --port 0 --keep-alive-timeout 2
+ * ```
+ *
+ * The first line on stdout is always `Listening on http://HOST:PORT/` (tests
+ * and scripts parse it). SIGINT or SIGTERM shuts the server down gracefully
+ * and exits 0; a second signal exits at once with 1. Usage errors print one
+ * line on stderr and exit 2.
+ *
+ * @module
+ */
+
+import { stat } from "node:fs/promises";
+import type { Handler, Server } from "./connection/options.ts";
+import { parseArgs, type CliCommand, USAGE, UsageError } from "./cli/args.ts";
+import { commandLineArgs, exitProcess, onShutdownSignal } from "./cli/process.ts";
+import { isMainModule } from "./cli/main_module.ts";
+import { createEchoHandler } from "./handlers/echo.ts";
+import { createFileHandler } from "./handlers/files.ts";
+import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
+import { splitTarget } from "./handlers/target.ts";
+import { serve } from "./serve.ts";
+
+/** The idle timeout the server uses when `--keep-alive-timeout` is absent (ServeOptions' documented default), for the live page. */
+const DEFAULT_KEEP_ALIVE_MS = 5_000;
+
+/** How often the live page samples connections, so ones that close between views still show in its chart. */
+const LIVE_SAMPLE_INTERVAL = 250;
+
+function urlHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+/** `serve`'s handler: the live page under its prefix, files everywhere else. */
+function serveHandler(dir: string, command: CliCommand, getServer: () => Server | undefined, signal: AbortSignal): Handler {
+  const live = createLiveHandler({
+    getServer,
+    keepAliveTimeout: command.options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
+    sampleInterval: LIVE_SAMPLE_INTERVAL,
+    signal,
+  });
+  const files = createFileHandler(dir);
+  const livePrefix = LIVE_PREFIX.slice(0, -1);
+  return (request, info) => {
+    const { path } = splitTarget(request.url);
+    return path.startsWith(livePrefix) && (path.length === livePrefix.length || path[livePrefix.length] === "/")
+      ? live(request, info)
+      : files(request, info);
+  };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the command line and resolves with the exit status: 0 after a
+ * graceful shutdown or `--help`, 1 when the server cannot start, 2 on a
+ * usage error.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await main(["--port", "x", "echo"]), 2);
+ * ```
+ *
+ * @param argv the arguments after the program name
+ * @returns the exit status
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`keepwire: ${error.message}`);
+    return error.exitCode;
+  }
+  if (command.command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command.command === "serve" && !(await isDirectory(command.dir))) {
+    console.error(`keepwire: serve: "${command.dir}" is not a folder`);
+    return 2;
+  }
+
+  let server: Server | undefined;
+  const getServer = (): Server | undefined => server;
+  const stopping = new AbortController();
+  const handler = command.command === "serve"
+    ? serveHandler(command.dir, command, getServer, stopping.signal)
+    : createEchoHandler(getServer);
+
+  try {
+    server = await serve(command.options, handler);
+  } catch (error) {
+    stopping.abort();
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
+    console.error(`keepwire: cannot listen on ${command.options.hostname}:${command.options.port}: ${reason}`);
+    return 1;
+  }
+  const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
+  console.log(`Listening on ${origin}/`);
+  if (command.command === "serve") {
+    console.log(`Serving ${command.dir}`);
+    console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
+  }
+
+  const signal = await new Promise<string>((resolve) => {
+    const remove = onShutdownSignal((name) => {
+      remove();
+      resolve(name);
+    });
+  });
+  // A second signal means "now": the operator no longer wants to wait for in-flight requests.
+  onShutdownSignal(() => exitProcess(1));
+  console.error(`keepwire: ${signal}, shutting down`);
+  stopping.abort();
+  await server.shutdown();
+  return 0;
+}
+
+if (isMainModule(import.meta)) exitProcess(await main(commandLineArgs()));
