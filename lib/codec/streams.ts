@@ -1,0 +1,379 @@
+/**
+ * WHATWG `TransformStream` adapters over the sans-IO codec, for composing
+ * keepwire with `pipeThrough`. They run the very objects the connection layer
+ * drives directly ({@linkcode RequestParser}, {@linkcode ChunkedDecoder},
+ * {@linkcode encodeChunk}), so a stream and a socket fast path cannot
+ * disagree about the protocol; the streams only add the per-chunk cost of the
+ * Streams machinery.
+ *
+ * Every rejection of input errors the stream with a {@linkcode ProtocolError}
+ * whose `status` is what a server should answer.
+ *
+ * Output chunks may be views into input chunks (the decoders slice rather
+ * than copy): do not reuse an input buffer once written.
+ *
+ * @module
+ */
+
+import { ChunkedDecoder } from "./body.ts";
+import { ProtocolError } from "./errors.ts";
+import type { RequestEvent } from "./events.ts";
+import type { ChunkedDecoderOptions, RequestParserOptions } from "./limits.ts";
+import { RequestParser } from "./request_parser.ts";
+import { encodeChunk, encodeLastChunk } from "./response_writer.ts";
+
+/**
+ * Parses a byte stream of pipelined requests into `head`, `data` and `end`
+ * events, exactly as {@linkcode RequestParser} does: the input can be split
+ * anywhere. When the input ends, a request cut short errors the stream with
+ * `ProtocolError(400, "incomplete-message")`.
+ *
+ * @example Two pipelined requests split mid-header
+ * ```ts
+ * import { RequestDecoderStream, type RequestEvent } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const encoder = new TextEncoder();
+ * const events: RequestEvent[] = [];
+ * await ReadableStream.from([
+ *   encoder.encode("GET /a HTTP/1.1\r\nHo"),
+ *   encoder.encode("st: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"),
+ * ])
+ *   .pipeThrough(new RequestDecoderStream())
+ *   .pipeTo(new WritableStream({ write: (event) => void events.push(event) }));
+ * assert.deepEqual(events.map((event) => event.type), ["head", "end", "head", "end"]);
+ * ```
+ */
+export class RequestDecoderStream extends TransformStream<Uint8Array, RequestEvent> {
+  #parser: RequestParser;
+
+  /**
+   * Creates a decoder with its own {@linkcode RequestParser}.
+   *
+   * @param options parser limits; see {@linkcode RequestParserOptions} for defaults
+   */
+  constructor(options: RequestParserOptions = {}) {
+    super({
+      transform: (chunk, controller) => {
+        this.#parser.push(chunk);
+        this.#drain(controller);
+      },
+      flush: (controller) => {
+        this.#parser.finish();
+        this.#drain(controller);
+      },
+    });
+    this.#parser = new RequestParser(options);
+  }
+
+  #drain(controller: TransformStreamDefaultController<RequestEvent>): void {
+    const parser = this.#parser;
+    for (let event = parser.next(); event !== null; event = parser.next()) {
+      controller.enqueue(event);
+    }
+  }
+}
+
+/**
+ * Decodes one chunked body (RFC 9112 §7.1) into its bytes. The trailer
+ * fields arrive through {@linkcode ChunkedDecoderStream.trailers}.
+ *
+ * The stream carries exactly one body: a byte after the last chunk's final
+ * CRLF errors the stream with `ProtocolError(400, "bytes-after-last-chunk")`,
+ * because a standalone body has nowhere to put them (use
+ * {@linkcode ChunkedDecoder.takeRemainder} when the bytes that follow belong
+ * to the next message). Input that ends before the last chunk errors with
+ * `ProtocolError(400, "incomplete-message")`.
+ *
+ * @example Decode a body and read its trailers
+ * ```ts
+ * import { ChunkedDecoderStream } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const decoder = new ChunkedDecoderStream();
+ * const body = ReadableStream.from([new TextEncoder().encode("5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n")])
+ *   .pipeThrough(decoder);
+ * assert.equal(await new Response(body).text(), "hello");
+ * assert.deepEqual(await decoder.trailers, ["X-Sum", "5"]);
+ * ```
+ */
+export class ChunkedDecoderStream extends TransformStream<Uint8Array, Uint8Array> {
+  #decoder: ChunkedDecoder;
+  #ended = false;
+  #resolveTrailers!: (trailers: readonly string[]) => void;
+  #rejectTrailers!: (reason: unknown) => void;
+  #trailers: Promise<readonly string[]>;
+
+  /**
+   * Creates a decoder for one chunked body.
+   *
+   * @param options decoder limits; see {@linkcode ChunkedDecoderOptions} for defaults
+   */
+  constructor(options: ChunkedDecoderOptions = {}) {
+    super({
+      transform: (chunk, controller) => this.#transform(chunk, controller),
+      flush: (controller) => this.#flush(controller),
+      cancel: (reason) => this.#rejectTrailers(reason),
+    });
+    this.#decoder = new ChunkedDecoder(options);
+    this.#trailers = new Promise((resolve, reject) => {
+      this.#resolveTrailers = resolve;
+      this.#rejectTrailers = reject;
+    });
+    // Most consumers never read the trailers: without a handler, an errored
+    // body would also surface as an unhandled rejection and kill the process.
+    this.#trailers.catch(() => {});
+  }
+
+  /**
+   * The trailer fields, flat `[name, value, …]` (empty when there were none).
+   * Resolves when the last chunk and trailer section have been decoded (even if
+   * bytes follow them); rejects with the stream's error if the body is
+   * malformed, cut short, or the stream is cancelled before its end.
+   */
+  get trailers(): Promise<readonly string[]> {
+    return this.#trailers;
+  }
+
+  #transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>): void {
+    try {
+      if (this.#ended) {
+        if (chunk.length !== 0) throw bytesAfterLastChunk();
+        return;
+      }
+      this.#decoder.push(chunk);
+      this.#drain(controller);
+    } catch (error) {
+      this.#rejectTrailers(error);
+      throw error;
+    }
+  }
+
+  #flush(controller: TransformStreamDefaultController<Uint8Array>): void {
+    try {
+      if (this.#ended) return;
+      this.#decoder.finish();
+      this.#drain(controller);
+      // finish() makes the decoder throw rather than ask for more, so this is
+      // a guard, not a path.
+      if (!this.#ended) {
+        throw new ProtocolError(400, "incomplete-message", "input ended inside a chunked body");
+      }
+    } catch (error) {
+      this.#rejectTrailers(error);
+      throw error;
+    }
+  }
+
+  #drain(controller: TransformStreamDefaultController<Uint8Array>): void {
+    const decoder = this.#decoder;
+    for (let event = decoder.next(); event !== null; event = decoder.next()) {
+      if (event.type === "data") {
+        controller.enqueue(event.bytes);
+        continue;
+      }
+      // The body is complete whatever follows it, so the trailers resolve
+      // before the check below, as they must when the extra bytes only come
+      // in a later write.
+      this.#ended = true;
+      this.#resolveTrailers(event.trailers);
+      if (decoder.takeRemainder().length !== 0) throw bytesAfterLastChunk();
+      return;
+    }
+  }
+}
+
+function bytesAfterLastChunk(): ProtocolError {
+  return new ProtocolError(400, "bytes-after-last-chunk", "bytes follow the end of a chunked body");
+}
+
+/** Options of {@linkcode ChunkedEncoderStream}. */
+export interface ChunkedEncoderStreamOptions {
+  /**
+   * Called once, when the input ends, for the trailer fields to send after
+   * the last chunk, flat `[name, value, …]` (RFC 9112 §7.1.2). Default: none.
+   * `Content-Length` and `Transfer-Encoding` are dropped; invalid names or
+   * values error the stream with a `TypeError`.
+   */
+  trailers?: () => readonly string[] | Promise<readonly string[]>;
+}
+
+/**
+ * Frames a byte stream with the chunked transfer coding (RFC 9112 §7.1):
+ * each non-empty input chunk becomes one chunk, empty ones are skipped (a
+ * zero-size chunk would end the body), and the end of the input writes the
+ * last chunk and trailers.
+ *
+ * @example
+ * ```ts
+ * import { ChunkedEncoderStream } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const encoder = new TextEncoder();
+ * const framed = ReadableStream.from([encoder.encode("hello"), encoder.encode(" world")])
+ *   .pipeThrough(new ChunkedEncoderStream({ trailers: () => ["X-Sum", "11"] }));
+ * assert.equal(
+ *   await new Response(framed).text(),
+ *   "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n",
+ * );
+ * ```
+ */
+export class ChunkedEncoderStream extends TransformStream<Uint8Array, Uint8Array> {
+  #trailers: (() => readonly string[] | Promise<readonly string[]>) | undefined;
+
+  /**
+   * Creates an encoder for one chunked body.
+   *
+   * @param options where the trailers come from; none by default
+   */
+  constructor(options: ChunkedEncoderStreamOptions = {}) {
+    super({
+      transform: (chunk, controller) => {
+        if (chunk.length !== 0) controller.enqueue(encodeChunk(chunk));
+      },
+      flush: (controller) => this.#flush(controller),
+    });
+    this.#trailers = options.trailers;
+  }
+
+  #flush(controller: TransformStreamDefaultController<Uint8Array>): void | Promise<void> {
+    if (this.#trailers === undefined) {
+      controller.enqueue(encodeLastChunk());
+      return;
+    }
+    const trailers = this.#trailers();
+    if (Array.isArray(trailers)) {
+      controller.enqueue(encodeLastChunk(trailers));
+      return;
+    }
+    return Promise.resolve(trailers).then((fields) => controller.enqueue(encodeLastChunk(fields)));
+  }
+}
+
+/**
+ * Options of {@linkcode LengthLimitedStream}: give `length`, `maxBytes`, or
+ * both.
+ */
+export interface LengthLimitedStreamOptions {
+  /**
+   * The exact number of bytes the stream must carry, as declared by a
+   * `Content-Length` (RFC 9112 §6.2). Input that ends short errors the stream
+   * with `ProtocolError(400, "incomplete-message")`. Default: no exact length.
+   */
+  length?: number;
+  /**
+   * The most bytes allowed through; one more errors the stream with
+   * `ProtocolError(413, "body-too-large")`. With `length` over `maxBytes`,
+   * the stream errors at once, before any byte. Default: no limit.
+   */
+  maxBytes?: number;
+  /**
+   * What to do with bytes past `length`: `"error"` (default) errors the
+   * stream with `ProtocolError(400, "body-longer-than-length")`, since a
+   * body longer than it declared would otherwise pass as the declared one
+   * and the rest as something else; `"truncate"` passes exactly `length`
+   * bytes and drops the rest.
+   */
+  overrun?: "error" | "truncate";
+}
+
+/**
+ * Passes bytes through while holding them to a declared length, a size
+ * limit, or both. Chunks are passed as they are, or as a view of their head
+ * when truncating.
+ *
+ * @example Exactly the declared length
+ * ```ts
+ * import { LengthLimitedStream, ProtocolError } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const short = ReadableStream.from([new Uint8Array(3)])
+ *   .pipeThrough(new LengthLimitedStream({ length: 5 }));
+ * await assert.rejects(new Response(short).arrayBuffer(), (error) =>
+ *   error instanceof ProtocolError && error.status === 400);
+ * ```
+ *
+ * @example A body limit without a declared length
+ * ```ts
+ * import { LengthLimitedStream, ProtocolError } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const big = ReadableStream.from([new Uint8Array(600), new Uint8Array(600)])
+ *   .pipeThrough(new LengthLimitedStream({ maxBytes: 1000 }));
+ * await assert.rejects(new Response(big).arrayBuffer(), (error) =>
+ *   error instanceof ProtocolError && error.status === 413);
+ * ```
+ */
+export class LengthLimitedStream extends TransformStream<Uint8Array, Uint8Array> {
+  #limit: number;
+  #exact: boolean;
+  #truncate: boolean;
+  #seen = 0;
+
+  /**
+   * Creates a stream held to `options.length` and/or `options.maxBytes`.
+   * Throws `TypeError` when neither is given and `RangeError` when one is not
+   * a non-negative safe integer.
+   *
+   * @param options the length and/or limit to hold the bytes to
+   */
+  constructor(options: LengthLimitedStreamOptions) {
+    const { length, maxBytes, overrun = "error" } = options;
+    if (length === undefined && maxBytes === undefined) {
+      throw new TypeError("LengthLimitedStream needs a length, a maxBytes, or both");
+    }
+    if (length !== undefined) checkByteCount(length, "length");
+    if (maxBytes !== undefined) checkByteCount(maxBytes, "maxBytes");
+    if (overrun !== "error" && overrun !== "truncate") {
+      throw new TypeError(`overrun must be "error" or "truncate", got ${overrun}`);
+    }
+    // A declared length over the limit is refused before any byte, as a
+    // server answers 413 from the Content-Length alone (RFC 9110 §15.5.14).
+    const refuseAtOnce = length !== undefined && maxBytes !== undefined && length > maxBytes;
+    super({
+      start: refuseAtOnce ? (controller) => controller.error(bodyTooLarge()) : undefined,
+      transform: (chunk, controller) => this.#transform(chunk, controller),
+      flush: () => {
+        if (this.#exact && this.#seen < this.#limit) {
+          throw new ProtocolError(
+            400,
+            "incomplete-message",
+            "input ended before the declared length",
+          );
+        }
+      },
+    });
+    this.#exact = length !== undefined;
+    this.#limit = length ?? (maxBytes as number);
+    this.#truncate = overrun === "truncate";
+  }
+
+  #transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>): void {
+    const room = this.#limit - this.#seen;
+    if (chunk.length <= room) {
+      this.#seen += chunk.length;
+      if (chunk.length !== 0) controller.enqueue(chunk);
+      return;
+    }
+    if (!this.#exact) throw bodyTooLarge();
+    if (!this.#truncate) {
+      throw new ProtocolError(
+        400,
+        "body-longer-than-length",
+        "input runs past the declared length",
+      );
+    }
+    this.#seen = this.#limit;
+    if (room !== 0) controller.enqueue(chunk.subarray(0, room));
+  }
+}
+
+function bodyTooLarge(): ProtocolError {
+  return new ProtocolError(413, "body-too-large", "body exceeds the size limit");
+}
+
+function checkByteCount(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative safe integer, got ${value}`);
+  }
+}
