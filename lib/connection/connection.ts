@@ -165,7 +165,7 @@ export class Connection implements TransportHandler {
     if (this.#phase !== "open") return;
     if (this.#readingHeads && this.#isIdle()) {
       // RFC 9112 §9.8: close idle connections; never before the advertised timeout.
-      if (now - this.#idleSince >= settings.keepAliveTimeout) this.#closePolitely();
+      if (now - this.#idleSince >= settings.keepAliveTimeout) this.#closePolitely(false);
       return;
     }
     if (this.#headStartedAt !== 0 && now - this.#headStartedAt >= settings.headersTimeout) {
@@ -185,7 +185,8 @@ export class Connection implements TransportHandler {
   shutdown(): void {
     if (this.#phase !== "open") return;
     this.#readingHeads = false;
-    if (this.#isIdle() || (this.#exchanges.length === 0 && !this.#writing)) this.#closePolitely();
+    if (this.#isIdle()) this.#closePolitely(false);
+    else if (this.#exchanges.length === 0 && !this.#writing) this.#closePolitely();
   }
 
   /** Closes at once, losing whatever is in flight (shutdown deadline, eviction). */
@@ -541,13 +542,12 @@ export class Connection implements TransportHandler {
    * for a while, then close. Closing with unread input would make the kernel
    * send a reset, which can destroy the response before the client reads it.
    */
-  #closePolitely(): void {
+  #closePolitely(linger = true): void {
     if (this.#phase !== "open") return;
-    const answered = this.#requestCount > 0 && !this.#isIdleBetweenRequests();
     this.#phase = "lingering";
     // After a response the peer may still be sending (a pipeline, a body):
     // linger. An idle close owes nothing unread, so the next sweep ends it.
-    this.#lingerDeadline = Date.now() + (answered ? LINGER_TIMEOUT : 0);
+    this.#lingerDeadline = Date.now() + (linger ? LINGER_TIMEOUT : 0);
     this.#current?.body?.error(new Error("connection closing"));
     this.#current = null;
     this.#output.flush();
@@ -557,12 +557,6 @@ export class Connection implements TransportHandler {
     }
     this.#transport.end();
     if (this.#peerEnded) this.#destroy();
-  }
-
-  /** Idle since the last response with nothing of a new request seen. */
-  #isIdleBetweenRequests(): boolean {
-    return this.#exchanges.length === 0 && this.#current === null && this.#parser.buffered === 0 &&
-      (this.#parser.state === "idle" || this.#parser.state === "closed");
   }
 
   #destroy(): void {
