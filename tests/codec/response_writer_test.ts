@@ -1,5 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ChunkedDecoder } from "../../lib/codec/body.ts";
 import {
   encodeChunk,
   encodeContinue,
@@ -21,7 +23,11 @@ describe("encodeResponseHead()", () => {
     // The hello-world answer: default reason phrase, Content-Length last.
     {
       name: "writes a fixed-length 200 with the default reason phrase",
-      init: { status: 200, headers: ["Content-Type", "text/plain"], framing: { kind: "length", length: 13 } },
+      init: {
+        status: 200,
+        headers: ["Content-Type", "text/plain"],
+        framing: { kind: "length", length: 13 },
+      },
       wire: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\n",
     },
     // Zero is a valid length: an empty body still needs explicit framing to persist.
@@ -62,7 +68,11 @@ describe("encodeResponseHead()", () => {
     // 101 for upgrades: 1xx with fields and no framing.
     {
       name: "writes a 101 with its fields",
-      init: { status: 101, headers: ["Upgrade", "websocket", "Connection", "Upgrade"], framing: { kind: "none" } },
+      init: {
+        status: 101,
+        headers: ["Upgrade", "websocket", "Connection", "Upgrade"],
+        framing: { kind: "none" },
+      },
       wire: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
     },
     // An unregistered status gets an empty reason, but the SP before it stays (RFC 9112 §4).
@@ -74,7 +84,12 @@ describe("encodeResponseHead()", () => {
     // A custom reason phrase replaces the default.
     {
       name: "writes a custom reason phrase",
-      init: { status: 200, statusText: "Fine\tThanks", headers: [], framing: { kind: "length", length: 0 } },
+      init: {
+        status: 200,
+        statusText: "Fine\tThanks",
+        headers: [],
+        framing: { kind: "length", length: 0 },
+      },
       wire: "HTTP/1.1 200 Fine\tThanks\r\nContent-Length: 0\r\n\r\n",
     },
     // An explicit empty reason phrase is honoured even for a known status.
@@ -89,7 +104,16 @@ describe("encodeResponseHead()", () => {
       name: "skips Content-Length and Transfer-Encoding passed by the caller",
       init: {
         status: 200,
-        headers: ["content-length", "999", "X-A", "1", "TRANSFER-ENCODING", "gzip, chunked", "Content-Lengthy", "2"],
+        headers: [
+          "content-length",
+          "999",
+          "X-A",
+          "1",
+          "TRANSFER-ENCODING",
+          "gzip, chunked",
+          "Content-Lengthy",
+          "2",
+        ],
         framing: { kind: "length", length: 3 },
       },
       wire: "HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Lengthy: 2\r\nContent-Length: 3\r\n\r\n",
@@ -97,7 +121,11 @@ describe("encodeResponseHead()", () => {
     // Field order and repeated names survive (Set-Cookie must not be joined).
     {
       name: "keeps field order and repeated names",
-      init: { status: 200, headers: ["Set-Cookie", "a=1", "Set-Cookie", "b=2"], framing: { kind: "length", length: 0 } },
+      init: {
+        status: 200,
+        headers: ["Set-Cookie", "a=1", "Set-Cookie", "b=2"],
+        framing: { kind: "length", length: 0 },
+      },
       wire: "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n",
     },
     // Empty values are legal (RFC 9110 §5.5 field-value = *field-content).
@@ -109,7 +137,11 @@ describe("encodeResponseHead()", () => {
     // obs-text is one Latin-1 byte per char, never UTF-8 (Fetch ByteString).
     {
       name: "writes 0x80-0xFF value chars as single Latin-1 bytes",
-      init: { status: 200, headers: ["X-Name", "caf\u00e9 \u00ff"], framing: { kind: "length", length: 0 } },
+      init: {
+        status: 200,
+        headers: ["X-Name", "caf\u00e9 \u00ff"],
+        framing: { kind: "length", length: 0 },
+      },
       wire: "HTTP/1.1 200 OK\r\nX-Name: caf\u00e9 \u00ff\r\nContent-Length: 0\r\n\r\n",
     },
     // obs-text is allowed in a reason phrase too, also as Latin-1.
@@ -127,7 +159,11 @@ describe("encodeResponseHead()", () => {
     // The largest safe length is written in full, not in exponent form.
     {
       name: "writes the largest safe integer length in decimal",
-      init: { status: 200, headers: [], framing: { kind: "length", length: Number.MAX_SAFE_INTEGER } },
+      init: {
+        status: 200,
+        headers: [],
+        framing: { kind: "length", length: Number.MAX_SAFE_INTEGER },
+      },
       wire: "HTTP/1.1 200 OK\r\nContent-Length: 9007199254740991\r\n\r\n",
     },
   ];
@@ -148,34 +184,94 @@ describe("encodeResponseHead()", () => {
     // Status must be three digits (RFC 9110 §15).
     { name: "rejects status 99", init: { status: 99, headers: [], framing: { kind: "none" } } },
     { name: "rejects status 1000", init: { status: 1000, headers: [], framing: { kind: "none" } } },
-    { name: "rejects a fractional status", init: { status: 200.5, headers: [], framing: { kind: "none" } } },
+    {
+      name: "rejects a fractional status",
+      init: { status: 200.5, headers: [], framing: { kind: "none" } },
+    },
     { name: "rejects a NaN status", init: { status: NaN, headers: [], framing: { kind: "none" } } },
     // CR or LF in any part of the head would let a value inject fields (response splitting).
-    { name: "rejects CR in a value", init: { status: 200, headers: ["X", "a\rb"], framing: { kind: "none" } } },
-    { name: "rejects LF in a value", init: { status: 200, headers: ["X", "a\nSet-Cookie: x"], framing: { kind: "none" } } },
-    { name: "rejects NUL in a value", init: { status: 200, headers: ["X", "a\0"], framing: { kind: "none" } } },
-    { name: "rejects CRLF in the reason phrase", init: { status: 200, statusText: "OK\r\nX: y", headers: [], framing: { kind: "none" } } },
-    { name: "rejects DEL in the reason phrase", init: { status: 200, statusText: "O\x7fK", headers: [], framing: { kind: "none" } } },
+    {
+      name: "rejects CR in a value",
+      init: { status: 200, headers: ["X", "a\rb"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects LF in a value",
+      init: { status: 200, headers: ["X", "a\nSet-Cookie: x"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects NUL in a value",
+      init: { status: 200, headers: ["X", "a\0"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects CRLF in the reason phrase",
+      init: { status: 200, statusText: "OK\r\nX: y", headers: [], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects DEL in the reason phrase",
+      init: { status: 200, statusText: "O\x7fK", headers: [], framing: { kind: "none" } },
+    },
     // Chars above 0xFF have no single-byte form (not a ByteString).
-    { name: "rejects a char above 0xFF in a value", init: { status: 200, headers: ["X", "\u20ac"], framing: { kind: "none" } } },
-    { name: "rejects a char above 0xFF in the reason phrase", init: { status: 200, statusText: "\u{1F600}", headers: [], framing: { kind: "none" } } },
+    {
+      name: "rejects a char above 0xFF in a value",
+      init: { status: 200, headers: ["X", "\u20ac"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects a char above 0xFF in the reason phrase",
+      init: { status: 200, statusText: "\u{1F600}", headers: [], framing: { kind: "none" } },
+    },
     // Names are tokens: no space, colon, separator or obs-text.
-    { name: "rejects a space in a name", init: { status: 200, headers: ["X Y", "v"], framing: { kind: "none" } } },
-    { name: "rejects a colon in a name", init: { status: 200, headers: ["X:", "v"], framing: { kind: "none" } } },
-    { name: "rejects obs-text in a name", init: { status: 200, headers: ["X\u00e9", "v"], framing: { kind: "none" } } },
-    { name: "rejects an empty name", init: { status: 200, headers: ["", "v"], framing: { kind: "none" } } },
+    {
+      name: "rejects a space in a name",
+      init: { status: 200, headers: ["X Y", "v"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects a colon in a name",
+      init: { status: 200, headers: ["X:", "v"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects obs-text in a name",
+      init: { status: 200, headers: ["X\u00e9", "v"], framing: { kind: "none" } },
+    },
+    {
+      name: "rejects an empty name",
+      init: { status: 200, headers: ["", "v"], framing: { kind: "none" } },
+    },
     // The flat list must pair names with values.
-    { name: "rejects an odd-length header list", init: { status: 200, headers: ["X"], framing: { kind: "none" } } },
+    {
+      name: "rejects an odd-length header list",
+      init: { status: 200, headers: ["X"], framing: { kind: "none" } },
+    },
     // A framing length must be a non-negative safe integer.
-    { name: "rejects a negative length", init: { status: 200, headers: [], framing: { kind: "length", length: -1 } } },
-    { name: "rejects a fractional length", init: { status: 200, headers: [], framing: { kind: "length", length: 1.5 } } },
-    { name: "rejects an unsafe length", init: { status: 200, headers: [], framing: { kind: "length", length: 2 ** 53 } } },
+    {
+      name: "rejects a negative length",
+      init: { status: 200, headers: [], framing: { kind: "length", length: -1 } },
+    },
+    {
+      name: "rejects a fractional length",
+      init: { status: 200, headers: [], framing: { kind: "length", length: 1.5 } },
+    },
+    {
+      name: "rejects an unsafe length",
+      init: { status: 200, headers: [], framing: { kind: "length", length: 2 ** 53 } },
+    },
     // RFC 9110 §8.6 / RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 1xx and 204.
-    { name: "rejects Content-Length on a 204", init: { status: 204, headers: [], framing: { kind: "length", length: 0 } } },
-    { name: "rejects chunked on a 204", init: { status: 204, headers: [], framing: { kind: "chunked" } } },
-    { name: "rejects Content-Length on a 1xx", init: { status: 103, headers: [], framing: { kind: "length", length: 0 } } },
+    {
+      name: "rejects Content-Length on a 204",
+      init: { status: 204, headers: [], framing: { kind: "length", length: 0 } },
+    },
+    {
+      name: "rejects chunked on a 204",
+      init: { status: 204, headers: [], framing: { kind: "chunked" } },
+    },
+    {
+      name: "rejects Content-Length on a 1xx",
+      init: { status: 103, headers: [], framing: { kind: "length", length: 0 } },
+    },
     // A 304 never has content, so a chunked body cannot follow it.
-    { name: "rejects chunked on a 304", init: { status: 304, headers: [], framing: { kind: "chunked" } } },
+    {
+      name: "rejects chunked on a 304",
+      init: { status: 304, headers: [], framing: { kind: "chunked" } },
+    },
   ];
   for (const row of rejections) {
     test(row.name, () => {
@@ -231,7 +327,11 @@ describe("encodeLastChunk()", () => {
   const rows: { name: string; trailers?: string[]; wire: string }[] = [
     // No trailers: the bare last-chunk and the empty line.
     { name: "writes the bare last-chunk", wire: "0\r\n\r\n" },
-    { name: "writes the bare last-chunk for an empty trailer list", trailers: [], wire: "0\r\n\r\n" },
+    {
+      name: "writes the bare last-chunk for an empty trailer list",
+      trailers: [],
+      wire: "0\r\n\r\n",
+    },
     // Trailer fields follow the last-chunk in order (RFC 9112 §7.1.2).
     {
       name: "writes trailer fields after the last-chunk",
@@ -245,7 +345,11 @@ describe("encodeLastChunk()", () => {
       wire: "0\r\nX: 1\r\n\r\n",
     },
     // obs-text in a trailer value goes out as Latin-1 too.
-    { name: "writes obs-text trailer values as Latin-1", trailers: ["X", "\u00e9"], wire: "0\r\nX: \u00e9\r\n\r\n" },
+    {
+      name: "writes obs-text trailer values as Latin-1",
+      trailers: ["X", "\u00e9"],
+      wire: "0\r\nX: \u00e9\r\n\r\n",
+    },
   ];
   for (const row of rows) {
     test(row.name, () => assert.deepEqual(encodeLastChunk(row.trailers), latin1(row.wire)));
@@ -273,5 +377,64 @@ describe("encodeContinue()", () => {
   test("returns a fresh buffer each call", () => {
     encodeContinue().fill(0);
     assert.deepEqual(encodeContinue(), latin1("HTTP/1.1 100 Continue\r\n\r\n"));
+  });
+});
+
+// Trailer names the decoder accepts (none of RFC 9110 §6.5.1's forbidden
+// fields) and values without surrounding whitespace, which it would trim.
+const trailerName = fc
+  .string({ unit: fc.constantFrom(..."abcXYZ019-_!#$%&'*+.^`|~"), minLength: 1, maxLength: 12 })
+  .map((suffix) => "X-" + suffix);
+const trailerValueChar = fc.integer({ min: 0x21, max: 0xff })
+  .filter((code) => code !== 0x7f)
+  .map((code) => String.fromCharCode(code));
+const trailerValue = fc
+  .tuple(
+    fc.string({ unit: trailerValueChar, maxLength: 10 }),
+    fc.string({ unit: trailerValueChar, maxLength: 10 }),
+  )
+  .map(([left, right]) => (left && right ? left + " " + right : left + right));
+
+describe("encodeChunk() and encodeLastChunk() -> ChunkedDecoder", () => {
+  test("round-trip random bodies, chunkings and trailers, followed by a pipelined request", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.array(fc.tuple(trailerName, trailerValue), { maxLength: 5 }).map((pairs) =>
+          pairs.flat()
+        ),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (chunks, trailers, cuts) => {
+          const next = latin1("GET / HTTP/1.1\r\n\r\n");
+          const pieces = [...chunks.map(encodeChunk), encodeLastChunk(trailers), next];
+          const wire = new Uint8Array(pieces.reduce((size, piece) => size + piece.length, 0));
+          let at = 0;
+          for (const piece of pieces) {
+            wire.set(piece, at);
+            at += piece.length;
+          }
+          const points = [...new Set(cuts.map((cut) => cut % (wire.length + 1))), wire.length]
+            .sort((a, b) => a - b);
+          const decoder = new ChunkedDecoder();
+          const body: number[] = [];
+          let ended: readonly string[] | undefined;
+          let start = 0;
+          for (const point of points) {
+            decoder.push(wire.subarray(start, point));
+            start = point;
+            for (let event = decoder.next(); event !== null; event = decoder.next()) {
+              if (event.type === "data") body.push(...event.bytes);
+              else ended = event.trailers;
+            }
+          }
+          const expected: number[] = [];
+          for (const chunk of chunks) expected.push(...chunk);
+          assert.deepEqual(body, expected);
+          assert.deepEqual(ended, trailers);
+          assert.deepEqual(decoder.takeRemainder(), next);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
