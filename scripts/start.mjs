@@ -18,7 +18,14 @@ if (!existsSync(cli)) {
 }
 
 const deno = join(root, "node_modules", ".bin", "deno");
-const args = ["run", "-A", cli, "serve", join(root, "scripts", "demo_site"), ...process.argv.slice(2)];
+const args = [
+  "run",
+  "-A",
+  cli,
+  "serve",
+  join(root, "scripts", "demo_site"),
+  ...process.argv.slice(2),
+];
 const child = spawn(deno, args, { cwd: root, stdio: "inherit" });
 // Ctrl-C reaches the child through the terminal's process group; exit with its status.
 child.on("error", (error) => {
