@@ -228,6 +228,21 @@ describe("ChunkedDecoderStream()", () => {
     assert.deepEqual(concat(await collect(streamOf(chunks).pipeThrough(decoder))), latin1("a"));
   });
 
+  test("rejects the trailers with the reason when the output is cancelled", async () => {
+    const decoder = new ChunkedDecoderStream();
+    await decoder.readable.cancel(new Error("client went away"));
+    await assert.rejects(decoder.trailers, { message: "client went away" });
+  });
+
+  test("rejects the trailers with the reason when the input is aborted", async () => {
+    const decoder = new ChunkedDecoderStream();
+    const writer = decoder.writable.getWriter();
+    // Not awaited: with nobody reading, backpressure holds the write pending.
+    writer.write(latin1("5\r\nhel")).catch(() => {});
+    await writer.abort(new Error("upstream failed"));
+    await assert.rejects(decoder.trailers, { message: "upstream failed" });
+  });
+
   test("does not report an unhandled rejection when nobody reads the trailers", async () => {
     const decoder = new ChunkedDecoderStream();
     await rejectsWith(
