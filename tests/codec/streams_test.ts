@@ -11,8 +11,6 @@ import {
   RequestDecoderStream,
 } from "../../lib/codec/streams.ts";
 
-const encoder = new TextEncoder();
-
 /** One byte per char, so rows can spell obs-text directly. */
 function latin1(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
