@@ -91,8 +91,6 @@ type ChunkedState = "size" | "data" | "data-end" | "trailers" | "done";
 /** Decodes one chunked body from a buffer it shares with its owner. */
 export class ChunkedReader {
   #limits: ChunkedLimits;
-  // A chunk line longer than this is over a limit whatever its content.
-  #maxLine: number;
   #state: ChunkedState = "size";
   // Offset from buffer.start where the search for the current line's LF resumes.
   #scan = 0;
@@ -104,7 +102,6 @@ export class ChunkedReader {
 
   constructor(limits: ChunkedLimits) {
     this.#limits = limits;
-    this.#maxLine = limits.maxChunkSizeDigits + limits.maxChunkExtensionSize + 1;
   }
 
   /** True once the end event has been returned. */
@@ -157,12 +154,12 @@ export class ChunkedReader {
     const { bytes, start, end } = buffer;
     const lf = bytes.indexOf(LF, start + this.#scan);
     if (lf === -1 || lf >= end) {
-      if (end - start > this.#maxLine) this.#checkSizeLine(bytes, start, end, false);
+      this.#checkPartialSizeLine(bytes, start, end);
       this.#scan = end - start;
       return false;
     }
     const crlf = lf > start && bytes[lf - 1] === CR;
-    const size = this.#checkSizeLine(bytes, start, crlf ? lf - 1 : lf, true);
+    const size = this.#checkSizeLine(bytes, start, crlf ? lf - 1 : lf);
     buffer.advance(lf + 1 - start);
     this.#scan = 0;
     if (size === 0) {
@@ -181,12 +178,41 @@ export class ChunkedReader {
   }
 
   /**
-   * Validates `chunk-size [ chunk-ext ]` in bytes[start, end) and returns the
-   * size. `complete` is false for a line whose LF has not arrived, which is
-   * only checked when already too long: then it throws exactly what the
-   * complete line would (length limits come before syntax).
+   * A chunk line whose LF has not arrived: throws as soon as the bytes seen
+   * guarantee an error, and exactly the error the complete line will get,
+   * so an endless line is refused early however it is split.
    */
-  #checkSizeLine(bytes: Uint8Array, start: number, end: number, complete: boolean): number {
+  #checkPartialSizeLine(bytes: Uint8Array, start: number, end: number): void {
+    const maxDigits = this.#limits.maxChunkSizeDigits;
+    let digits = 0;
+    let size = 0;
+    while (start + digits < end && digits <= maxDigits) {
+      const digit = HEX_VALUE[bytes[start + digits]];
+      if (digit < 0) break;
+      size = size * 16 + digit;
+      digits++;
+    }
+    if (digits > maxDigits) throw chunkSizeTooLong();
+    const seen = end - start;
+    if (digits === seen) return;
+    // A non-hex first byte that is not the CR of an empty line's CRLF.
+    if (digits === 0) {
+      if (seen > 1) throw unexpectedByte(bytes[start], "invalid-chunk-size", "chunk-size is not hex");
+      return;
+    }
+    if (size > Number.MAX_SAFE_INTEGER) throw chunkSizeOverflow();
+    // A trailing CR may be the first half of the CRLF, so it does not count yet.
+    if (seen - digits - (bytes[end - 1] === CR ? 1 : 0) > this.#limits.maxChunkExtensionSize) {
+      throw chunkExtensionTooLarge();
+    }
+  }
+
+  /**
+   * Validates `chunk-size [ chunk-ext ]` in bytes[start, end), the line
+   * without its line ending, and returns the size. Length limits come
+   * before syntax, as in {@linkcode #checkPartialSizeLine}.
+   */
+  #checkSizeLine(bytes: Uint8Array, start: number, end: number): number {
     let i = start;
     let size = 0;
     for (; i < end; i++) {
@@ -199,15 +225,9 @@ export class ChunkedReader {
       if (start === end) throw new ProtocolError(400, "invalid-chunk-size", "empty chunk-size");
       throw unexpectedByte(bytes[start], "invalid-chunk-size", "chunk-size is not hex");
     }
-    if (digits > this.#limits.maxChunkSizeDigits) {
-      throw new ProtocolError(400, "chunk-size-too-long", "chunk-size has too many digits");
-    }
-    if (size > Number.MAX_SAFE_INTEGER) {
-      throw new ProtocolError(400, "chunk-size-overflow", "chunk-size exceeds 2^53-1");
-    }
-    if (end - i > this.#limits.maxChunkExtensionSize || !complete) {
-      throw new ProtocolError(400, "chunk-extension-too-large", "chunk extension exceeds the size limit");
-    }
+    if (digits > this.#limits.maxChunkSizeDigits) throw chunkSizeTooLong();
+    if (size > Number.MAX_SAFE_INTEGER) throw chunkSizeOverflow();
+    if (end - i > this.#limits.maxChunkExtensionSize) throw chunkExtensionTooLarge();
     if (bytes[end] !== CR) throw bareLf();
     if (i < end) checkChunkExtension(bytes, i, end);
     return size;
@@ -287,4 +307,16 @@ export function incompleteMessage(): ProtocolError {
 
 function trailersTooLarge(): ProtocolError {
   return new ProtocolError(431, "trailer-section-too-large", "trailer section exceeds the size limit");
+}
+
+function chunkSizeTooLong(): ProtocolError {
+  return new ProtocolError(400, "chunk-size-too-long", "chunk-size has too many digits");
+}
+
+function chunkSizeOverflow(): ProtocolError {
+  return new ProtocolError(400, "chunk-size-overflow", "chunk-size exceeds 2^53-1");
+}
+
+function chunkExtensionTooLarge(): ProtocolError {
+  return new ProtocolError(400, "chunk-extension-too-large", "chunk extension exceeds the size limit");
 }
