@@ -180,6 +180,27 @@ describe("encodeResponseHead()", () => {
     assert.deepEqual(encodeResponseHead(init), latin1("HTTP/1.1 418 I'm a teapot\r\n\r\n"));
   });
 
+  test("keeps every earlier result intact across many calls", () => {
+    // Results share pooled slabs: no later call may write into an earlier region.
+    const results: [Uint8Array, string][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const value = "v".repeat(i % 97) + i;
+      results.push([
+        encodeResponseHead({ status: 200, headers: ["X", value], framing: { kind: "none" } }),
+        `HTTP/1.1 200 OK\r\nX: ${value}\r\n\r\n`,
+      ]);
+    }
+    for (const [bytes, wire] of results) assert.deepEqual(bytes, latin1(wire));
+  });
+
+  test("writes a head larger than the pooled size", () => {
+    const value = "x".repeat(20_000);
+    assert.deepEqual(
+      encodeResponseHead({ status: 200, headers: ["X-Big", value], framing: { kind: "none" } }),
+      latin1(`HTTP/1.1 200 OK\r\nX-Big: ${value}\r\n\r\n`),
+    );
+  });
+
   const rejections: { name: string; init: ResponseHeadInit }[] = [
     // Status must be three digits (RFC 9110 §15).
     { name: "rejects status 99", init: { status: 99, headers: [], framing: { kind: "none" } } },
