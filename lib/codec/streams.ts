@@ -110,11 +110,15 @@ export class ChunkedDecoderStream extends TransformStream<Uint8Array, Uint8Array
    * @param options decoder limits; see {@linkcode ChunkedDecoderOptions} for defaults
    */
   constructor(options: ChunkedDecoderOptions = {}) {
+    // `cancel` (called on the output's cancel or the input's abort) is in
+    // the Streams standard and all three runtimes, but not yet in every
+    // TypeScript DOM lib, hence the assertion.
     super({
-      transform: (chunk, controller) => this.#transform(chunk, controller),
-      flush: (controller) => this.#flush(controller),
-      cancel: (reason) => this.#rejectTrailers(reason),
-    });
+      transform: (chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) =>
+        this.#transform(chunk, controller),
+      flush: (controller: TransformStreamDefaultController<Uint8Array>) => this.#flush(controller),
+      cancel: (reason: unknown) => this.#rejectTrailers(reason),
+    } as Transformer<Uint8Array, Uint8Array>);
     this.#decoder = new ChunkedDecoder(options);
     this.#trailers = new Promise((resolve, reject) => {
       this.#resolveTrailers = resolve;
