@@ -31,8 +31,8 @@ import {
   CR,
   HEX_VALUE,
   HTAB,
-  LF,
   latin1,
+  LF,
   NO_FIELDS,
   skipParameters,
   SP,
@@ -197,7 +197,9 @@ export class ChunkedReader {
     if (digits === seen) return;
     // A non-hex first byte that is not the CR of an empty line's CRLF.
     if (digits === 0) {
-      if (seen > 1) throw unexpectedByte(bytes[start], "invalid-chunk-size", "chunk-size is not hex");
+      if (seen > 1) {
+        throw unexpectedByte(bytes[start], "invalid-chunk-size", "chunk-size is not hex");
+      }
       return;
     }
     if (size > Number.MAX_SAFE_INTEGER) throw chunkSizeOverflow();
@@ -306,7 +308,11 @@ export function incompleteMessage(): ProtocolError {
 }
 
 function trailersTooLarge(): ProtocolError {
-  return new ProtocolError(431, "trailer-section-too-large", "trailer section exceeds the size limit");
+  return new ProtocolError(
+    431,
+    "trailer-section-too-large",
+    "trailer section exceeds the size limit",
+  );
 }
 
 function chunkSizeTooLong(): ProtocolError {
@@ -318,5 +324,9 @@ function chunkSizeOverflow(): ProtocolError {
 }
 
 function chunkExtensionTooLarge(): ProtocolError {
-  return new ProtocolError(400, "chunk-extension-too-large", "chunk extension exceeds the size limit");
+  return new ProtocolError(
+    400,
+    "chunk-extension-too-large",
+    "chunk extension exceeds the size limit",
+  );
 }

@@ -22,13 +22,22 @@ export class FieldSpan {
  * Validates the field line `bytes[start, end)` (CRLF excluded) and records
  * its parts in `span`. Throws ProtocolError(400) on any violation.
  */
-export function parseFieldLine(bytes: Uint8Array, start: number, end: number, span: FieldSpan): void {
+export function parseFieldLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  span: FieldSpan,
+): void {
   const first = bytes[start];
   // RFC 9112 §5.2: obs-fold is deprecated; a server MUST reject it (or
   // unfold). A leading space right after the request-line (§2.2) is
   // rejected the same way: both hide a line from a lenient intermediary.
   if (first === SP || first === HTAB) {
-    throw new ProtocolError(400, "obs-fold", "field line starts with whitespace (obsolete line folding)");
+    throw new ProtocolError(
+      400,
+      "obs-fold",
+      "field line starts with whitespace (obsolete line folding)",
+    );
   }
   let i = start;
   while (i < end && TCHAR[bytes[i]] === 1) i++;
@@ -40,7 +49,11 @@ export function parseFieldLine(bytes: Uint8Array, start: number, end: number, sp
     // RFC 9112 §5.1: no whitespace is allowed between name and colon; a
     // server MUST reject it (request smuggling via "Transfer-Encoding :").
     if (stop === SP || stop === HTAB) {
-      throw new ProtocolError(400, "whitespace-before-colon", "whitespace between field name and colon");
+      throw new ProtocolError(
+        400,
+        "whitespace-before-colon",
+        "whitespace between field name and colon",
+      );
     }
     throw unexpectedByte(stop, "invalid-header-name", "invalid byte in field name");
   }

@@ -58,12 +58,16 @@ export class HeadFields {
     this.headers.push(latin1(bytes, lineStart, colon), value);
     switch (colon - lineStart) {
       case 4:
-        if (equalsIgnoreCase(bytes, lineStart, colon, "host")) this.#addHost(bytes, valueStart, valueEnd, value);
+        if (equalsIgnoreCase(bytes, lineStart, colon, "host")) {
+          this.#addHost(bytes, valueStart, valueEnd, value);
+        }
         break;
       case 6:
         // RFC 9110 §10.1.1: 100-continue is the only expectation defined.
         if (equalsIgnoreCase(bytes, lineStart, colon, "expect")) {
-          if (equalsIgnoreCase(bytes, valueStart, valueEnd, "100-continue")) this.expectContinue = true;
+          if (equalsIgnoreCase(bytes, valueStart, valueEnd, "100-continue")) {
+            this.expectContinue = true;
+          }
         }
         break;
       case 10:
@@ -87,7 +91,9 @@ export class HeadFields {
   // RFC 9112 §3.2: exactly one Host, a valid uri-host [":" port] or empty.
   #addHost(bytes: Uint8Array, start: number, end: number, value: string): void {
     if (++this.#hostCount > 1) throw bad("duplicate-host", "more than one Host field");
-    if (start !== end && !isAuthority(bytes, start, end, false)) throw bad("invalid-host", "invalid Host value");
+    if (start !== end && !isAuthority(bytes, start, end, false)) {
+      throw bad("invalid-host", "invalid Host value");
+    }
     this.host = value;
   }
 
@@ -100,7 +106,9 @@ export class HeadFields {
     for (;;) {
       const digitsStart = i;
       let value = 0;
-      while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) value = value * 10 + bytes[i++] - 0x30;
+      while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) {
+        value = value * 10 + bytes[i++] - 0x30;
+      }
       const digits = i - digitsStart;
       if (digits === 0 || digits > MAX_CONTENT_LENGTH_DIGITS) {
         throw bad("invalid-content-length", "Content-Length is not 1 to 15 digits");
@@ -109,7 +117,9 @@ export class HeadFields {
       length = value;
       i = skipWhitespace(bytes, i, end);
       if (i === end) break;
-      if (bytes[i] !== 0x2c) throw bad("invalid-content-length", "Content-Length is not 1 to 15 digits");
+      if (bytes[i] !== 0x2c) {
+        throw bad("invalid-content-length", "Content-Length is not 1 to 15 digits");
+      }
       i = skipWhitespace(bytes, i + 1, end);
     }
     if (this.contentLength !== -1 && this.contentLength !== length) throw conflicting();
@@ -149,28 +159,44 @@ export class HeadFields {
    * rules, then Transfer-Encoding, then Content-Length, each error once.
    */
   framing(line: RequestLine, maxBodySize: number): BodyFraming {
-    if (line.version === "1.1" && this.#hostCount === 0) throw bad("missing-host", "HTTP/1.1 request without Host");
+    if (line.version === "1.1" && this.#hostCount === 0) {
+      throw bad("missing-host", "HTTP/1.1 request without Host");
+    }
     // Stricter than RFC 9112 §3.2.2 ("ignore Host"): a Host that disagrees
     // with the absolute-form target is how requests get routed by one hop
     // and served by another, so it is refused.
-    if (line.authority !== null && this.#hostCount > 0 && line.authority.toLowerCase() !== this.host.toLowerCase()) {
+    if (
+      line.authority !== null && this.#hostCount > 0 &&
+      line.authority.toLowerCase() !== this.host.toLowerCase()
+    ) {
       throw bad("host-mismatch", "Host differs from the target's authority");
     }
     if (this.#transferEncoding) {
       // RFC 9112 §6.1: a server MUST NOT apply a transfer coding to HTTP/1.0
       // framing; such a message is treated as faulty.
-      if (line.version === "1.0") throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 request");
+      if (line.version === "1.0") {
+        throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 request");
+      }
       // RFC 9112 §6.3 item 3 lets TE override CL, but a message with both is
       // the classic smuggling vector; like nginx and hyper we reject it.
       if (this.contentLength !== -1) {
-        throw bad("content-length-with-transfer-encoding", "both Content-Length and Transfer-Encoding");
+        throw bad(
+          "content-length-with-transfer-encoding",
+          "both Content-Length and Transfer-Encoding",
+        );
       }
       if (this.#chunkedCount > 1) throw bad("duplicate-chunked", "chunked applied more than once");
       // §6.3 item 4: without chunked last, a request's length is unknowable.
-      if (!this.#lastIsChunked) throw bad("chunked-not-final", "chunked is not the final transfer coding");
+      if (!this.#lastIsChunked) {
+        throw bad("chunked-not-final", "chunked is not the final transfer coding");
+      }
       // §6.1: a server receiving a coding it does not understand answers 501.
       if (this.#otherCoding) {
-        throw new ProtocolError(501, "unsupported-transfer-coding", "transfer coding not implemented");
+        throw new ProtocolError(
+          501,
+          "unsupported-transfer-coding",
+          "transfer coding not implemented",
+        );
       }
       return "chunked";
     }

@@ -46,7 +46,11 @@ function methodName(bytes: Uint8Array, start: number, end: number): string {
 }
 
 function invalidLine(): ProtocolError {
-  return new ProtocolError(400, "invalid-request-line", "request-line is not method SP target SP version");
+  return new ProtocolError(
+    400,
+    "invalid-request-line",
+    "request-line is not method SP target SP version",
+  );
 }
 
 function invalidTarget(): ProtocolError {
@@ -58,7 +62,12 @@ function invalidTarget(): ProtocolError {
  * checked for shape first, then the version (so an HTTP/2 preface answers
  * 505, not "bad target"), then the target's form.
  */
-export function parseRequestLine(bytes: Uint8Array, start: number, end: number, line: RequestLine): void {
+export function parseRequestLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  line: RequestLine,
+): void {
   let i = start;
   while (i < end && TCHAR[bytes[i]] === 1) i++;
   if (i === end) throw invalidLine();
@@ -70,7 +79,9 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number, 
   while (i < end && TARGET_CHAR[bytes[i]] === 1) i++;
   if (i === end || i === targetStart) {
     // "GET /" (HTTP/0.9) and "GET  / HTTP/1.1" (two spaces) land here.
-    if (i < end && bytes[i] !== SP) throw unexpectedByte(bytes[i], "invalid-target", "invalid byte in target");
+    if (i < end && bytes[i] !== SP) {
+      throw unexpectedByte(bytes[i], "invalid-target", "invalid byte in target");
+    }
     throw invalidLine();
   }
   if (bytes[i] !== SP) throw unexpectedByte(bytes[i], "invalid-target", "invalid byte in target");
@@ -108,7 +119,12 @@ function isDigit(byte: number): boolean {
 }
 
 /** Checks RFC 9112 §3.2's form rules; returns the authority of an absolute-form target. */
-function checkTargetForm(bytes: Uint8Array, start: number, end: number, method: string): string | null {
+function checkTargetForm(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  method: string,
+): string | null {
   const first = bytes[start];
   // §3.2.3: authority-form is for CONNECT only, and CONNECT takes nothing else.
   if (method === "CONNECT") {
@@ -123,8 +139,11 @@ function checkTargetForm(bytes: Uint8Array, start: number, end: number, method: 
   }
   // §3.2.2: absolute-form; we serve http and https only.
   let authorityStart = -1;
-  if (equalsIgnoreCase(bytes, start, Math.min(end, start + 7), "http://")) authorityStart = start + 7;
-  else if (equalsIgnoreCase(bytes, start, Math.min(end, start + 8), "https://")) authorityStart = start + 8;
+  if (equalsIgnoreCase(bytes, start, Math.min(end, start + 7), "http://")) {
+    authorityStart = start + 7;
+  } else if (equalsIgnoreCase(bytes, start, Math.min(end, start + 8), "https://")) {
+    authorityStart = start + 8;
+  }
   if (authorityStart === -1) throw invalidTarget();
   let authorityEnd = authorityStart;
   while (authorityEnd < end) {
@@ -143,7 +162,12 @@ function checkTargetForm(bytes: Uint8Array, start: number, end: number, method: 
  * with a non-empty host: an IP-literal in brackets, or reg-name / IPv4
  * characters with valid pct-encoding. `requirePort` for authority-form.
  */
-export function isAuthority(bytes: Uint8Array, start: number, end: number, requirePort: boolean): boolean {
+export function isAuthority(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  requirePort: boolean,
+): boolean {
   let i = start;
   if (i < end && bytes[i] === 0x5b) {
     i++;
@@ -158,7 +182,9 @@ export function isAuthority(bytes: Uint8Array, start: number, end: number, requi
   } else {
     while (i < end && HOST_CHAR[bytes[i]] === 1) {
       if (bytes[i] === 0x25) {
-        if (i + 2 >= end || HEX_VALUE[bytes[i + 1]] < 0 || HEX_VALUE[bytes[i + 2]] < 0) return false;
+        if (i + 2 >= end || HEX_VALUE[bytes[i + 1]] < 0 || HEX_VALUE[bytes[i + 2]] < 0) {
+          return false;
+        }
         i += 2;
       }
       i++;

@@ -11,7 +11,7 @@ import type { RequestData, RequestEnd } from "./events.ts";
 import type { ProtocolError } from "./errors.ts";
 import type { ChunkedDecoderOptions } from "./limits.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
-import { ChunkedReader, chunkedLimits, incompleteMessage } from "./_chunked_reader.ts";
+import { chunkedLimits, ChunkedReader, incompleteMessage } from "./_chunked_reader.ts";
 import { EMPTY_BYTES, NO_FIELDS } from "./_syntax.ts";
 
 /**
@@ -45,7 +45,11 @@ export class ChunkedDecoder {
   #eof = false;
   #error: ProtocolError | null = null;
 
-  /** @param options limits; see {@linkcode ChunkedDecoderOptions} for defaults */
+  /**
+   * Creates a decoder for one chunked body.
+   *
+   * @param options limits; see {@linkcode ChunkedDecoderOptions} for defaults
+   */
   constructor(options: ChunkedDecoderOptions = {}) {
     this.#reader = new ChunkedReader(chunkedLimits(options));
   }
@@ -109,7 +113,11 @@ export class LengthDecoder {
   #eof = false;
   #error: ProtocolError | null = null;
 
-  /** @param length the body length in bytes: a non-negative safe integer */
+  /**
+   * Creates a decoder for a body of `length` bytes.
+   *
+   * @param length the body length in bytes: a non-negative safe integer
+   */
   constructor(length: number) {
     if (!Number.isSafeInteger(length) || length < 0) {
       throw new RangeError("length must be a non-negative safe integer");

@@ -26,7 +26,7 @@ import {
   type RequestParserOptions,
 } from "./limits.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
-import { ChunkedReader, chunkedLimits, incompleteMessage } from "./_chunked_reader.ts";
+import { chunkedLimits, ChunkedReader, incompleteMessage } from "./_chunked_reader.ts";
 import { FieldSpan, parseFieldLine } from "./_field_line.ts";
 import { HeadFields } from "./_head_fields.ts";
 import { parseRequestLine, RequestLine } from "./_request_line.ts";
@@ -98,7 +98,11 @@ export class RequestParser {
   #span = new FieldSpan();
   #chunked: ChunkedReader;
 
-  /** @param options limits; see {@linkcode RequestParserOptions} for defaults */
+  /**
+   * Creates a parser for one connection's byte stream.
+   *
+   * @param options limits; see {@linkcode RequestParserOptions} for defaults
+   */
   constructor(options: RequestParserOptions = {}) {
     this.#maxRequestLineSize = options.maxRequestLineSize ?? DEFAULT_MAX_REQUEST_LINE_SIZE;
     this.#maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
@@ -152,20 +156,16 @@ export class RequestParser {
    */
   get state(): "idle" | "head" | "body" | "closed" | "error" {
     if (this.#error !== null) return "error";
-    switch (this.#phase) {
-      case "idle": {
-        const { bytes, start, end } = this.#buffer;
-        for (let i = start; i < end; i++) {
-          if (bytes[i] !== CR && bytes[i] !== LF) return "head";
-        }
-        return this.#eof && start === end ? "closed" : "idle";
-      }
-      case "request-line":
-      case "fields":
-        return "head";
-      default:
-        return "body";
+    const phase = this.#phase;
+    if (phase === "request-line" || phase === "fields") return "head";
+    if (phase !== "idle") return "body";
+    // push() never parses, so look at what is buffered: any byte besides
+    // the CR/LF of stray empty lines starts a head.
+    const { bytes, start, end } = this.#buffer;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] !== CR && bytes[i] !== LF) return "head";
     }
+    return this.#eof && start === end ? "closed" : "idle";
   }
 
   /** Bytes pushed but not yet consumed by events. */
@@ -212,7 +212,11 @@ export class RequestParser {
       }
       if (buffer.bytes[buffer.start + 1] !== LF) throw unexpectedByte(CR, "", "");
       if (++this.#emptyLines > this.#maxLeadingEmptyLines) {
-        throw new ProtocolError(400, "too-many-empty-lines", "too many empty lines before a request-line");
+        throw new ProtocolError(
+          400,
+          "too-many-empty-lines",
+          "too many empty lines before a request-line",
+        );
       }
       buffer.advance(2);
     }
@@ -272,7 +276,11 @@ export class RequestParser {
     const contentLength = framing === "length" ? fields.contentLength : 0;
     this.#remaining = contentLength;
     if (framing === "chunked") this.#chunked.reset();
-    this.#phase = framing === "none" ? "body-none" : framing === "length" ? "body-length" : "body-chunked";
+    this.#phase = framing === "none"
+      ? "body-none"
+      : framing === "length"
+      ? "body-length"
+      : "body-chunked";
     return {
       type: "head",
       method: line.method,
@@ -319,5 +327,9 @@ function requestLineTooLong(): ProtocolError {
 }
 
 function headerSectionTooLarge(): ProtocolError {
-  return new ProtocolError(431, "header-section-too-large", "header section exceeds the size limit");
+  return new ProtocolError(
+    431,
+    "header-section-too-large",
+    "header section exceeds the size limit",
+  );
 }

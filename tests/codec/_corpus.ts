@@ -1,3 +1,4 @@
+// deno-fmt-ignore-file -- one table row per line reads as a table.
 /**
  * Shared request inputs and their expected outcomes, as tables with a
  * comment per row. Inputs are Latin-1 strings (one char per byte).

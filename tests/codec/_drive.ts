@@ -116,7 +116,11 @@ export function* feedings(input: Uint8Array, maxSplits = 400): Generator<[string
 }
 
 /** Asserts that every feeding of `input` produces `expected`. */
-export function assertFeedings(input: Uint8Array, expected: Outcome, options?: RequestParserOptions): void {
+export function assertFeedings(
+  input: Uint8Array,
+  expected: Outcome,
+  options?: RequestParserOptions,
+): void {
   for (const [how, pieces] of feedings(input)) {
     assert.deepStrictEqual(drive(pieces, options), expected, how);
   }
@@ -158,7 +162,10 @@ export function end(trailers: string[] = []): EndEvent {
 }
 
 /** The canary's events. */
-export const CANARY_EVENTS: Collected[] = [head({ target: "/canary", headers: ["Host", "canary"] }), end()];
+export const CANARY_EVENTS: Collected[] = [
+  head({ target: "/canary", headers: ["Host", "canary"] }),
+  end(),
+];
 
 /** A valid input and the events it must produce. */
 export interface ValidCase {
@@ -191,7 +198,11 @@ export interface InvalidCase {
 /** Checks a valid case in every feeding, alone and followed by the canary. */
 export function checkValid(row: ValidCase): void {
   assertFeedings(bytes(row.input), { events: row.events }, row.options);
-  assertFeedings(bytes(row.input + CANARY), { events: [...row.events, ...CANARY_EVENTS] }, row.options);
+  assertFeedings(
+    bytes(row.input + CANARY),
+    { events: [...row.events, ...CANARY_EVENTS] },
+    row.options,
+  );
 }
 
 /** Checks an invalid case in every feeding. */

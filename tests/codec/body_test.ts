@@ -52,64 +52,149 @@ function decode(decoder: Decoder, pieces: Uint8Array[]): Decoded {
 describe("chunked bodies in RequestParser", () => {
   for (const row of validChunked) {
     test(`decodes ${row.name}`, () =>
-      checkValid({ name: row.name, input: chunkedRequest(row.body), events: [chunkedHead, ...(row.text ? [data(row.text)] : []), end(row.trailers)] }));
+      checkValid({
+        name: row.name,
+        input: chunkedRequest(row.body),
+        events: [chunkedHead, ...(row.text ? [data(row.text)] : []), end(row.trailers)],
+      }));
   }
   for (const row of invalidChunked) {
     test(`rejects ${row.name} with ${row.status} ${row.code}`, () =>
-      checkInvalid({ name: row.name, input: chunkedRequest(row.body), status: row.status, code: row.code, before: [chunkedHead, ...(row.text ? [data(row.text)] : [])] }));
+      checkInvalid({
+        name: row.name,
+        input: chunkedRequest(row.body),
+        status: row.status,
+        code: row.code,
+        before: [chunkedHead, ...(row.text ? [data(row.text)] : [])],
+      }));
   }
 });
 
 describe("chunked limits in RequestParser", () => {
   const digits = (count: number) => "0".repeat(count - 1) + "1";
   test("accepts a chunk-size of maxChunkSizeDigits digits, leading zeros included", () =>
-    checkValid({ name: "", input: chunkedRequest(digits(16) + "\r\nx\r\n0\r\n\r\n"), events: [chunkedHead, data("x"), end()] }));
+    checkValid({
+      name: "",
+      input: chunkedRequest(digits(16) + "\r\nx\r\n0\r\n\r\n"),
+      events: [chunkedHead, data("x"), end()],
+    }));
   test("rejects one digit more with 400", () =>
-    checkInvalid({ name: "", input: chunkedRequest(digits(17) + "\r\nx\r\n0\r\n\r\n"), status: 400, code: "chunk-size-too-long", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest(digits(17) + "\r\nx\r\n0\r\n\r\n"),
+      status: 400,
+      code: "chunk-size-too-long",
+      before: [chunkedHead],
+    }));
   test("honours a custom maxChunkSizeDigits", () =>
-    checkInvalid({ name: "", input: chunkedRequest("0001\r\nx\r\n0\r\n\r\n"), options: { maxChunkSizeDigits: 3 }, status: 400, code: "chunk-size-too-long", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest("0001\r\nx\r\n0\r\n\r\n"),
+      options: { maxChunkSizeDigits: 3 },
+      status: 400,
+      code: "chunk-size-too-long",
+      before: [chunkedHead],
+    }));
   test("accepts 2^53-1 as a size when the body limit allows it", () =>
-    checkInvalid({ name: "", input: chunkedRequest("1FFFFFFFFFFFFF\r\n"), options: { maxBodySize: Number.MAX_SAFE_INTEGER }, status: 400, code: "incomplete-message", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest("1FFFFFFFFFFFFF\r\n"),
+      options: { maxBodySize: Number.MAX_SAFE_INTEGER },
+      status: 400,
+      code: "incomplete-message",
+      before: [chunkedHead],
+    }));
 
   const extension = (size: number) => ";" + "e".repeat(size - 1);
   test("accepts a chunk extension of maxChunkExtensionSize bytes", () =>
-    checkValid({ name: "", input: chunkedRequest("1" + extension(32) + "\r\nx\r\n0\r\n\r\n"), options: { maxChunkExtensionSize: 32 }, events: [chunkedHead, data("x"), end()] }));
+    checkValid({
+      name: "",
+      input: chunkedRequest("1" + extension(32) + "\r\nx\r\n0\r\n\r\n"),
+      options: { maxChunkExtensionSize: 32 },
+      events: [chunkedHead, data("x"), end()],
+    }));
   test("rejects a chunk extension one byte over with 400", () =>
-    checkInvalid({ name: "", input: chunkedRequest("1" + extension(33) + "\r\nx\r\n0\r\n\r\n"), options: { maxChunkExtensionSize: 32 }, status: 400, code: "chunk-extension-too-large", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest("1" + extension(33) + "\r\nx\r\n0\r\n\r\n"),
+      options: { maxChunkExtensionSize: 32 },
+      status: 400,
+      code: "chunk-extension-too-large",
+      before: [chunkedHead],
+    }));
   test("rejects an endless chunk extension at the default limit before its end arrives", () =>
-    checkInvalid({ name: "", input: chunkedRequest("1" + extension(4097)), status: 400, code: "chunk-extension-too-large", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest("1" + extension(4097)),
+      status: 400,
+      code: "chunk-extension-too-large",
+      before: [chunkedHead],
+    }));
 
   test("accepts a chunked body of exactly maxBodySize bytes", () =>
-    checkValid({ name: "", input: chunkedRequest("4\r\nabcd\r\n6\r\nefghij\r\n0\r\n\r\n"), options: { maxBodySize: 10 }, events: [chunkedHead, data("abcdefghij"), end()] }));
+    checkValid({
+      name: "",
+      input: chunkedRequest("4\r\nabcd\r\n6\r\nefghij\r\n0\r\n\r\n"),
+      options: { maxBodySize: 10 },
+      events: [chunkedHead, data("abcdefghij"), end()],
+    }));
   test("rejects a chunk taking the running total one byte over maxBodySize with 413", () =>
-    checkInvalid({ name: "", input: chunkedRequest("4\r\nabcd\r\n7\r\nefghijk\r\n0\r\n\r\n"), options: { maxBodySize: 10 }, status: 413, code: "body-too-large", before: [chunkedHead, data("abcd")] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest("4\r\nabcd\r\n7\r\nefghijk\r\n0\r\n\r\n"),
+      options: { maxBodySize: 10 },
+      status: 413,
+      code: "body-too-large",
+      before: [chunkedHead, data("abcd")],
+    }));
 
   // trailer section: "X: " + value + "\r\n" (5 + n) and the final CRLF (2)
   const trailerSection = (size: number) => "0\r\nX: " + "t".repeat(size - 7) + "\r\n\r\n";
   test("accepts a trailer section at maxTrailerSize", () =>
-    checkValid({ name: "", input: chunkedRequest(trailerSection(32)), options: { maxTrailerSize: 32 }, events: [chunkedHead, end(["X", "t".repeat(25)])] }));
+    checkValid({
+      name: "",
+      input: chunkedRequest(trailerSection(32)),
+      options: { maxTrailerSize: 32 },
+      events: [chunkedHead, end(["X", "t".repeat(25)])],
+    }));
   test("rejects a trailer section one byte over maxTrailerSize with 431", () =>
-    checkInvalid({ name: "", input: chunkedRequest(trailerSection(33)), options: { maxTrailerSize: 32 }, status: 431, code: "trailer-section-too-large", before: [chunkedHead] }));
+    checkInvalid({
+      name: "",
+      input: chunkedRequest(trailerSection(33)),
+      options: { maxTrailerSize: 32 },
+      status: 431,
+      code: "trailer-section-too-large",
+      before: [chunkedHead],
+    }));
 });
 
 describe("ChunkedDecoder", () => {
   for (const row of validChunked) {
     test(`decodes ${row.name} in every feeding, keeping what follows`, () => {
       for (const [how, pieces] of feedings(bytes(row.body + "NEXT"))) {
-        assert.deepStrictEqual(decode(new ChunkedDecoder(), pieces), { text: row.text, trailers: row.trailers, remainder: "NEXT" }, how);
+        assert.deepStrictEqual(decode(new ChunkedDecoder(), pieces), {
+          text: row.text,
+          trailers: row.trailers,
+          remainder: "NEXT",
+        }, how);
       }
     });
   }
   for (const row of invalidChunked) {
     test(`rejects ${row.name} with ${row.status} ${row.code}`, () => {
       for (const [how, pieces] of feedings(bytes(row.body))) {
-        assert.deepStrictEqual(decode(new ChunkedDecoder(), pieces), { text: row.text ?? "", error: { status: row.status, code: row.code } }, how);
+        assert.deepStrictEqual(decode(new ChunkedDecoder(), pieces), {
+          text: row.text ?? "",
+          error: { status: row.status, code: row.code },
+        }, how);
       }
     });
   }
 
   test("applies its options", () => {
-    const decoded = decode(new ChunkedDecoder({ maxBodySize: 3 }), [bytes("4\r\nabcd\r\n0\r\n\r\n")]);
+    const decoded = decode(new ChunkedDecoder({ maxBodySize: 3 }), [
+      bytes("4\r\nabcd\r\n0\r\n\r\n"),
+    ]);
     assert.deepStrictEqual(decoded.error, { status: 413, code: "body-too-large" });
   });
 
@@ -134,7 +219,11 @@ describe("ChunkedDecoder", () => {
 describe("LengthDecoder", () => {
   test("decodes exactly its length in every feeding, keeping what follows", () => {
     for (const [how, pieces] of feedings(bytes("hello world"))) {
-      assert.deepStrictEqual(decode(new LengthDecoder(5), pieces), { text: "hello", trailers: [], remainder: " world" }, how);
+      assert.deepStrictEqual(decode(new LengthDecoder(5), pieces), {
+        text: "hello",
+        trailers: [],
+        remainder: " world",
+      }, how);
     }
   });
 
@@ -146,7 +235,10 @@ describe("LengthDecoder", () => {
 
   test("rejects EOF before the length with 400 incomplete-message", () => {
     for (const [how, pieces] of feedings(bytes("hel"))) {
-      assert.deepStrictEqual(decode(new LengthDecoder(5), pieces), { text: "hel", error: { status: 400, code: "incomplete-message" } }, how);
+      assert.deepStrictEqual(decode(new LengthDecoder(5), pieces), {
+        text: "hel",
+        error: { status: 400, code: "incomplete-message" },
+      }, how);
     }
   });
 

@@ -8,12 +8,16 @@ import { invalidHeaders, invalidRequestLines, validHeaders, validRequestLines } 
 
 describe("RequestParser request-line", () => {
   for (const row of validRequestLines) test(`accepts ${row.name}`, () => checkValid(row));
-  for (const row of invalidRequestLines) test(`rejects ${row.name} with ${row.status} ${row.code}`, () => checkInvalid(row));
+  for (const row of invalidRequestLines) {
+    test(`rejects ${row.name} with ${row.status} ${row.code}`, () => checkInvalid(row));
+  }
 });
 
 describe("RequestParser header fields", () => {
   for (const row of validHeaders) test(`accepts ${row.name}`, () => checkValid(row));
-  for (const row of invalidHeaders) test(`rejects ${row.name} with ${row.status} ${row.code}`, () => checkInvalid(row));
+  for (const row of invalidHeaders) {
+    test(`rejects ${row.name} with ${row.status} ${row.code}`, () => checkInvalid(row));
+  }
 });
 
 /** "GET /aaa… HTTP/1.1" of exactly `length` bytes, CRLF excluded. */
@@ -32,11 +36,32 @@ const H = "Host: a\r\n";
 describe("RequestParser limits", () => {
   // the request-line limit excludes the CRLF
   test("accepts a request-line at maxRequestLineSize", () =>
-    checkValid({ name: "", input: requestLine(40) + "\r\n" + H + "\r\n", options: { maxRequestLineSize: 40 }, events: [head({ target: "/" + "a".repeat(26), headers: ["Host", "a"] }), end()] }));
+    checkValid({
+      name: "",
+      input: requestLine(40) + "\r\n" + H + "\r\n",
+      options: { maxRequestLineSize: 40 },
+      events: [head({ target: "/" + "a".repeat(26), headers: ["Host", "a"] }), end()],
+    }));
   test("rejects a request-line one byte over maxRequestLineSize with 414", () =>
-    checkInvalid({ name: "", input: requestLine(41) + "\r\n" + H + "\r\n", options: { maxRequestLineSize: 40 }, status: 414, code: "request-line-too-long" }));
+    checkInvalid({
+      name: "",
+      input: requestLine(41) + "\r\n" + H + "\r\n",
+      options: { maxRequestLineSize: 40 },
+      status: 414,
+      code: "request-line-too-long",
+    }));
   test("accepts a request-line at the default limit", () =>
-    checkValid({ name: "", input: requestLine(DEFAULT_MAX_REQUEST_LINE_SIZE) + "\r\n" + H + "\r\n", events: [head({ target: "/" + "a".repeat(DEFAULT_MAX_REQUEST_LINE_SIZE - 14), headers: ["Host", "a"] }), end()] }));
+    checkValid({
+      name: "",
+      input: requestLine(DEFAULT_MAX_REQUEST_LINE_SIZE) + "\r\n" + H + "\r\n",
+      events: [
+        head({
+          target: "/" + "a".repeat(DEFAULT_MAX_REQUEST_LINE_SIZE - 14),
+          headers: ["Host", "a"],
+        }),
+        end(),
+      ],
+    }));
   test("rejects a request-line over the default limit before its end arrives", () => {
     const parser = new RequestParser();
     parser.push(bytes(requestLine(DEFAULT_MAX_REQUEST_LINE_SIZE + 2)));
@@ -51,40 +76,118 @@ describe("RequestParser limits", () => {
 
   // the header section counts every field line and the blank line
   test("accepts a header section at maxHeaderSize", () =>
-    checkValid({ name: "", input: "GET / HTTP/1.1\r\n" + headerSection(64), options: { maxHeaderSize: 64 }, events: [head({ headers: ["Host", "a", "X", "v".repeat(48)] }), end()] }));
+    checkValid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + headerSection(64),
+      options: { maxHeaderSize: 64 },
+      events: [head({ headers: ["Host", "a", "X", "v".repeat(48)] }), end()],
+    }));
   test("rejects a header section one byte over maxHeaderSize with 431", () =>
-    checkInvalid({ name: "", input: "GET / HTTP/1.1\r\n" + headerSection(65), options: { maxHeaderSize: 64 }, status: 431, code: "header-section-too-large" }));
+    checkInvalid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + headerSection(65),
+      options: { maxHeaderSize: 64 },
+      status: 431,
+      code: "header-section-too-large",
+    }));
   test("accepts a header section at the default limit", () =>
-    checkValid({ name: "", input: "GET / HTTP/1.1\r\n" + headerSection(DEFAULT_MAX_HEADER_SIZE), events: [head({ headers: ["Host", "a", "X", "v".repeat(DEFAULT_MAX_HEADER_SIZE - 16)] }), end()] }));
+    checkValid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + headerSection(DEFAULT_MAX_HEADER_SIZE),
+      events: [
+        head({ headers: ["Host", "a", "X", "v".repeat(DEFAULT_MAX_HEADER_SIZE - 16)] }),
+        end(),
+      ],
+    }));
   test("rejects an endless header line before its end arrives", () => {
     const parser = new RequestParser({ maxHeaderSize: 64 });
     parser.push(bytes("GET / HTTP/1.1\r\nX: " + "v".repeat(70)));
     assert.throws(() => parser.next(), { status: 431, code: "header-section-too-large" });
   });
 
-  const fields = (count: number) => Array.from({ length: count - 1 }, (_, i) => `X-${i}: ${i}\r\n`).join("");
-  const fieldList = (count: number) => ["Host", "a", ...Array.from({ length: count - 1 }, (_, i) => [`X-${i}`, `${i}`]).flat()];
+  const fields = (count: number) =>
+    Array.from({ length: count - 1 }, (_, i) => `X-${i}: ${i}\r\n`).join("");
+  const fieldList = (
+    count: number,
+  ) => ["Host", "a", ...Array.from({ length: count - 1 }, (_, i) => [`X-${i}`, `${i}`]).flat()];
   test("accepts maxHeaderCount fields", () =>
-    checkValid({ name: "", input: "GET / HTTP/1.1\r\n" + H + fields(5) + "\r\n", options: { maxHeaderCount: 5 }, events: [head({ headers: fieldList(5) }), end()] }));
+    checkValid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + H + fields(5) + "\r\n",
+      options: { maxHeaderCount: 5 },
+      events: [head({ headers: fieldList(5) }), end()],
+    }));
   test("rejects one field over maxHeaderCount with 431", () =>
-    checkInvalid({ name: "", input: "GET / HTTP/1.1\r\n" + H + fields(6) + "\r\n", options: { maxHeaderCount: 5 }, status: 431, code: "too-many-headers" }));
+    checkInvalid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + H + fields(6) + "\r\n",
+      options: { maxHeaderCount: 5 },
+      status: 431,
+      code: "too-many-headers",
+    }));
   test("accepts the default 100 fields and rejects 101", () => {
-    checkValid({ name: "", input: "GET / HTTP/1.1\r\n" + H + fields(100) + "\r\n", events: [head({ headers: fieldList(100) }), end()] });
-    checkInvalid({ name: "", input: "GET / HTTP/1.1\r\n" + H + fields(101) + "\r\n", status: 431, code: "too-many-headers" });
+    checkValid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + H + fields(100) + "\r\n",
+      events: [head({ headers: fieldList(100) }), end()],
+    });
+    checkInvalid({
+      name: "",
+      input: "GET / HTTP/1.1\r\n" + H + fields(101) + "\r\n",
+      status: 431,
+      code: "too-many-headers",
+    });
   });
 
-  const post = (length: number) => "POST / HTTP/1.1\r\n" + H + `Content-Length: ${length}\r\n\r\n` + "b".repeat(length);
+  const post = (length: number) =>
+    "POST / HTTP/1.1\r\n" + H + `Content-Length: ${length}\r\n\r\n` + "b".repeat(length);
   test("accepts a Content-Length at maxBodySize", () =>
-    checkValid({ name: "", input: post(10), options: { maxBodySize: 10 }, events: [head({ method: "POST", headers: ["Host", "a", "Content-Length", "10"], framing: "length", contentLength: 10 }), data("b".repeat(10)), end()] }));
+    checkValid({
+      name: "",
+      input: post(10),
+      options: { maxBodySize: 10 },
+      events: [
+        head({
+          method: "POST",
+          headers: ["Host", "a", "Content-Length", "10"],
+          framing: "length",
+          contentLength: 10,
+        }),
+        data("b".repeat(10)),
+        end(),
+      ],
+    }));
   test("rejects a Content-Length one over maxBodySize with 413 at once", () =>
-    checkInvalid({ name: "", input: "POST / HTTP/1.1\r\n" + H + "Content-Length: 11\r\n\r\n", options: { maxBodySize: 10 }, status: 413, code: "body-too-large" }));
+    checkInvalid({
+      name: "",
+      input: "POST / HTTP/1.1\r\n" + H + "Content-Length: 11\r\n\r\n",
+      options: { maxBodySize: 10 },
+      status: 413,
+      code: "body-too-large",
+    }));
 
   test("accepts maxLeadingEmptyLines CRLFs and rejects one more", () => {
-    checkValid({ name: "", input: "\r\n\r\nGET / HTTP/1.0\r\n\r\n", options: { maxLeadingEmptyLines: 2 }, events: [head({ version: "1.0" }), end()] });
-    checkInvalid({ name: "", input: "\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", options: { maxLeadingEmptyLines: 2 }, status: 400, code: "too-many-empty-lines" });
+    checkValid({
+      name: "",
+      input: "\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+      options: { maxLeadingEmptyLines: 2 },
+      events: [head({ version: "1.0" }), end()],
+    });
+    checkInvalid({
+      name: "",
+      input: "\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+      options: { maxLeadingEmptyLines: 2 },
+      status: 400,
+      code: "too-many-empty-lines",
+    });
   });
   test("counts leading empty lines per request", () =>
-    checkValid({ name: "", input: "\r\n\r\nGET / HTTP/1.0\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", options: { maxLeadingEmptyLines: 2 }, events: [head({ version: "1.0" }), end(), head({ version: "1.0" }), end()] }));
+    checkValid({
+      name: "",
+      input: "\r\n\r\nGET / HTTP/1.0\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+      options: { maxLeadingEmptyLines: 2 },
+      events: [head({ version: "1.0" }), end(), head({ version: "1.0" }), end()],
+    }));
 });
 
 describe("RequestParser lifecycle", () => {
@@ -146,7 +249,9 @@ describe("RequestParser lifecycle", () => {
 
   test("keeps views valid when later pushes are joined with leftovers", () => {
     const parser = new RequestParser();
-    parser.push(bytes("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r"));
+    parser.push(
+      bytes("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r"),
+    );
     parser.next();
     const first = parser.next();
     assert.ok(first?.type === "data");
