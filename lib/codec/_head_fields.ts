@@ -9,6 +9,7 @@
 import type { BodyFraming } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
 import type { FieldSpan } from "./_field_line.ts";
+import { FIELD_NAMES, FIELD_VALUES } from "./_intern.ts";
 import { isAuthority, type RequestLine } from "./_request_line.ts";
 import { equalsIgnoreCase, latin1, skipParameters, skipToken, skipWhitespace } from "./_syntax.ts";
 
@@ -54,8 +55,12 @@ export class HeadFields {
   /** Records the validated field line starting at `lineStart` with parts in `span`. */
   add(bytes: Uint8Array, lineStart: number, span: FieldSpan): void {
     const { colon, valueStart, valueEnd } = span;
-    const value = latin1(bytes, valueStart, valueEnd);
-    this.headers.push(latin1(bytes, lineStart, colon), value);
+    const value = FIELD_VALUES.lookup(bytes, valueStart, valueEnd) ??
+      latin1(bytes, valueStart, valueEnd);
+    this.headers.push(
+      FIELD_NAMES.lookup(bytes, lineStart, colon) ?? latin1(bytes, lineStart, colon),
+      value,
+    );
     switch (colon - lineStart) {
       case 4:
         if (equalsIgnoreCase(bytes, lineStart, colon, "host")) {
