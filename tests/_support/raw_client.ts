@@ -59,10 +59,24 @@ export class RawClient {
     });
   }
 
-  /** Open a connection (half-open allowed, so `end()` keeps reading). */
-  static connect(port: number, hostname = "127.0.0.1"): Promise<RawClient> {
+  /**
+   * Open a connection. Like a browser or curl, the client closes its side
+   * when the server's FIN arrives, so `closed` resolves after a server-side
+   * `end()`. Pass `{ allowHalfOpen: true }` to keep sending after the
+   * server's FIN (then only `ended` tells that the server is done). Either
+   * way `end()` half-closes the client side and reading continues.
+   */
+  static connect(
+    port: number,
+    hostname = "127.0.0.1",
+    options: { allowHalfOpen?: boolean } = {},
+  ): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: hostname, allowHalfOpen: true });
+      const socket = connect({
+        port,
+        host: hostname,
+        allowHalfOpen: options.allowHalfOpen ?? false,
+      });
       socket.once("error", reject);
       socket.once("connect", () => {
         socket.off("error", reject);

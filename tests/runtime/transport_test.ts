@@ -147,7 +147,7 @@ describe(`Transport shim on ${detectRuntime()}`, () => {
         }
       },
     }, async (server) => {
-      const client = await RawClient.connect(server.port);
+      const client = await RawClient.connect(server.port, "127.0.0.1", { allowHalfOpen: true });
       await client.write("bye?");
       assert.equal(decoder.decode(await client.readToEnd()), "bye");
       const connection = await server.connection();
