@@ -17,7 +17,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -90,22 +90,39 @@ function run(command, args, options = {}) {
 // deno-lint-ignore no-control-regex
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
-/** Deno: "ok | 3 passed (12 steps) | 0 failed" — steps are node:test's nested tests. */
-function parseDeno(output) {
-  const lines = stripAnsi(output).split("\n").filter((line) => /\|\s*\d+ passed/.test(line));
-  const line = lines.at(-1);
-  if (line === undefined) return undefined;
-  const passed = line.match(/(\d+) passed(?: \((\d+) steps?\))?/);
-  const failed = line.match(/(\d+) failed(?: \((\d+) steps?\))?/);
+/**
+ * Deno counts a describe() as one test and its test()s as steps, so its
+ * summary line ("ok | 3 passed (12 steps) | 0 failed") cannot be compared
+ * with Bun's and Node's counts of leaf tests. The JUnit report lists every
+ * test and step as a testcase named "parent > child"; count the leaves.
+ * The summary line is the fallback when the report is missing.
+ */
+function parseDeno(output, junitPath) {
+  if (junitPath !== undefined && existsSync(junitPath)) {
+    const xml = readFileSync(junitPath, "utf8");
+    const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)]
+      .map(([, name, body]) => ({
+        name,
+        failed: body.includes("<failure"),
+        skipped: body.includes("<skipped"),
+      }));
+    if (cases.length > 0) {
+      const parents = new Set();
+      for (const { name } of cases) {
+        for (let at = name.indexOf(" &gt; "); at !== -1; at = name.indexOf(" &gt; ", at + 1)) {
+          parents.add(name.slice(0, at));
+        }
+      }
+      const leaves = cases.filter(({ name, skipped }) => !parents.has(name) && !skipped);
+      const failed = leaves.filter((leaf) => leaf.failed).length;
+      return { passed: leaves.length - failed, failed };
+    }
+  }
+  const line = stripAnsi(output).split("\n").filter((text) => /\|\s*\d+ passed/.test(text)).at(-1);
+  const passed = line?.match(/(\d+) passed/);
+  const failed = line?.match(/(\d+) failed/);
   if (!passed || !failed) return undefined;
-  // A describe() is one Deno test whose its() are steps; count the leaves as
-  // Bun and Node do (a failed step also fails its parent: count it once).
-  const passedSteps = Number(passed[2] ?? 0);
-  const failedSteps = Number(failed[2] ?? 0);
-  return {
-    passed: passedSteps > 0 ? passedSteps + Math.max(0, Number(passed[1]) - 1) : Number(passed[1]),
-    failed: Math.max(Number(failed[1]), failedSteps),
-  };
+  return { passed: Number(passed[1]), failed: Number(failed[1]) };
 }
 
 /** Bun: " 12 pass" / " 0 fail" lines at the end. */
@@ -203,10 +220,19 @@ async function main() {
     `\n=== Deno: ${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
   );
   if (filter === undefined) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
+  const junitPath = join(buildDir, "deno-junit.xml");
+  rmSync(buildDir, { recursive: true, force: true });
   record(
     "deno",
-    await run(deno, ["test", "-A", "--doc", ...testFiles, ...libraryFiles]),
-    parseDeno,
+    await run(deno, [
+      "test",
+      "-A",
+      "--doc",
+      `--junit-path=${junitPath}`,
+      ...testFiles,
+      ...libraryFiles,
+    ]),
+    (output) => parseDeno(output, junitPath),
   );
   if (filter === undefined) {
     recordCheck(
