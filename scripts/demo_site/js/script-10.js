@@ -1,0 +1,2 @@
+// script 10 of 15: reports itself so the page can count what arrived.
+(window.demoScripts = window.demoScripts || []).push(10);
