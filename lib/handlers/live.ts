@@ -13,13 +13,23 @@
  * @module
  */
 
-import type { Handler } from "../connection/options.ts";
+import type { Handler, ServerStats } from "../connection/options.ts";
 import { type ClosedConnection, ConnectionHistory, formatRemote } from "./connection_history.ts";
 import { LIVE_PAGE_HTML } from "./live_page.ts";
 import type { ServerView, ServerViewGetter } from "./server_view.ts";
 import { splitTarget } from "./target.ts";
 
-/** Where the live page lives: a prefix no ordinary site uses. */
+/**
+ * Where the live page lives: a prefix no ordinary site uses.
+ *
+ * @example
+ * ```ts
+ * import { LIVE_PREFIX } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(LIVE_PREFIX, "/_keepwire/");
+ * ```
+ */
 export const LIVE_PREFIX = "/_keepwire/";
 
 /** Options of {@linkcode createLiveHandler}. */
@@ -56,7 +66,7 @@ export interface LiveSnapshot {
   /** The idle timeout in ms, when known. */
   readonly keepAliveTimeout: number | null;
   /** The server's counters. */
-  readonly stats: ServerView["stats"];
+  readonly stats: ServerStats;
   /** Share of requests that reused a connection (0 to 1). */
   readonly reuseRatio: number;
   /** The open connections. */
