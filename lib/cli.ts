@@ -16,7 +16,7 @@
 
 import { stat } from "node:fs/promises";
 import type { Handler, Server } from "./connection/options.ts";
-import { parseArgs, type CliCommand, USAGE, UsageError } from "./cli/args.ts";
+import { type CliCommand, parseArgs, USAGE, UsageError } from "./cli/args.ts";
 import { commandLineArgs, exitProcess, onShutdownSignal } from "./cli/process.ts";
 import { isMainModule } from "./cli/main_module.ts";
 import { createEchoHandler } from "./handlers/echo.ts";
@@ -36,7 +36,12 @@ function urlHost(hostname: string): string {
 }
 
 /** `serve`'s handler: the live page under its prefix, files everywhere else. */
-function serveHandler(dir: string, command: CliCommand, getServer: () => Server | undefined, signal: AbortSignal): Handler {
+function serveHandler(
+  dir: string,
+  command: CliCommand,
+  getServer: () => Server | undefined,
+  signal: AbortSignal,
+): Handler {
   const live = createLiveHandler({
     getServer,
     keepAliveTimeout: command.options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
@@ -47,7 +52,8 @@ function serveHandler(dir: string, command: CliCommand, getServer: () => Server 
   const livePrefix = LIVE_PREFIX.slice(0, -1);
   return (request, info) => {
     const { path } = splitTarget(request.url);
-    return path.startsWith(livePrefix) && (path.length === livePrefix.length || path[livePrefix.length] === "/")
+    return path.startsWith(livePrefix) &&
+        (path.length === livePrefix.length || path[livePrefix.length] === "/")
       ? live(request, info)
       : files(request, info);
   };
@@ -107,8 +113,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     stopping.abort();
     const code = (error as { code?: unknown } | null)?.code;
-    const reason = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
-    console.error(`keepwire: cannot listen on ${command.options.hostname}:${command.options.port}: ${reason}`);
+    const reason = typeof code === "string"
+      ? code
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    console.error(
+      `keepwire: cannot listen on ${command.options.hostname}:${command.options.port}: ${reason}`,
+    );
     return 1;
   }
   const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;

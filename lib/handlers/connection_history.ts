@@ -45,7 +45,9 @@ const DEFAULT_CAPACITY = 48;
  * @returns the text form
  */
 export function formatRemote(addr: ConnectionSnapshot["remoteAddr"]): string {
-  return addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /**
@@ -101,7 +103,13 @@ export class ConnectionHistory {
     for (const [id, known] of this.#open) {
       if (seen.has(id)) continue;
       this.#open.delete(id);
-      this.#closed.unshift({ id, remote: known.remote, requests: known.requests, openedAt: known.openedAt, closedAt: now });
+      this.#closed.unshift({
+        id,
+        remote: known.remote,
+        requests: known.requests,
+        openedAt: known.openedAt,
+        closedAt: now,
+      });
     }
     if (this.#closed.length > this.#capacity) this.#closed.length = this.#capacity;
   }

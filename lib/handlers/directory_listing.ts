@@ -63,7 +63,11 @@ export function escapeHtml(text: string): string {
  */
 export function renderListing(urlPath: string, entries: readonly ListingEntry[]): string {
   const sorted = [...entries].sort((a, b) =>
-    a.isDirectory === b.isDirectory ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.isDirectory ? -1 : 1
+    a.isDirectory === b.isDirectory
+      ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+      : a.isDirectory
+      ? -1
+      : 1
   );
   const title = escapeHtml(`Index of ${urlPath}`);
   const items: string[] = [];
@@ -71,7 +75,9 @@ export function renderListing(urlPath: string, entries: readonly ListingEntry[])
   for (const entry of sorted) {
     const suffix = entry.isDirectory ? "/" : "";
     items.push(
-      `<li><a href="${encodeURIComponent(entry.name)}${suffix}">${escapeHtml(entry.name)}${suffix}</a></li>`,
+      `<li><a href="${encodeURIComponent(entry.name)}${suffix}">${
+        escapeHtml(entry.name)
+      }${suffix}</a></li>`,
     );
   }
   return `<!doctype html>

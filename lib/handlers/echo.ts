@@ -138,7 +138,9 @@ function stream(query: string): Response {
       `chunks (0-${MAX_STREAM_CHUNKS}), size (0-${MAX_STREAM_CHUNK_SIZE}) and delay (0-${MAX_DELAY_MS} ms) must be integers\n`,
     );
   }
-  const chunk = size <= STREAM_PIECE ? filledPiece().subarray(0, size) : new Uint8Array(size).fill(FILL);
+  const chunk = size <= STREAM_PIECE
+    ? filledPiece().subarray(0, size)
+    : new Uint8Array(size).fill(FILL);
   let sent = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

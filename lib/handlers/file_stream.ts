@@ -41,7 +41,11 @@ const PIECE = 64 * 1024;
  * @param end last byte to send (inclusive); below `start` for an empty body
  * @returns the body stream
  */
-export function fileBodyStream(handle: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
+export function fileBodyStream(
+  handle: FileHandle,
+  start: number,
+  end: number,
+): ReadableStream<Uint8Array> {
   let position = start;
   let closed = false;
   const release = (): void => {

@@ -38,7 +38,9 @@ function plain(status: number, body: string, extra?: Record<string, string>): Re
 /** Maps a file system error to a status without saying more: the code stays on the server. */
 function statusForError(error: unknown): number {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG" || code === "ELOOP") return 404;
+  if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG" || code === "ELOOP") {
+    return 404;
+  }
   if (code === "EACCES" || code === "EPERM") return 403;
   return 500;
 }
@@ -108,7 +110,9 @@ async function sendDirectory(
   try {
     const index = await realpath(join(directory, "index.html"));
     const indexInfo = await stat(index);
-    if (isInside(root, index) && indexInfo.isFile()) return await sendFile(request, index, indexInfo);
+    if (isInside(root, index) && indexInfo.isFile()) {
+      return await sendFile(request, index, indexInfo);
+    }
   } catch (error) {
     if (statusForError(error) !== 404) throw error;
   }

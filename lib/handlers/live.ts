@@ -90,7 +90,10 @@ const PAGE_LENGTH = String(PAGE.byteLength);
 const MAX_QUEUED_EVENTS = 8;
 
 function notFound(): Response {
-  return new Response("Not Found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new Response("Not Found\n", {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 /**
@@ -217,7 +220,10 @@ export function createLiveHandler(options: LiveHandlerOptions): Handler {
     if (route !== "events" && route !== "stats.json") return notFound();
     const server = getServer();
     if (server === undefined) {
-      return new Response("server not started\n", { status: 503, headers: { "content-type": "text/plain; charset=utf-8" } });
+      return new Response("server not started\n", {
+        status: 503,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
     }
     if (route === "events") return events(server);
     const json = encoder.encode(JSON.stringify(snapshot(server)));

@@ -37,7 +37,10 @@ for (let i = 1; i <= STYLES; i++) {
   for (let t = i; t <= TILES; t += STYLES) {
     rules.push(`.tile-${pad(t)} { border-color: hsl(${hue(t)} 70% 60%); }`);
   }
-  writeFileSync(join(site, "css", `style-${pad(i)}.css`), `/* stylesheet ${i} of ${STYLES} */\n${rules.join("\n")}\n`);
+  writeFileSync(
+    join(site, "css", `style-${pad(i)}.css`),
+    `/* stylesheet ${i} of ${STYLES} */\n${rules.join("\n")}\n`,
+  );
 }
 
 for (let i = 1; i <= SCRIPTS; i++) {
@@ -48,10 +51,16 @@ for (let i = 1; i <= SCRIPTS; i++) {
 }
 
 const links = [];
-for (let i = 1; i <= STYLES; i++) links.push(`<link rel="stylesheet" href="css/style-${pad(i)}.css">`);
+for (let i = 1; i <= STYLES; i++) {
+  links.push(`<link rel="stylesheet" href="css/style-${pad(i)}.css">`);
+}
 const tiles = [];
 for (let i = 1; i <= TILES; i++) {
-  tiles.push(`<img class="tile tile-${pad(i)}" src="img/tile-${pad(i)}.svg" width="96" height="96" alt="tile ${i}">`);
+  tiles.push(
+    `<img class="tile tile-${pad(i)}" src="img/tile-${
+      pad(i)
+    }.svg" width="96" height="96" alt="tile ${i}">`,
+  );
 }
 const scripts = [];
 for (let i = 1; i <= SCRIPTS; i++) scripts.push(`<script src="js/script-${pad(i)}.js"></script>`);

@@ -1,6 +1,6 @@
 // Test support: run lib/cli.ts as a child process on whichever runtime runs the tests
 // (Deno: deno run -A; Bun: bun; Node: an esbuild bundle of lib/cli.ts, as the npm bin is).
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
@@ -8,7 +8,9 @@ import process from "node:process";
 
 /** The repository root: tests are run from it (scripts/test.mjs chdirs there). */
 export const ROOT: string = resolve(".");
-if (!existsSync(join(ROOT, "lib", "cli.ts"))) throw new Error(`run the tests from the repository root, not ${ROOT}`);
+if (!existsSync(join(ROOT, "lib", "cli.ts"))) {
+  throw new Error(`run the tests from the repository root, not ${ROOT}`);
+}
 
 const runtime = globalThis as unknown as {
   Deno?: { execPath(): string };
@@ -30,14 +32,19 @@ function bundleForNode(): Promise<string> {
       `--outfile=${out}`,
     ], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolveBundle(out) : reject(new Error(`esbuild exited ${code}`))));
+    child.on(
+      "close",
+      (code) => (code === 0 ? resolveBundle(out) : reject(new Error(`esbuild exited ${code}`))),
+    );
   });
   return nodeBundle;
 }
 
 /** The command that runs the CLI on the current runtime. */
 export async function cliCommand(): Promise<string[]> {
-  if (runtime.Deno !== undefined) return [runtime.Deno.execPath(), "run", "-A", "--no-check", "lib/cli.ts"];
+  if (runtime.Deno !== undefined) {
+    return [runtime.Deno.execPath(), "run", "-A", "--no-check", "lib/cli.ts"];
+  }
   if (runtime.Bun !== undefined) return [runtime.process.execPath, "lib/cli.ts"];
   return [runtime.process.execPath, await bundleForNode()];
 }
@@ -68,8 +75,10 @@ export class CliProcess {
     this.child.stdout!.on("data", (text: string) => (this.stdout += text));
     this.child.stderr!.on("data", (text: string) => (this.stderr += text));
     this.exited = new Promise((resolveExit) => {
-      this.child.on("close", (code, signal) =>
-        resolveExit({ code, signal, stdout: this.stdout, stderr: this.stderr }));
+      this.child.on(
+        "close",
+        (code, signal) => resolveExit({ code, signal, stdout: this.stdout, stderr: this.stderr }),
+      );
     });
   }
 
@@ -93,7 +102,9 @@ export class CliProcess {
    * handling it (measured with Deno 2.9.5).
    */
   signal(signal: "SIGTERM" | "SIGINT"): void {
-    if (this.child.pid !== undefined && this.child.exitCode === null) process.kill(this.child.pid, signal);
+    if (this.child.pid !== undefined && this.child.exitCode === null) {
+      process.kill(this.child.pid, signal);
+    }
   }
 
   /** Sends a signal and waits for the exit, killing the process if it takes longer than `timeoutMs`. */

@@ -7,8 +7,16 @@ const defaults = { port: 8080, hostname: "127.0.0.1" };
 describe("parseArgs()", () => {
   const valid: Array<[string, string[], object]> = [
     ["echo with defaults", ["echo"], { command: "echo", dir: "", options: defaults }],
-    ["serve defaults to the current folder", ["serve"], { command: "serve", dir: ".", options: defaults }],
-    ["serve with a folder", ["serve", "site"], { command: "serve", dir: "site", options: defaults }],
+    ["serve defaults to the current folder", ["serve"], {
+      command: "serve",
+      dir: ".",
+      options: defaults,
+    }],
+    ["serve with a folder", ["serve", "site"], {
+      command: "serve",
+      dir: "site",
+      options: defaults,
+    }],
     ["flags before the folder", ["serve", "--port", "0", "site"], {
       command: "serve",
       dir: "site",
@@ -24,13 +32,25 @@ describe("parseArgs()", () => {
       "--keep-alive-timeout",
       "2.5",
       "--headers-timeout=.25",
-    ], { command: "echo", dir: "", options: { ...defaults, keepAliveTimeout: 2500, headersTimeout: 250 } }],
+    ], {
+      command: "echo",
+      dir: "",
+      options: { ...defaults, keepAliveTimeout: 2500, headersTimeout: 250 },
+    }],
     ["zero seconds", ["echo", "--keep-alive-timeout", "0"], {
       command: "echo",
       dir: "",
       options: { ...defaults, keepAliveTimeout: 0 },
     }],
-    ["counts and sizes", ["echo", "--max-requests", "5", "--max-header-size", "4096", "--max-body-size", "0"], {
+    ["counts and sizes", [
+      "echo",
+      "--max-requests",
+      "5",
+      "--max-header-size",
+      "4096",
+      "--max-body-size",
+      "0",
+    ], {
       command: "echo",
       dir: "",
       options: { ...defaults, maxRequestsPerConnection: 5, maxHeaderSize: 4096, maxBodySize: 0 },
@@ -67,7 +87,11 @@ describe("parseArgs()", () => {
     ["negative seconds", ["echo", "--keep-alive-timeout=-1"], "--keep-alive-timeout"],
     ["seconds that are not a number", ["echo", "--headers-timeout", "soon"], "--headers-timeout"],
     ["seconds in exponent form", ["echo", "--keep-alive-timeout", "1e3"], "--keep-alive-timeout"],
-    ["seconds beyond a timer's range", ["echo", "--keep-alive-timeout", "9999999"], "--keep-alive-timeout"],
+    [
+      "seconds beyond a timer's range",
+      ["echo", "--keep-alive-timeout", "9999999"],
+      "--keep-alive-timeout",
+    ],
     ["zero max requests", ["echo", "--max-requests", "0"], "--max-requests"],
     ["a negative body size", ["echo", "--max-body-size", "-5"], "--max-body-size"],
     ["a fractional header size", ["echo", "--max-header-size", "1.5"], "--max-header-size"],

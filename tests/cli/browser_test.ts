@@ -16,7 +16,8 @@ import { type CliProcess, ROOT, startCli } from "./_cli_process.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const IN_CI = process.env.CI === "true";
-const MISSING = `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM=/path)`;
+const MISSING =
+  `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM=/path)`;
 const SCREENSHOT = join(ROOT, "docs", "live-page.png");
 /** Browsers open at most 6 connections per host for HTTP/1.1 (Chromium's per-group limit). */
 const MAX_BROWSER_CONNECTIONS = 6;
@@ -46,31 +47,50 @@ if (!existsSync(CHROMIUM)) {
       await rm(profile, { recursive: true, force: true });
     });
 
-    test("loads the 60-asset demo page over at most 6 connections, then screenshots the live page", { timeout: 120_000 }, async () => {
-      const before = await liveStats(port);
-      const dom = await chromium(profile, ["--dump-dom", `http://127.0.0.1:${port}/`]);
-      const afterLoad = await liveStats(port);
+    test(
+      "loads the 60-asset demo page over at most 6 connections, then screenshots the live page",
+      { timeout: 120_000 },
+      async () => {
+        const before = await liveStats(port);
+        const dom = await chromium(profile, ["--dump-dom", `http://127.0.0.1:${port}/`]);
+        const afterLoad = await liveStats(port);
 
-      assert.ok(dom.includes(`data-loaded="${ASSETS}"`), `the page did not report ${ASSETS} loaded assets:\n${dom.slice(-600)}`);
-      // Each liveStats() call is one connection carrying one request (Connection: close).
-      const connections = afterLoad.stats.totalConnections - before.stats.totalConnections - 1;
-      const requests = afterLoad.stats.totalRequests - before.stats.totalRequests - 1;
-      assert.ok(connections >= 1 && connections <= MAX_BROWSER_CONNECTIONS, `browser used ${connections} connections`);
-      assert.ok(requests >= ASSETS + 1, `browser made ${requests} requests, expected the page and ${ASSETS} assets`);
-      assert.ok(afterLoad.stats.reusedRequests - before.stats.reusedRequests >= requests - connections);
+        assert.ok(
+          dom.includes(`data-loaded="${ASSETS}"`),
+          `the page did not report ${ASSETS} loaded assets:\n${dom.slice(-600)}`,
+        );
+        // Each liveStats() call is one connection carrying one request (Connection: close).
+        const connections = afterLoad.stats.totalConnections - before.stats.totalConnections - 1;
+        const requests = afterLoad.stats.totalRequests - before.stats.totalRequests - 1;
+        assert.ok(
+          connections >= 1 && connections <= MAX_BROWSER_CONNECTIONS,
+          `browser used ${connections} connections`,
+        );
+        assert.ok(
+          requests >= ASSETS + 1,
+          `browser made ${requests} requests, expected the page and ${ASSETS} assets`,
+        );
+        assert.ok(
+          afterLoad.stats.reusedRequests - before.stats.reusedRequests >= requests - connections,
+        );
 
-      await mkdir(join(ROOT, "docs"), { recursive: true });
-      await rm(SCREENSHOT, { force: true });
-      await chromium(profile, [
-        "--hide-scrollbars",
-        "--window-size=1280,900",
-        `--screenshot=${SCREENSHOT}`,
-        `http://127.0.0.1:${port}/_keepwire/`,
-      ]);
-      const png = await readFile(SCREENSHOT);
-      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "docs/live-page.png is a PNG");
-      assert.ok(png.byteLength > 10_000, "the screenshot is not blank");
-    });
+        await mkdir(join(ROOT, "docs"), { recursive: true });
+        await rm(SCREENSHOT, { force: true });
+        await chromium(profile, [
+          "--hide-scrollbars",
+          "--window-size=1280,900",
+          `--screenshot=${SCREENSHOT}`,
+          `http://127.0.0.1:${port}/_keepwire/`,
+        ]);
+        const png = await readFile(SCREENSHOT);
+        assert.deepEqual(
+          [...png.subarray(1, 4)],
+          [0x50, 0x4e, 0x47],
+          "docs/live-page.png is a PNG",
+        );
+        assert.ok(png.byteLength > 10_000, "the screenshot is not blank");
+      },
+    );
   });
 }
 
@@ -81,7 +101,9 @@ interface LiveStats {
 /** Reads /_keepwire/stats.json over a fresh connection closed after the one request, so it costs exactly one connection. */
 async function liveStats(port: number): Promise<LiveStats> {
   const client = await RawClient.connect(port);
-  await client.write("GET /_keepwire/stats.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  await client.write(
+    "GET /_keepwire/stats.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+  );
   const response = await readResponse(client);
   client.destroy();
   assert.equal(response.status, 200);

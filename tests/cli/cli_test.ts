@@ -43,7 +43,15 @@ describe("keepwire echo", () => {
   let port = 0;
 
   before(async () => {
-    cli = await startCli(["echo", "--port", "0", "--keep-alive-timeout", "3", "--max-requests", "3"]);
+    cli = await startCli([
+      "echo",
+      "--port",
+      "0",
+      "--keep-alive-timeout",
+      "3",
+      "--max-requests",
+      "3",
+    ]);
     ({ port } = await cli.listening());
   });
 
@@ -82,7 +90,10 @@ describe("keepwire echo", () => {
   });
 
   test("echoes a POST body and its length", async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/echo?q=1`, { method: "POST", body: "ünïcode" });
+    const response = await fetch(`http://127.0.0.1:${port}/echo?q=1`, {
+      method: "POST",
+      body: "ünïcode",
+    });
     const echoed = await response.json();
     assert.equal(echoed.url, "/echo?q=1");
     assert.equal(echoed.body, "ünïcode");
@@ -193,7 +204,10 @@ describe("keepwire serve", () => {
     const started = Date.now();
     const result = await cli.stop("SIGTERM");
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(Date.now() - started < 3000, "shutdown does not wait for the event stream's deadline");
+    assert.ok(
+      Date.now() - started < 3000,
+      "shutdown does not wait for the event stream's deadline",
+    );
     client.destroy();
   });
 });

@@ -7,7 +7,9 @@ const handler = createEchoHandler(() => undefined);
 const call = (target: string, init?: RequestInit, info = fakeInfo()) =>
   Promise.resolve(handler(new Request(`http://127.0.0.1:8080${target}`, init), info));
 
-async function bodyLength(response: Response): Promise<{ length: number; reads: number; allX: boolean }> {
+async function bodyLength(
+  response: Response,
+): Promise<{ length: number; reads: number; allX: boolean }> {
   const reader = response.body!.getReader();
   let length = 0;
   let reads = 0;
@@ -17,7 +19,9 @@ async function bodyLength(response: Response): Promise<{ length: number; reads: 
     if (done) return { length, reads, allX };
     reads++;
     length += value.byteLength;
-    if (value.byteLength > 0 && (value[0] !== 0x78 || value[value.byteLength - 1] !== 0x78)) allX = false;
+    if (value.byteLength > 0 && (value[0] !== 0x78 || value[value.byteLength - 1] !== 0x78)) {
+      allX = false;
+    }
   }
 }
 
@@ -38,12 +42,19 @@ describe("echo handler", () => {
   test("echoes a POST's method, target, headers, body and connection facts as JSON", async () => {
     const response = await call(
       "/echo?x=1&y=%20",
-      { method: "POST", headers: { "X-Custom": "yes", "content-type": "text/plain" }, body: "héllo" },
+      {
+        method: "POST",
+        headers: { "X-Custom": "yes", "content-type": "text/plain" },
+        body: "héllo",
+      },
       fakeInfo(7, 3, "1.0"),
     );
     assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
     const text = await response.text();
-    assert.equal(response.headers.get("content-length"), String(new TextEncoder().encode(text).byteLength));
+    assert.equal(
+      response.headers.get("content-length"),
+      String(new TextEncoder().encode(text).byteLength),
+    );
     const echoed = JSON.parse(text);
     assert.equal(echoed.method, "POST");
     assert.equal(echoed.url, "/echo?x=1&y=%20");
@@ -85,7 +96,18 @@ describe("echo handler", () => {
   });
 
   test("rejects /bytes with a missing, negative, fractional or too large n with 400", async () => {
-    for (const query of ["", "?n=", "?n=-1", "?n=1.5", "?n=abc", "?n=2147483649", "?n=1e3", "?n=99999999999"]) {
+    for (
+      const query of [
+        "",
+        "?n=",
+        "?n=-1",
+        "?n=1.5",
+        "?n=abc",
+        "?n=2147483649",
+        "?n=1e3",
+        "?n=99999999999",
+      ]
+    ) {
       const response = await call(`/bytes${query}`);
       assert.equal(response.status, 400, query);
       await response.text();
@@ -154,7 +176,9 @@ describe("echo handler", () => {
   });
 
   test("reports the server's stats and connections at /stats", async () => {
-    const server = fakeServer({ totalConnections: 4, totalRequests: 9, reusedRequests: 5 }, [snapshot(3, 2)]);
+    const server = fakeServer({ totalConnections: 4, totalRequests: 9, reusedRequests: 5 }, [
+      snapshot(3, 2),
+    ]);
     const statsHandler = createEchoHandler(() => server);
     const response = await statsHandler(new Request("http://127.0.0.1/stats"), fakeInfo());
     const stats = await response.json();

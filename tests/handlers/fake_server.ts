@@ -31,7 +31,11 @@ export function fakeServer(
   };
 }
 
-export function snapshot(id: number, requests: number, state: ConnectionSnapshot["state"] = "idle"): ConnectionSnapshot {
+export function snapshot(
+  id: number,
+  requests: number,
+  state: ConnectionSnapshot["state"] = "idle",
+): ConnectionSnapshot {
   return {
     id,
     remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 + id },

@@ -96,7 +96,10 @@ describe("file handler", () => {
       assert.equal(response.headers.get("etag"), etag);
       assert.equal(response.body, null);
     }
-    assert.equal((await get("/hello.txt", { headers: { "if-none-match": '"other"' } })).status, 200);
+    assert.equal(
+      (await get("/hello.txt", { headers: { "if-none-match": '"other"' } })).status,
+      200,
+    );
   });
 
   test("answers 304 to If-Modified-Since at or after the mtime, and 200 before", async () => {
@@ -106,11 +109,17 @@ describe("file handler", () => {
     assert.equal((await get("/hello.txt", { headers: later })).status, 304);
     const earlier = { "if-modified-since": "Fri, 01 Mar 2024 11:59:59 GMT" };
     assert.equal((await get("/hello.txt", { headers: earlier })).status, 200);
-    assert.equal((await get("/hello.txt", { headers: { "if-modified-since": "yesterday" } })).status, 200);
+    assert.equal(
+      (await get("/hello.txt", { headers: { "if-modified-since": "yesterday" } })).status,
+      200,
+    );
   });
 
   test("lets If-None-Match override If-Modified-Since", async () => {
-    const headers = { "if-none-match": '"other"', "if-modified-since": "Sat, 02 Mar 2024 12:00:00 GMT" };
+    const headers = {
+      "if-none-match": '"other"',
+      "if-modified-since": "Sat, 02 Mar 2024 12:00:00 GMT",
+    };
     assert.equal((await get("/hello.txt", { headers })).status, 200);
   });
 
@@ -180,7 +189,10 @@ describe("file handler", () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await response.text();
-    assert.equal(response.headers.get("content-length"), String(new TextEncoder().encode(html).byteLength));
+    assert.equal(
+      response.headers.get("content-length"),
+      String(new TextEncoder().encode(html).byteLength),
+    );
     assert.ok(!html.includes("<img"));
     assert.ok(html.includes("&lt;img src=x onerror=alert(1)&gt;.txt"));
     assert.ok(html.includes('href="%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E.txt"'));
@@ -201,7 +213,16 @@ describe("file handler", () => {
   });
 
   test("refuses encoded climbs, NUL and backslashes with 403", async () => {
-    for (const target of ["/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/plain/..%2f..%2fsecret.txt", "/%00", "/hello.txt%00.png", "/..%5csecret.txt"]) {
+    for (
+      const target of [
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/plain/..%2f..%2fsecret.txt",
+        "/%00",
+        "/hello.txt%00.png",
+        "/..%5csecret.txt",
+      ]
+    ) {
       const response = await get(target);
       assert.equal(response.status, 403, target);
       assert.equal(await response.text(), "Forbidden\n");

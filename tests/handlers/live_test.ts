@@ -7,7 +7,10 @@ import { fakeInfo, fakeServer, snapshot } from "./fake_server.ts";
 const get = (handler: ReturnType<typeof createLiveHandler>, target: string, init?: RequestInit) =>
   Promise.resolve(handler(new Request(`http://127.0.0.1:8080${target}`, init), fakeInfo()));
 
-async function readEvent(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder): Promise<string> {
+async function readEvent(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  decoder: TextDecoder,
+): Promise<string> {
   let text = "";
   while (!text.endsWith("\n\n")) {
     const { done, value } = await reader.read();
@@ -24,7 +27,10 @@ describe("live page handler", () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await response.text();
-    assert.equal(response.headers.get("content-length"), String(new TextEncoder().encode(html).byteLength));
+    assert.equal(
+      response.headers.get("content-length"),
+      String(new TextEncoder().encode(html).byteLength),
+    );
     assert.ok(html.includes("<script>") && html.includes("<style>"));
     assert.ok(html.includes("/_keepwire/events") && html.includes("/_keepwire/stats.json"));
     assert.ok(!/<(link|img|script)[^>]+(src|href)=/.test(html), "no external assets");
@@ -58,7 +64,13 @@ describe("live page handler", () => {
 
   test("reports totals, reuse ratio and each open connection in stats.json", async () => {
     const server = fakeServer(
-      { openConnections: 2, idleConnections: 1, totalConnections: 5, totalRequests: 40, reusedRequests: 35 },
+      {
+        openConnections: 2,
+        idleConnections: 1,
+        totalConnections: 5,
+        totalRequests: 40,
+        reusedRequests: 35,
+      },
       [snapshot(4, 12, "idle"), snapshot(5, 3, "busy")],
     );
     const live = createLiveHandler({ getServer: () => server, keepAliveTimeout: 5000 });
@@ -71,10 +83,13 @@ describe("live page handler", () => {
     assert.equal(body.reuseRatio, 35 / 40);
     assert.equal(body.keepAliveTimeout, 5000);
     assert.ok(Math.abs(body.now - Date.now()) < 1000);
-    assert.deepEqual(body.connections.map((c) => [c.id, c.remote, c.state, c.requests, c.idleTimeLeft]), [
-      [4, "127.0.0.1:40004", "idle", 12, 4000],
-      [5, "127.0.0.1:40005", "busy", 3, null],
-    ]);
+    assert.deepEqual(
+      body.connections.map((c) => [c.id, c.remote, c.state, c.requests, c.idleTimeLeft]),
+      [
+        [4, "127.0.0.1:40004", "idle", 12, 4000],
+        [5, "127.0.0.1:40005", "busy", 3, null],
+      ],
+    );
     assert.deepEqual(body.recentlyClosed, []);
   });
 
@@ -96,7 +111,11 @@ describe("live page handler", () => {
   test("samples in the background when asked, until the signal aborts", async () => {
     const server = fakeServer({}, [snapshot(1, 10)]);
     const controller = new AbortController();
-    const live = createLiveHandler({ getServer: () => server, sampleInterval: 10, signal: controller.signal });
+    const live = createLiveHandler({
+      getServer: () => server,
+      sampleInterval: 10,
+      signal: controller.signal,
+    });
     await new Promise((resolve) => setTimeout(resolve, 30));
     server.setConnections([]);
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -117,7 +136,9 @@ describe("live page handler", () => {
     assert.ok(first.startsWith("retry: 2000\n\n"));
     let events = first.split("\n\n").filter((e) => e.startsWith("data: "));
     while (events.length < 3) {
-      events = events.concat((await readEvent(reader, decoder)).split("\n\n").filter((e) => e.startsWith("data: ")));
+      events = events.concat(
+        (await readEvent(reader, decoder)).split("\n\n").filter((e) => e.startsWith("data: ")),
+      );
     }
     for (const event of events) {
       const data: LiveSnapshot = JSON.parse(event.slice("data: ".length));
@@ -129,7 +150,11 @@ describe("live page handler", () => {
 
   test("ends every event stream when the signal aborts", async () => {
     const controller = new AbortController();
-    const live = createLiveHandler({ getServer: () => fakeServer(), eventInterval: 10_000, signal: controller.signal });
+    const live = createLiveHandler({
+      getServer: () => fakeServer(),
+      eventInterval: 10_000,
+      signal: controller.signal,
+    });
     const response = await get(live, "/_keepwire/events");
     const reader = response.body!.getReader();
     await readEvent(reader, new TextDecoder());
@@ -160,6 +185,10 @@ describe("ConnectionHistory", () => {
     history.observe([snapshot(1, 5), snapshot(2, 6), snapshot(3, 7)], 1);
     history.observe([snapshot(3, 8)], 2);
     history.observe([], 3);
-    assert.deepEqual(history.closed().map((c) => [c.id, c.requests, c.closedAt]), [[3, 8, 3], [2, 6, 2]]);
+    assert.deepEqual(history.closed().map((c) => [c.id, c.requests, c.closedAt]), [[3, 8, 3], [
+      2,
+      6,
+      2,
+    ]]);
   });
 });
