@@ -36,3 +36,16 @@ export {
   serveWith,
 } from "./lib/connection/server.ts";
 export { detectRuntime, listenForRuntime, type RuntimeName } from "./lib/runtime/detect.ts";
+export { RequestParser } from "./lib/codec/request_parser.ts";
+export * from "./lib/codec/body.ts";
+export * from "./lib/codec/streams.ts";
+export { createEchoHandler } from "./lib/handlers/echo.ts";
+export { createFileHandler, type FileHandlerOptions } from "./lib/handlers/files.ts";
+export {
+  createLiveHandler,
+  LIVE_PREFIX,
+  type LiveHandlerOptions,
+  type LiveSnapshot,
+} from "./lib/handlers/live.ts";
+export type { ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts";
+export type { ClosedConnection } from "./lib/handlers/connection_history.ts";

@@ -5,7 +5,7 @@
  */
 
 import { serveWith } from "./connection/server.ts";
-import type { Handler, Server, ServeOptions } from "./connection/options.ts";
+import type { Handler, ServeOptions, Server } from "./connection/options.ts";
 import { listenForRuntime } from "./runtime/detect.ts";
 
 /**

@@ -207,6 +207,12 @@ function extraNodeBinaries() {
     .filter((path) => existsSync(path));
 }
 
+/** The modules deno.json exports: what JSR documents and scores. */
+function publicEntryPoints() {
+  const { exports } = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+  return Object.values(exports).map((path) => path.replace(/^\.\//, ""));
+}
+
 async function main() {
   if (testFiles.length === 0 && libraryFiles.length === 0) {
     console.error(`no test files match ${JSON.stringify(filter)}`);
@@ -238,6 +244,10 @@ async function main() {
     recordCheck(
       "deno publish --dry-run",
       await run(deno, ["publish", "--dry-run", "--allow-dirty"]),
+    );
+    recordCheck(
+      "deno doc --lint",
+      await run(deno, ["doc", "--lint", ...publicEntryPoints()]),
     );
   }
 

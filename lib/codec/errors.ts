@@ -39,6 +39,8 @@ export class ProtocolError extends Error {
   readonly code: string;
 
   /**
+   * Creates the error for one broken rule.
+   *
    * @param status the status to answer with
    * @param code a stable kebab-case name of the broken rule
    * @param message a human-readable explanation (never echoes raw peer bytes unescaped)

@@ -18,7 +18,11 @@
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { RequestParser } from "../codec/request_parser.ts";
-import { encodeContinue, encodeResponseHead, type ResponseFraming } from "../codec/response_writer.ts";
+import {
+  encodeContinue,
+  encodeResponseHead,
+  type ResponseFraming,
+} from "../codec/response_writer.ts";
 import { httpDate } from "./date.ts";
 import {
   type ConnectionSettings,
@@ -114,7 +118,9 @@ export class Connection implements TransportHandler {
 
   /** Milliseconds since the connection went idle, or -1 when busy or closing. */
   idleFor(now: number): number {
-    return this.#phase === "open" && this.#readingHeads && this.#isIdle() ? now - this.#idleSince : -1;
+    return this.#phase === "open" && this.#readingHeads && this.#isIdle()
+      ? now - this.#idleSince
+      : -1;
   }
 
   // ---- socket events -------------------------------------------------------
@@ -169,7 +175,9 @@ export class Connection implements TransportHandler {
       return;
     }
     if (this.#headStartedAt !== 0 && now - this.#headStartedAt >= settings.headersTimeout) {
-      this.#failRequest(new ProtocolError(408, "headers-timeout", "request header section took too long"));
+      this.#failRequest(
+        new ProtocolError(408, "headers-timeout", "request header section took too long"),
+      );
       return;
     }
     const current = this.#current;
@@ -232,7 +240,9 @@ export class Connection implements TransportHandler {
         event = parser.next();
       } catch (error) {
         this.#failRequest(
-          error instanceof ProtocolError ? error : new ProtocolError(400, "malformed-request", "malformed request"),
+          error instanceof ProtocolError
+            ? error
+            : new ProtocolError(400, "malformed-request", "malformed request"),
         );
         return;
       }
@@ -294,7 +304,11 @@ export class Connection implements TransportHandler {
 
     let request: Request;
     try {
-      request = buildRequest(head, requestUrl(head, this.#host.fallbackAuthority), exchange.body?.stream ?? null);
+      request = buildRequest(
+        head,
+        requestUrl(head, this.#host.fallbackAuthority),
+        exchange.body?.stream ?? null,
+      );
     } catch {
       exchange.body?.error(new TypeError("invalid request"));
       this.#respond(exchange, plainResponse(400));
@@ -380,7 +394,9 @@ export class Connection implements TransportHandler {
       current.broken = true;
       current.last = true;
       current.body?.error(error);
-      if (current.response === null && !current.bodyInUse) this.#respond(current, errorResponse(error));
+      if (current.response === null && !current.bodyInUse) {
+        this.#respond(current, errorResponse(error));
+      }
       if (!this.#exchanges.includes(current) && !this.#writing) this.#closePolitely();
       return;
     }
@@ -452,7 +468,10 @@ export class Connection implements TransportHandler {
   /** After a response: go idle, or keep parsing what the pipeline holds. */
   #afterExchange(): void {
     if (this.#phase !== "open") return;
-    if (!this.#readingHeads && this.#exchanges.length === 0 && this.#current === null && !this.#writing) {
+    if (
+      !this.#readingHeads && this.#exchanges.length === 0 && this.#current === null &&
+      !this.#writing
+    ) {
       this.#closePolitely();
       return;
     }
@@ -488,7 +507,10 @@ export class Connection implements TransportHandler {
       requestIndex: exchange.index,
       maxRequests: this.#host.settings.maxRequestsPerConnection,
       mustClose: this.#mustClose(exchange),
-    }, { enabled: this.#host.settings.keepAliveHint, timeoutMs: this.#host.settings.keepAliveTimeout });
+    }, {
+      enabled: this.#host.settings.keepAliveHint,
+      timeoutMs: this.#host.settings.keepAliveTimeout,
+    });
     if (!decision.persist) {
       exchange.last = true;
       this.#readingHeads = false;
@@ -499,8 +521,9 @@ export class Connection implements TransportHandler {
     if (decision.connection !== null) headers.push("connection", decision.connection);
     if (decision.keepAlive !== null) headers.push("keep-alive", decision.keepAlive);
     let wireFraming: ResponseFraming;
-    if (outgoing.length.kind === "length") wireFraming = { kind: "length", length: outgoing.length.length };
-    else if (framing === "chunked") wireFraming = { kind: "chunked" };
+    if (outgoing.length.kind === "length") {
+      wireFraming = { kind: "length", length: outgoing.length.length };
+    } else if (framing === "chunked") wireFraming = { kind: "chunked" };
     else if (framing === "close") wireFraming = { kind: "close" };
     else wireFraming = { kind: "none" };
     this.#output.push(encodeResponseHead({
@@ -569,7 +592,10 @@ export class Connection implements TransportHandler {
 /** A short plain-text response for a status keepwire answers itself. */
 function plainResponse(status: number): Response {
   const text = STATUS_TEXT[status] ?? "Error";
-  return new Response(text + "\n", { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new Response(text + "\n", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 function errorResponse(error: ProtocolError): Response {

@@ -65,7 +65,9 @@ export function parseConnectionTokens(value: string): ConnectionTokens {
     while (first < last && isOptionalWhitespace(value.charCodeAt(first))) first++;
     while (last > first && isOptionalWhitespace(value.charCodeAt(last - 1))) last--;
     if (last - first === 5 && equalsAsciiLowercase(value, first, "close")) close = true;
-    else if (last - first === 10 && equalsAsciiLowercase(value, first, "keep-alive")) keepAlive = true;
+    else if (last - first === 10 && equalsAsciiLowercase(value, first, "keep-alive")) {
+      keepAlive = true;
+    }
     start = end + 1;
   }
   return close || keepAlive ? { close, keepAlive } : NO_TOKENS;
@@ -199,7 +201,11 @@ export function decidePersistence(facts: ExchangeFacts, hint: KeepAliveHint): Pe
   return { persist, connection: facts.version === "1.0" ? "keep-alive" : null, keepAlive };
 }
 
-const CLOSE: PersistenceDecision = Object.freeze({ persist: false, connection: "close", keepAlive: null });
+const CLOSE: PersistenceDecision = Object.freeze({
+  persist: false,
+  connection: "close",
+  keepAlive: null,
+});
 
 /**
  * Formats the `Keep-Alive` hint. The timeout is rounded down to whole seconds:

@@ -117,12 +117,24 @@ export async function prepareResponse(
     return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
   }
   if (body === null) {
-    return { ...base, length: { kind: "length", length: 0 }, prefix: [], reader: null, pendingRead: null };
+    return {
+      ...base,
+      length: { kind: "length", length: 0 },
+      prefix: [],
+      reader: null,
+      pendingRead: null,
+    };
   }
   if (declaredLength >= 0) {
     if (isHeadRequest) {
       body.cancel().catch(() => {});
-      return { ...base, length: { kind: "length", length: declaredLength }, prefix: [], reader: null, pendingRead: null };
+      return {
+        ...base,
+        length: { kind: "length", length: declaredLength },
+        prefix: [],
+        reader: null,
+        pendingRead: null,
+      };
     }
     return {
       ...base,

@@ -14,14 +14,14 @@ import {
 } from "../codec/limits.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import type { ConnectionSettings } from "./exchange.ts";
+import type { ConnectionSnapshot, Handler, ServeOptions, Server, ServerStats } from "./options.ts";
 import type {
-  ConnectionSnapshot,
-  Handler,
-  Server,
-  ServerStats,
-  ServeOptions,
-} from "./options.ts";
-import type { ListenFunction, Listener, NetAddr, Transport, TransportHandler } from "./transport.ts";
+  Listener,
+  ListenFunction,
+  NetAddr,
+  Transport,
+  TransportHandler,
+} from "./transport.ts";
 
 /** Default idle (keep-alive) timeout: 5 s, as Node's `keepAliveTimeout` and nginx's upstream default order of magnitude. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5_000;
@@ -58,7 +58,11 @@ export async function serveWith(
   const settings = resolveSettings(options);
   const host = new ServerCore(settings, handler, options);
   const listener = await listen(
-    { port: options.port ?? 8080, hostname: options.hostname ?? "0.0.0.0", reusePort: options.reusePort },
+    {
+      port: options.port ?? 8080,
+      hostname: options.hostname ?? "0.0.0.0",
+      reusePort: options.reusePort,
+    },
     (transport) => host.accept(transport),
   );
   host.started(listener);
@@ -79,18 +83,34 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 function resolveSettings(options: ServeOptions): ConnectionSettings {
-  const maxRequests = positive(options.maxRequestsPerConnection, DEFAULT_MAX_REQUESTS_PER_CONNECTION, "maxRequestsPerConnection");
+  const maxRequests = positive(
+    options.maxRequestsPerConnection,
+    DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+    "maxRequestsPerConnection",
+  );
   if (maxRequests < 1) throw new RangeError("maxRequestsPerConnection must be at least 1");
   return {
-    keepAliveTimeout: positive(options.keepAliveTimeout, DEFAULT_KEEP_ALIVE_TIMEOUT, "keepAliveTimeout"),
+    keepAliveTimeout: positive(
+      options.keepAliveTimeout,
+      DEFAULT_KEEP_ALIVE_TIMEOUT,
+      "keepAliveTimeout",
+    ),
     maxRequestsPerConnection: maxRequests,
     headersTimeout: positive(options.headersTimeout, DEFAULT_HEADERS_TIMEOUT, "headersTimeout"),
-    requestBodyTimeout: positive(options.requestBodyTimeout, DEFAULT_REQUEST_BODY_TIMEOUT, "requestBodyTimeout"),
+    requestBodyTimeout: positive(
+      options.requestBodyTimeout,
+      DEFAULT_REQUEST_BODY_TIMEOUT,
+      "requestBodyTimeout",
+    ),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,
     parser: {
       maxBodySize: positive(options.maxBodySize, DEFAULT_MAX_BODY_SIZE, "maxBodySize"),
-      maxRequestLineSize: positive(options.maxRequestLineSize, DEFAULT_MAX_REQUEST_LINE_SIZE, "maxRequestLineSize"),
+      maxRequestLineSize: positive(
+        options.maxRequestLineSize,
+        DEFAULT_MAX_REQUEST_LINE_SIZE,
+        "maxRequestLineSize",
+      ),
       maxHeaderSize: positive(options.maxHeaderSize, DEFAULT_MAX_HEADER_SIZE, "maxHeaderSize"),
       maxHeaderCount: positive(options.maxHeaderCount, DEFAULT_MAX_HEADER_COUNT, "maxHeaderCount"),
     },
@@ -120,8 +140,16 @@ class ServerCore implements Server, ConnectionHost {
     this.settings = settings;
     this.handler = handler;
     this.onError = options.onError ?? defaultOnError;
-    this.#maxConnections = positive(options.maxConnections, DEFAULT_MAX_CONNECTIONS, "maxConnections");
-    this.#shutdownTimeout = positive(options.shutdownTimeout, DEFAULT_SHUTDOWN_TIMEOUT, "shutdownTimeout");
+    this.#maxConnections = positive(
+      options.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+      "maxConnections",
+    );
+    this.#shutdownTimeout = positive(
+      options.shutdownTimeout,
+      DEFAULT_SHUTDOWN_TIMEOUT,
+      "shutdownTimeout",
+    );
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
   }
 
@@ -170,7 +198,9 @@ class ServerCore implements Server, ConnectionHost {
   accept(transport: Transport): TransportHandler {
     const now = Date.now();
     if (this.shuttingDown) return refuse(transport);
-    if (this.#connections.size >= this.#maxConnections && !this.#evictIdle(now)) return refuse(transport);
+    if (this.#connections.size >= this.#maxConnections && !this.#evictIdle(now)) {
+      return refuse(transport);
+    }
     const connection = new Connection(this.#nextId++, transport, this, now);
     this.#connections.add(connection);
     this.#totalConnections++;

@@ -17,6 +17,8 @@ import type {
   Transport,
   TransportHandler,
 } from "../connection/transport.ts";
+import type { Handler, ServeOptions, Server } from "../connection/options.ts";
+import { serveWith } from "../connection/server.ts";
 import { ByteQueue, WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
 // Re-exported so this entry point documents the types its exports use.
 export type {
@@ -27,6 +29,8 @@ export type {
   Transport,
   TransportHandler,
 } from "../connection/transport.ts";
+export type * from "../connection/options.ts";
+export type { HttpVersion } from "../codec/events.ts";
 
 interface DenoAddr {
   hostname: string;
@@ -282,3 +286,23 @@ export const listenDeno: ListenFunction = (
     },
   });
 };
+
+/**
+ * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenDeno}: the
+ * same as `serve` from the package root, minus the runtime detection.
+ *
+ * @param options where to listen, timeouts and limits
+ * @param handler turns each `Request` into a `Response`
+ * @returns the running server, once it listens
+ *
+ * @example On Deno
+ * ```ts ignore
+ * import { serve } from "@keepwire/keepwire/deno";
+ *
+ * const server = await serve({ port: 8080, keepAliveTimeout: 10_000 }, () => new Response("Hello from Deno"));
+ * await server.finished;
+ * ```
+ */
+export function serve(options: ServeOptions, handler: Handler): Promise<Server> {
+  return serveWith(listenDeno, options, handler);
+}

@@ -59,7 +59,9 @@ export async function readResponse(
     while (true) {
       const sizeLine = (await client.readUntil("\r\n", timeoutMs)).slice(0, -2);
       const size = parseInt(sizeLine.split(";")[0], 16);
-      if (!Number.isInteger(size)) throw new Error(`bad chunk size line ${JSON.stringify(sizeLine)}`);
+      if (!Number.isInteger(size)) {
+        throw new Error(`bad chunk size line ${JSON.stringify(sizeLine)}`);
+      }
       if (size === 0) {
         // Trailers (none expected by most tests), then the final CRLF.
         let line = await client.readUntil("\r\n", timeoutMs);

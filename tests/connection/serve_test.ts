@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "../../lib/serve.ts";
-import type { Handler, Server, ServeOptions } from "../../lib/connection/options.ts";
+import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { closesWithin, readResponse } from "../_support/http_reader.ts";
 
@@ -48,7 +48,9 @@ describe("serve(): HTTP/1.1 persistence", () => {
         assert.equal(response.status, 200);
         assert.match(response.text, new RegExp(`^hello \\d+/${i}$`));
         assert.ok(response.headers.has("date"), "every response has a Date");
-        hints.push(response.headers.get("keep-alive") ?? `Connection: ${response.headers.get("connection")}`);
+        hints.push(
+          response.headers.get("keep-alive") ?? `Connection: ${response.headers.get("connection")}`,
+        );
       }
       assert.deepEqual(hints, [
         "timeout=5, max=4",
@@ -150,13 +152,15 @@ function slowStream(parts: string[], delayMs: number): ReadableStream<Uint8Array
 describe("serve(): response framing", () => {
   test("a small stream that is ready at once is sent with Content-Length", async () => {
     const handler: Handler = () =>
-      new Response(new ReadableStream({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode("ready "));
-          controller.enqueue(new TextEncoder().encode("now"));
-          controller.close();
-        },
-      }));
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("ready "));
+            controller.enqueue(new TextEncoder().encode("now"));
+            controller.close();
+          },
+        }),
+      );
     await withServer({}, handler, async (_server, connect) => {
       const client = await connect();
       await client.write(get());
@@ -181,12 +185,14 @@ describe("serve(): response framing", () => {
 
   test("a body larger than the read-ahead is chunked", async () => {
     const handler: Handler = () =>
-      new Response(new ReadableStream({
-        start(controller) {
-          for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(1000).fill(65 + i));
-          controller.close();
-        },
-      }));
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(1000).fill(65 + i));
+            controller.close();
+          },
+        }),
+      );
     await withServer({}, handler, async (_server, connect) => {
       const client = await connect();
       await client.write(get());
@@ -299,7 +305,9 @@ describe("serve(): request bodies", () => {
   test("Expect: 100-continue gets 100 Continue when the handler reads", async () => {
     await withServer({}, echo, async (_server, connect) => {
       const client = await connect();
-      await client.write("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+      await client.write(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+      );
       const interim = await client.readUntil("\r\n\r\n");
       assert.equal(interim, "HTTP/1.1 100 Continue\r\n\r\n");
       await client.write("body");
@@ -310,7 +318,9 @@ describe("serve(): request bodies", () => {
   test("Expect: 100-continue answered without reading closes instead of desynchronising", async () => {
     await withServer({}, hello, async (_server, connect) => {
       const client = await connect();
-      await client.write("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+      await client.write(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+      );
       const response = await readResponse(client);
       assert.equal(response.status, 200);
       assert.equal(response.headers.get("connection"), "close");
@@ -323,8 +333,16 @@ describe("serve(): errors", () => {
     ["GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 without Host", 400],
     ["GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "two Host fields", 400],
     ["GET / HTTP/2.0\r\nHost: a\r\n\r\n", "a well-formed unsupported version", 505],
-    ["GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "CL and TE together", 400],
-    ["GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "an unsupported coding", 501],
+    [
+      "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "CL and TE together",
+      400,
+    ],
+    [
+      "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      "an unsupported coding",
+      501,
+    ],
     ["G@T / HTTP/1.1\r\nHost: a\r\n\r\n", "a method that is not a token", 400],
   ];
   for (const [bytes, why, status] of cases) {
@@ -363,15 +381,19 @@ describe("serve(): errors", () => {
       if (request.url.endsWith("/boom")) throw new Error("boom");
       return new Response("fine");
     };
-    await withServer({ onError: () => new Response("oops", { status: 500 }) }, handler, async (_server, connect) => {
-      const client = await connect();
-      await client.write(get("/boom"));
-      const failed = await readResponse(client);
-      assert.equal(failed.status, 500);
-      assert.equal(failed.text, "oops");
-      await client.write(get());
-      assert.equal((await readResponse(client)).text, "fine");
-    });
+    await withServer(
+      { onError: () => new Response("oops", { status: 500 }) },
+      handler,
+      async (_server, connect) => {
+        const client = await connect();
+        await client.write(get("/boom"));
+        const failed = await readResponse(client);
+        assert.equal(failed.status, 500);
+        assert.equal(failed.text, "oops");
+        await client.write(get());
+        assert.equal((await readResponse(client)).text, "fine");
+      },
+    );
   });
 
   test("CONNECT gets 501 without reaching the handler", async () => {
