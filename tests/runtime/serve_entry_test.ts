@@ -44,7 +44,7 @@ test(`the ${detectRuntime()} entry point's serve() keeps a connection alive`, as
     assert.equal(last.headers.get("connection"), "close");
     assert.equal(server.stats.reusedRequests, 2);
   } finally {
-    client.close();
+    client.destroy();
     await server.shutdown();
   }
 });
