@@ -144,4 +144,5 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (isMainModule(import.meta)) exitProcess(await main(commandLineArgs()));
+// No top-level await, so the CommonJS build can expose main() too.
+if (isMainModule(import.meta)) main(commandLineArgs()).then(exitProcess);

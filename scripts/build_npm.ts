@@ -5,8 +5,10 @@
  *   into npm/esm/chunks/ so classes such as ProtocolError exist once even
  *   when both `keepwire` and `keepwire/node` are imported; the runtime shims
  *   stay behind `import()` so Node never loads the Deno or Bun shim.
- * - npm/cjs/*.cjs: one CommonJS bundle per library entry point (the CLI,
- *   which uses top-level await, is ESM only).
+ * - npm/cjs/*.cjs: one CommonJS bundle per entry point (the `keepwire` bin
+ *   itself is the ESM build; `require("keepwire/cli")` gets `main()`).
+ * - npm/{deno,bun,node,cli}/package.json: redirects for resolvers that
+ *   predate `exports` (TypeScript's node10), so every subpath has types.
  * - npm/types/: declarations from tsc, `.d.ts` for import and `.d.cts` for
  *   require, with `.ts` import specifiers rewritten to `.js` / `.cjs`.
  * - npm/package.json, README.md, LICENSE.
@@ -21,7 +23,10 @@
 import * as esbuild from "esbuild";
 
 const root = new URL("../", import.meta.url).pathname;
-const outDir = `${root}npm/`;
+/** `deno run -A scripts/build_npm.ts [out-dir]`: npm/ unless another folder is given (test runs use their own). */
+const outDir = Deno.args[0] === undefined
+  ? `${root}npm/`
+  : `${Deno.args[0].startsWith("/") ? "" : Deno.cwd() + "/"}${Deno.args[0].replace(/\/?$/, "/")}`;
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 
 /** Package subpath → source file; entries whose file does not exist yet are skipped. */
@@ -30,7 +35,7 @@ const ENTRY_POINTS: { subpath: string; name: string; source: string; cjs: boolea
   { subpath: "./deno", name: "deno", source: "lib/runtime/deno.ts", cjs: true },
   { subpath: "./bun", name: "bun", source: "lib/runtime/bun.ts", cjs: true },
   { subpath: "./node", name: "node", source: "lib/runtime/node.ts", cjs: true },
-  { subpath: "./cli", name: "cli", source: "lib/cli.ts", cjs: false },
+  { subpath: "./cli", name: "cli", source: "lib/cli.ts", cjs: true },
 ];
 
 function exists(path: string): boolean {
@@ -107,6 +112,8 @@ for (const entry of entries.filter((entry) => entry.cjs)) {
     target: "es2022",
     external: ["node:*"],
     logLevel: "warning",
+    // import.meta is empty in CommonJS; isMainModule() then answers false.
+    logOverride: { "empty-import-meta": "silent" },
   });
 }
 await esbuild.stop();
@@ -180,11 +187,34 @@ const packageJson = {
   types: typesOf(mod, ".d.ts"),
   exports: exportsMap,
   ...(cli !== undefined ? { bin: { keepwire: "./esm/cli.js" } } : {}),
+  files: [
+    "esm",
+    "cjs",
+    "types",
+    ...entries.filter((entry) => entry.subpath !== ".").map((entry) => entry.name),
+  ],
+  // Node 20, 22 and 24 are what the package checks run on.
   engines: { node: ">=20" },
-  sideEffects: false,
+  // Importing the CLI entry runs the command line when it is the main module.
+  sideEffects: ["./esm/cli.js", "./cjs/cli.cjs"],
   keywords: ["http", "http1", "keep-alive", "server", "deno", "bun", "node"],
 };
 Deno.writeTextFileSync(`${outDir}package.json`, JSON.stringify(packageJson, null, 2) + "\n");
+for (const entry of entries.filter((entry) => entry.subpath !== ".")) {
+  Deno.mkdirSync(`${outDir}${entry.name}`);
+  Deno.writeTextFileSync(
+    `${outDir}${entry.name}/package.json`,
+    JSON.stringify(
+      {
+        private: true,
+        main: `../cjs/${entry.name}.cjs`,
+        types: `.${typesOf(entry, ".d.cts")}`,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+}
 for (const file of ["README.md", "LICENSE"]) {
   if (exists(root + file)) Deno.copyFileSync(root + file, outDir + file);
   else console.log(`warning: ${file} is missing, not copied`);

@@ -5,6 +5,7 @@
  *
  *   node scripts/test.mjs            everything, plus the type and publish checks
  *   node scripts/test.mjs codec      only test files (and doc-tested modules) whose path contains "codec"
+ *   node scripts/test.mjs npm        only the npm package checks (scripts/npm_package_checks.mjs)
  *
  * Each runner's output is streamed as it comes and its summary is parsed
  * afterwards. A runner that exits non-zero, or whose summary cannot be
@@ -20,6 +21,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { checkNpmPackage } from "./npm_package_checks.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
@@ -228,6 +230,10 @@ function publicEntryPoints() {
 }
 
 async function main() {
+  if (filter === "npm") {
+    await checkPackage();
+    return summarize();
+  }
   if (testFiles.length === 0 && libraryFiles.length === 0) {
     console.error(`no test files match ${JSON.stringify(filter)}`);
     console.log("0 passed, 1 failed");
@@ -292,10 +298,27 @@ async function main() {
 
   rmSync(buildDir, { recursive: true, force: true });
 
+  if (filter === undefined) await checkPackage();
+  summarize();
+}
+
+async function checkPackage() {
+  console.log("\n=== npm package: build, pack, lint, install, smoke on Node and Bun ===");
+  await checkNpmPackage({
+    root,
+    run,
+    recordCheck,
+    nodes: [systemNode(), ...extraNodeBinaries()],
+    bun: join(binDir, "bun"),
+    env,
+  });
+}
+
+function summarize() {
   console.log("\n=== Summary ===");
   for (const { name, passed, failed, note } of results) {
     console.log(
-      `${name.padEnd(28)} ${String(passed).padStart(5)} passed ${
+      `${name.padEnd(40)} ${String(passed).padStart(5)} passed ${
         String(failed).padStart(4)
       } failed  (${note})`,
     );

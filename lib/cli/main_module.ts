@@ -29,9 +29,11 @@ export function isMainModule(meta: ImportMeta): boolean {
   const flag = (meta as { main?: unknown }).main;
   if (typeof flag === "boolean") return flag;
   const entry = (globalThis as { process?: { argv?: string[] } }).process?.argv?.[1];
-  if (entry === undefined || !meta.url.startsWith("file:")) return false;
+  // A CommonJS bundle has an empty import.meta: it is never the bin entry.
+  const url: unknown = meta.url;
+  if (entry === undefined || typeof url !== "string" || !url.startsWith("file:")) return false;
   try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(meta.url));
+    return realpathSync(entry) === realpathSync(fileURLToPath(url));
   } catch {
     return false;
   }
