@@ -269,6 +269,10 @@ async function main() {
       "deno doc --lint",
       await run(deno, ["doc", "--lint", ...publicEntryPoints()]),
     );
+    recordCheck(
+      "@example on every public symbol",
+      await run(deno, ["run", "-A", "scripts/check_doc_examples.ts"]),
+    );
   }
 
   if (testFiles.length > 0) {

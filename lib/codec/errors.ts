@@ -12,6 +12,16 @@
  * over the limit, 414 request-line too long, 431 header section too large,
  * 501 a transfer coding we do not implement, 505 a well-formed but
  * unsupported HTTP version.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError, type ProtocolErrorStatus } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const status: ProtocolErrorStatus = 431;
+ * const error = new ProtocolError(status, "header-section-too-large", "header section too large");
+ * assert.equal(error.status, 431);
+ * ```
  */
 export type ProtocolErrorStatus = 400 | 408 | 413 | 414 | 431 | 501 | 505;
 

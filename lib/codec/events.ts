@@ -7,13 +7,39 @@
  * @module
  */
 
-/** The HTTP versions keepwire speaks. */
+/**
+ * The HTTP versions keepwire speaks.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser, type HttpVersion } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+ * const head = parser.next();
+ * const version: HttpVersion | undefined = head?.type === "head" ? head.version : undefined;
+ * assert.equal(version, "1.0");
+ * ```
+ */
 export type HttpVersion = "1.0" | "1.1";
 
 /**
  * How the request body is framed (RFC 9112 §6.3):
  * `"none"` no body, `"length"` exactly `contentLength` bytes, `"chunked"` the
  * chunked transfer coding.
+ *
+ * @example
+ * ```ts
+ * import { type BodyFraming, RequestParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+ * const head = parser.next();
+ * const framing: BodyFraming | undefined = head?.type === "head" ? head.framing : undefined;
+ * assert.equal(framing, "chunked");
+ * ```
  */
 export type BodyFraming = "none" | "length" | "chunked";
 
@@ -69,6 +95,19 @@ export interface RequestHead {
 /**
  * A slice of the request body. `bytes` may be a view into a chunk passed to
  * `push()`: copy it if you keep it after mutating that chunk.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"));
+ * parser.next(); // the head
+ * const data = parser.next();
+ * assert.equal(data?.type, "data");
+ * if (data?.type === "data") assert.equal(new TextDecoder().decode(data.bytes), "hi");
+ * ```
  */
 export interface RequestData {
   /** Discriminant. */
@@ -77,7 +116,24 @@ export interface RequestData {
   readonly bytes: Uint8Array;
 }
 
-/** The end of one request; `trailers` are the chunked trailer fields, flat like `headers`. */
+/**
+ * The end of one request; `trailers` are the chunked trailer fields, flat like `headers`.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode(
+ *   "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nDigest: abc\r\n\r\n",
+ * ));
+ * parser.next(); // the head
+ * const end = parser.next();
+ * assert.equal(end?.type, "end");
+ * if (end?.type === "end") assert.deepEqual(end.trailers, ["Digest", "abc"]);
+ * ```
+ */
 export interface RequestEnd {
   /** Discriminant. */
   readonly type: "end";
@@ -85,5 +141,19 @@ export interface RequestEnd {
   readonly trailers: readonly string[];
 }
 
-/** Anything {@linkcode RequestParser.next} can return besides "need more input" (`null`). */
+/**
+ * Anything {@linkcode RequestParser.next} can return besides "need more input" (`null`).
+ *
+ * @example
+ * ```ts
+ * import { RequestParser, type RequestEvent } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new RequestParser();
+ * parser.push(new TextEncoder().encode("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"));
+ * const types: RequestEvent["type"][] = [];
+ * for (let event = parser.next(); event !== null; event = parser.next()) types.push(event.type);
+ * assert.deepEqual(types, ["head", "end", "head", "end"]);
+ * ```
+ */
 export type RequestEvent = RequestHead | RequestData | RequestEnd;

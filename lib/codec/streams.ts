@@ -191,7 +191,20 @@ function bytesAfterLastChunk(): ProtocolError {
   return new ProtocolError(400, "bytes-after-last-chunk", "bytes follow the end of a chunked body");
 }
 
-/** Options of {@linkcode ChunkedEncoderStream}. */
+/**
+ * Options of {@linkcode ChunkedEncoderStream}.
+ *
+ * @example
+ * ```ts
+ * import { ChunkedEncoderStream, type ChunkedEncoderStreamOptions } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ChunkedEncoderStreamOptions = { trailers: () => ["X-Count", "1"] };
+ * const framed = ReadableStream.from([new TextEncoder().encode("a")])
+ *   .pipeThrough(new ChunkedEncoderStream(options));
+ * assert.equal(await new Response(framed).text(), "1\r\na\r\n0\r\nX-Count: 1\r\n\r\n");
+ * ```
+ */
 export interface ChunkedEncoderStreamOptions {
   /**
    * Called once, when the input ends, for the trailer fields to send after
@@ -257,6 +270,17 @@ export class ChunkedEncoderStream extends TransformStream<Uint8Array, Uint8Array
 /**
  * Options of {@linkcode LengthLimitedStream}: give `length`, `maxBytes`, or
  * both.
+ *
+ * @example
+ * ```ts
+ * import { LengthLimitedStream, type LengthLimitedStreamOptions } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const options: LengthLimitedStreamOptions = { length: 2, maxBytes: 1024 };
+ * const body = ReadableStream.from([new TextEncoder().encode("ok")])
+ *   .pipeThrough(new LengthLimitedStream(options));
+ * assert.equal(await new Response(body).text(), "ok");
+ * ```
  */
 export interface LengthLimitedStreamOptions {
   /**

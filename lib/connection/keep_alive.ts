@@ -90,6 +90,20 @@ function equalsAsciiLowercase(value: string, offset: number, lower: string): boo
 /**
  * How a response body is delimited, as far as persistence cares: only a
  * close-delimited body (`"close"`) forbids reuse by itself.
+ *
+ * @example
+ * ```ts
+ * import { decidePersistence, type PersistenceFraming } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * // An HTTP/1.0 response of unknown length can only end by closing.
+ * const framing: PersistenceFraming = "close";
+ * const decision = decidePersistence(
+ *   { version: "1.0", requestConnection: "keep-alive", responseConnection: "", framing, requestIndex: 1, maxRequests: 100, mustClose: false },
+ *   { enabled: true, timeoutMs: 5_000 },
+ * );
+ * assert.equal(decision.persist, false);
+ * ```
  */
 export type PersistenceFraming = "length" | "chunked" | "close" | "none";
 

@@ -23,17 +23,77 @@ import type {
   TransportHandler,
 } from "./transport.ts";
 
-/** Default idle (keep-alive) timeout: 5 s, as Node's `keepAliveTimeout` and nginx's upstream default order of magnitude. */
+/**
+ * Default idle (keep-alive) timeout: 5 s, as Node's `keepAliveTimeout` and nginx's upstream default order of magnitude.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEEP_ALIVE_TIMEOUT } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_KEEP_ALIVE_TIMEOUT, 5_000);
+ * ```
+ */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5_000;
-/** Default requests per connection: 1000, as nginx's `keepalive_requests`. */
+/**
+ * Default requests per connection: 1000, as nginx's `keepalive_requests`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_REQUESTS_PER_CONNECTION } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_MAX_REQUESTS_PER_CONNECTION, 1000);
+ * ```
+ */
 export const DEFAULT_MAX_REQUESTS_PER_CONNECTION = 1000;
-/** Default time to receive a complete header section. */
+/**
+ * Default time to receive a complete header section.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HEADERS_TIMEOUT } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_HEADERS_TIMEOUT, 20_000);
+ * ```
+ */
 export const DEFAULT_HEADERS_TIMEOUT = 20_000;
-/** Default longest pause between pieces of a request body. */
+/**
+ * Default longest pause between pieces of a request body.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REQUEST_BODY_TIMEOUT } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_REQUEST_BODY_TIMEOUT, 30_000);
+ * ```
+ */
 export const DEFAULT_REQUEST_BODY_TIMEOUT = 30_000;
-/** Default cap on open connections. */
+/**
+ * Default cap on open connections.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_CONNECTIONS } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_MAX_CONNECTIONS, 10_000);
+ * ```
+ */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** Default time `shutdown()` lets in-flight requests finish. */
+/**
+ * Default time `shutdown()` lets in-flight requests finish.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SHUTDOWN_TIMEOUT } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_SHUTDOWN_TIMEOUT, 10_000);
+ * ```
+ */
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 /**
@@ -49,6 +109,18 @@ const SWEEP_INTERVAL = 250;
 /**
  * Starts a server on the given runtime binding. Most users call `serve()`,
  * which picks the binding for the running runtime.
+ *
+ * @example
+ * ```ts
+ * import { listenForRuntime, serveWith } from "@keepwire/keepwire";
+ *
+ * // serve() does exactly this; serveWith() lets you pass a binding of your own.
+ * const server = await serveWith(await listenForRuntime(), { port: 0, hostname: "127.0.0.1" }, () =>
+ *   new Response("hello"));
+ * const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+ * console.log(await response.text()); // "hello"
+ * await server.shutdown();
+ * ```
  */
 export async function serveWith(
   listen: ListenFunction,

@@ -10,7 +10,16 @@
  * @module
  */
 
-/** The peer's address, as Deno.serve reports it. */
+/**
+ * The peer's address, as Deno.serve reports it.
+ *
+ * @example
+ * ```ts
+ * import type { NetAddr } from "@keepwire/keepwire";
+ *
+ * const label = (addr: NetAddr) => `${addr.hostname}:${addr.port}`;
+ * ```
+ */
 export interface NetAddr {
   /** Always TCP for keepwire. */
   readonly transport: "tcp";
@@ -33,6 +42,16 @@ export interface NetAddr {
  *   a lingering close can drain the peer's last bytes.
  * - `close` releases the socket now; queued bytes may be lost. `onClose` fires
  *   exactly once, whichever side closed.
+ *
+ * @example
+ * ```ts
+ * import type { Transport } from "@keepwire/keepwire";
+ *
+ * // Write with backpressure: stop producing when write() says the queue is full.
+ * const send = (transport: Transport, bytes: Uint8Array) => {
+ *   if (!transport.write(bytes)) transport.pause();
+ * };
+ * ```
  */
 export interface Transport {
   /** Address of the peer. */
@@ -49,7 +68,22 @@ export interface Transport {
   close(): void;
 }
 
-/** What a shim calls as socket events happen. Implemented by the connection layer. */
+/**
+ * What a shim calls as socket events happen. Implemented by the connection layer.
+ *
+ * @example
+ * ```ts
+ * import type { Transport, TransportHandler } from "@keepwire/keepwire";
+ *
+ * // Echo every byte back and close when the peer does.
+ * const echo = (transport: Transport): TransportHandler => ({
+ *   onData: (chunk) => void transport.write(chunk),
+ *   onEnd: () => transport.end(),
+ *   onDrain: () => {},
+ *   onClose: () => {},
+ * });
+ * ```
+ */
 export interface TransportHandler {
   /** Bytes arrived. The chunk is the handler's to keep (shims never reuse it). */
   onData(chunk: Uint8Array): void;
@@ -61,7 +95,16 @@ export interface TransportHandler {
   onClose(error?: unknown): void;
 }
 
-/** Options every shim's listener accepts. */
+/**
+ * Options every shim's listener accepts.
+ *
+ * @example
+ * ```ts
+ * import type { ListenOptions } from "@keepwire/keepwire";
+ *
+ * const options: ListenOptions = { port: 8080, hostname: "0.0.0.0", reusePort: true };
+ * ```
+ */
 export interface ListenOptions {
   /** Port to bind; 0 picks a free one. */
   port: number;
@@ -71,7 +114,19 @@ export interface ListenOptions {
   reusePort?: boolean;
 }
 
-/** A bound, accepting socket. */
+/**
+ * A bound, accepting socket.
+ *
+ * @example
+ * ```ts
+ * import type { Listener } from "@keepwire/keepwire";
+ *
+ * const stop = async (listener: Listener) => {
+ *   console.log(`closing port ${listener.addr.port}`);
+ *   await listener.close();
+ * };
+ * ```
+ */
 export interface Listener {
   /** The address actually bound (with the real port when 0 was asked). */
   readonly addr: NetAddr;
@@ -82,6 +137,39 @@ export interface Listener {
 /**
  * A runtime binding: bind a listener and hand each accepted socket to
  * `onConnection`, which returns the handler for that socket's events.
+ *
+ * @example
+ * ```ts
+ * import { listenNode } from "@keepwire/keepwire/node";
+ * import type { Listener, ListenFunction, ListenOptions, NetAddr, Transport, TransportHandler } from "@keepwire/keepwire";
+ * import { connect } from "node:net";
+ * import assert from "node:assert/strict";
+ *
+ * // A raw binding used directly: every byte that arrives is echoed back, then FIN.
+ * const listen: ListenFunction = listenNode;
+ * const options: ListenOptions = { port: 0, hostname: "127.0.0.1" };
+ * const listener: Listener = await listen(options, (transport: Transport): TransportHandler => ({
+ *   onData: (chunk) => {
+ *     transport.write(chunk);
+ *     transport.end();
+ *   },
+ *   onEnd: () => {},
+ *   onDrain: () => {},
+ *   onClose: () => {},
+ * }));
+ * const addr: NetAddr = listener.addr;
+ * const echoed = await new Promise<string>((resolve) => {
+ *   const socket = connect(addr.port, addr.hostname, () => socket.write("ping"));
+ *   let text = "";
+ *   socket.on("data", (chunk) => (text += chunk));
+ *   socket.on("end", () => {
+ *     socket.end();
+ *     resolve(text);
+ *   });
+ * });
+ * assert.equal(echoed, "ping");
+ * await listener.close();
+ * ```
  */
 export type ListenFunction = (
   options: ListenOptions,

@@ -13,7 +13,19 @@
 
 import type { ConnectionSnapshot } from "../connection/options.ts";
 
-/** A connection seen open earlier and gone now. */
+/**
+ * A connection seen open earlier and gone now.
+ *
+ * @example
+ * ```ts
+ * import type { ClosedConnection } from "@keepwire/keepwire";
+ *
+ * const lifetime = (connection: ClosedConnection) =>
+ *   `#${connection.id} from ${connection.remote}: ${connection.requests} requests in ${
+ *     connection.closedAt - connection.openedAt
+ *   } ms`;
+ * ```
+ */
 export interface ClosedConnection {
   /** The connection id. */
   readonly id: number;

@@ -23,7 +23,19 @@ import { fileBodyStream } from "./file_stream.ts";
 import { isInside, resolveUnder } from "./safe_path.ts";
 import { splitTarget } from "./target.ts";
 
-/** Options of {@linkcode createFileHandler}. */
+/**
+ * Options of {@linkcode createFileHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createFileHandler, type FileHandlerOptions, serve } from "@keepwire/keepwire";
+ *
+ * // Serve the current folder, answering 404 for folders without an index.html.
+ * const options: FileHandlerOptions = { listDirectories: false };
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, createFileHandler(".", options));
+ * await server.shutdown();
+ * ```
+ */
 export interface FileHandlerOptions {
   /** List a folder's entries when it has no index.html (else 404). Default true. */
   readonly listDirectories?: boolean;

@@ -32,7 +32,21 @@ import { splitTarget } from "./target.ts";
  */
 export const LIVE_PREFIX = "/_keepwire/";
 
-/** Options of {@linkcode createLiveHandler}. */
+/**
+ * Options of {@linkcode createLiveHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createLiveHandler, type LiveHandlerOptions, serve, type Server } from "@keepwire/keepwire";
+ *
+ * let server: Server | undefined;
+ * const stop = new AbortController();
+ * const options: LiveHandlerOptions = { getServer: () => server, keepAliveTimeout: 5_000, signal: stop.signal };
+ * server = await serve({ port: 0, hostname: "127.0.0.1", keepAliveTimeout: 5_000 }, createLiveHandler(options));
+ * stop.abort();
+ * await server.shutdown();
+ * ```
+ */
 export interface LiveHandlerOptions {
   /** Returns the running server (`undefined` before it runs). */
   readonly getServer: ServerViewGetter;

@@ -19,7 +19,18 @@ export type {
   TransportHandler,
 } from "../connection/transport.ts";
 
-/** The runtimes keepwire has a socket shim for. */
+/**
+ * The runtimes keepwire has a socket shim for.
+ *
+ * @example
+ * ```ts
+ * import { detectRuntime, type RuntimeName } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const runtime: RuntimeName = detectRuntime();
+ * assert.ok(["deno", "bun", "node"].includes(runtime));
+ * ```
+ */
 export type RuntimeName = "deno" | "bun" | "node";
 
 /**
