@@ -20,7 +20,15 @@
  */
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -154,6 +162,23 @@ function binServesAndStops(node, bin, cwd, env) {
   });
 }
 
+/** Lines of the shipped declarations that type something as `any`, comments aside. */
+function anyLeaks(typesDir) {
+  const leaks = [];
+  for (const entry of readdirSync(typesDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    readFileSync(path, "utf8").split("\n").forEach((line, index) => {
+      const code = line.replace(/\/\/.*$/, "");
+      if (/^\s*(\/\*\*|\*)/.test(code)) return;
+      if (/(:\s*any\b|<any\b|\bany\[\]|\bany\s*[|>,;)=])/.test(code)) {
+        leaks.push(`${path}:${index + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  return leaks;
+}
+
 /**
  * Runs every check; `run(command, args, options)` streams and returns
  * `{ code, output }`, `recordCheck(name, { code })` records the outcome.
@@ -173,6 +198,9 @@ export async function checkNpmPackage({ root, run, recordCheck, nodes, bun, env 
       for (const name of ["npm pack", "publint", "attw", "npm install tarball"]) skipped(name);
       return;
     }
+    const leaks = anyLeaks(join(packageDir, "types"));
+    for (const leak of leaks) console.log(`any in the public types: ${leak}`);
+    step("no `any` in the shipped types", { code: leaks.length === 0 ? 0 : 1 });
     const packed = await run("npm", ["pack", "--pack-destination", work], { cwd: packageDir });
     const tarball = readdirSync(work).find((name) => name.endsWith(".tgz"));
     if (!(await step("npm pack", tarball ? packed : { code: 1 }))) {

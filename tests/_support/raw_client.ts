@@ -103,6 +103,11 @@ export class RawClient {
     });
   }
 
+  /** Send each write as its own TCP segment at once (disable Nagle's algorithm). */
+  setNoDelay(enabled = true): void {
+    this.#socket.setNoDelay(enabled);
+  }
+
   /** Half-close: send FIN, keep reading. */
   end(): void {
     this.#socket.end();
