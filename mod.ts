@@ -49,3 +49,4 @@ export {
 } from "./lib/handlers/live.ts";
 export type { ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts";
 export type { ClosedConnection } from "./lib/handlers/connection_history.ts";
+export * from "./lib/codec/response_parser.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BodyFraming } from "./events.ts";
+import type { BodyFraming, HttpVersion } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
 import type { FieldSpan } from "./_field_line.ts";
 import { FIELD_NAMES, FIELD_VALUES } from "./_intern.ts";
@@ -205,6 +205,45 @@ export class HeadFields {
       }
       return "chunked";
     }
+    if (this.contentLength > maxBodySize) {
+      throw new ProtocolError(413, "body-too-large", "Content-Length exceeds the size limit");
+    }
+    return this.contentLength > 0 ? "length" : "none";
+  }
+
+  /**
+   * Judges a response's header section when the response may have content
+   * (RFC 9112 §6.3 items 3-8); the caller has already settled the cases
+   * that never have content (HEAD, 1xx, 204, 304). Returns `"close"` when
+   * neither field frames the body: it then ends when the connection does.
+   * The same strictness as requests: both framing fields, a repeated
+   * chunked, chunked not last or Transfer-Encoding in HTTP/1.0 are refused.
+   */
+  responseFraming(version: HttpVersion, maxBodySize: number): BodyFraming | "close" {
+    if (this.#transferEncoding) {
+      if (version === "1.0") {
+        throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 message");
+      }
+      if (this.contentLength !== -1) {
+        throw bad(
+          "content-length-with-transfer-encoding",
+          "both Content-Length and Transfer-Encoding",
+        );
+      }
+      if (this.#chunkedCount > 1) throw bad("duplicate-chunked", "chunked applied more than once");
+      if (this.#otherCoding) {
+        throw new ProtocolError(
+          501,
+          "unsupported-transfer-coding",
+          "transfer coding not implemented",
+        );
+      }
+      if (!this.#lastIsChunked) {
+        throw bad("chunked-not-final", "chunked is not the final transfer coding");
+      }
+      return "chunked";
+    }
+    if (this.contentLength === -1) return "close";
     if (this.contentLength > maxBodySize) {
       throw new ProtocolError(413, "body-too-large", "Content-Length exceeds the size limit");
     }

@@ -1,0 +1,123 @@
+/**
+ * The vocabulary of the response codec: what {@linkcode ResponseParser}
+ * emits and the limits it takes.
+ *
+ * A response is zero or more `interim` heads (1xx), one `head`, zero or
+ * more `data`, then `end`; the next response on the connection starts after
+ * `end`. Nothing here does I/O.
+ *
+ * @module
+ */
+
+import type { HttpVersion, RequestData, RequestEnd } from "./events.ts";
+import type { RequestParserOptions } from "./limits.ts";
+
+/**
+ * How a response body is framed (RFC 9112 §6.3): `"none"` no content (HEAD,
+ * 1xx, 204, 304, or `Content-Length: 0`), `"length"` exactly
+ * `contentLength` bytes, `"chunked"` the chunked coding, `"close"` every
+ * byte until the server closes the connection.
+ */
+export type ResponseBodyFraming = "none" | "length" | "chunked" | "close";
+
+/**
+ * The status-line and header section of a final (non-1xx) response.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new ResponseParser();
+ * parser.expect("GET");
+ * parser.push(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+ * const head = parser.next();
+ * assert.equal(head?.type, "head");
+ * if (head?.type === "head") assert.equal(head.status, 200);
+ * ```
+ */
+export interface ResponseHead {
+  /** Discriminant. */
+  readonly type: "head";
+  /** The status code, 200..999 (1xx arrive as {@linkcode ResponseInterim}). */
+  readonly status: number;
+  /** The reason phrase as sent (may be empty; never interpreted). */
+  readonly statusText: string;
+  /** The protocol version of the response. */
+  readonly version: HttpVersion;
+  /** Header fields in arrival order, flat: `[name0, value0, …]`, Latin-1 decoded. */
+  readonly headers: readonly string[];
+  /** How the body is framed. */
+  readonly framing: ResponseBodyFraming;
+  /** The body length when `framing` is `"length"`, else 0. */
+  readonly contentLength: number;
+  /** Every `Connection` value joined with `", "`, or `""`. */
+  readonly connection: string;
+  /** Every `Keep-Alive` value joined with `", "`, or `""` (the server's timeout/max hint). */
+  readonly keepAlive: string;
+  /** The method of the request this response answers, as given to `expect()`. */
+  readonly method: string;
+}
+
+/**
+ * An interim 1xx response (RFC 9110 §15.2), e.g. `100 Continue` or
+ * `103 Early Hints`; the final response to the same request follows.
+ */
+export interface ResponseInterim {
+  /** Discriminant. */
+  readonly type: "interim";
+  /** 100 or 102..199 (101 is refused: the client never asks to upgrade). */
+  readonly status: number;
+  /** The reason phrase as sent. */
+  readonly statusText: string;
+  /** Header fields, flat like {@linkcode ResponseHead.headers}. */
+  readonly headers: readonly string[];
+}
+
+/** A slice of the response body (a view; copy it to keep it past the pushed chunk's life). */
+export type ResponseData = RequestData;
+
+/** The end of one response; `trailers` are chunked trailer fields, flat. */
+export type ResponseEnd = RequestEnd;
+
+/** Anything {@linkcode ResponseParser.next} can return besides "need more input" (`null`). */
+export type ResponseEvent = ResponseInterim | ResponseHead | ResponseData | ResponseEnd;
+
+/**
+ * Most interim (1xx) responses accepted before one final response; one
+ * more is refused with 400. A server may send several (100 then 103), but
+ * an endless stream of them would keep a request waiting forever.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_INTERIM_RESPONSES } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_MAX_INTERIM_RESPONSES, 16);
+ * ```
+ */
+export const DEFAULT_MAX_INTERIM_RESPONSES = 16;
+
+/**
+ * Limits of {@linkcode ResponseParser}: the request parser's limits with
+ * the same defaults (the status-line uses `maxStatusLineSize`, default
+ * 8192), except `maxBodySize`, which defaults to unlimited: a client asked
+ * for the body it downloads.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser, type ResponseParserOptions } from "@keepwire/keepwire";
+ *
+ * const options: ResponseParserOptions = { maxHeaderSize: 8192, maxBodySize: 1 << 20 };
+ * const parser = new ResponseParser(options);
+ * ```
+ */
+export interface ResponseParserOptions
+  extends Omit<RequestParserOptions, "maxRequestLineSize" | "maxBodySize"> {
+  /** Longest status-line, CRLF excluded (default 8192); over it: 400 `status-line-too-long`. */
+  maxStatusLineSize?: number;
+  /** Largest body (default `Number.MAX_SAFE_INTEGER`); over it: 413 `body-too-large`. */
+  maxBodySize?: number;
+  /** Most 1xx responses before a final one (default 16); over it: 400. */
+  maxInterimResponses?: number;
+}
