@@ -50,3 +50,4 @@ export {
 export type { ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts";
 export type { ClosedConnection } from "./lib/handlers/connection_history.ts";
 export * from "./lib/codec/response_parser.ts";
+export * from "./lib/codec/request_writer.ts";
