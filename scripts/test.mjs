@@ -303,7 +303,17 @@ async function main() {
   rmSync(buildDir, { recursive: true, force: true });
 
   if (filter === undefined) await checkPackage();
+  if (filter === undefined) await checkHardening(deno);
   summarize();
+}
+
+/** Short budgets of the fuzz and soak scripts; longer runs: `npm run fuzz -- --seconds 600`. */
+async function checkHardening(deno) {
+  console.log("\n=== Hardening: fuzz (short budget) ===");
+  recordCheck(
+    "fuzz 20 s, live Deno server",
+    await run(deno, ["run", "-A", "scripts/fuzz.ts", "--seconds", "20"]),
+  );
 }
 
 async function checkPackage() {

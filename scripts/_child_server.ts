@@ -1,0 +1,139 @@
+/**
+ * A keepwire CLI server in a child process on a chosen runtime, for the fuzz
+ * and soak scripts: the server under test must not share a heap, an event
+ * loop or a crash with the load that drives it.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+
+/** Runtimes a child server can run on. */
+export type Runtime = "deno" | "bun" | "node";
+
+/** The repository root (scripts are run from anywhere). */
+export const ROOT: string = resolve(new URL("..", import.meta.url).pathname);
+
+const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
+
+/** `node` on PATH outside node_modules (the machine's Node), else `node`. */
+function systemNode(): string {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (dir === "" || dir.includes("node_modules")) continue;
+    if (existsSync(join(dir, "node"))) return join(dir, "node");
+  }
+  return "node";
+}
+
+/** Node runs an esbuild bundle of lib/cli.ts, as the npm bin does. */
+function bundleCliForNode(): Promise<string> {
+  const out = join(mkdtempSync(join(tmpdir(), "kw-child-")), "keepwire.mjs");
+  return new Promise((done, fail) => {
+    const child = spawn(bin("esbuild"), [
+      "lib/cli.ts",
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--log-level=error",
+      `--outfile=${out}`,
+    ], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("error", fail);
+    child.on(
+      "close",
+      (code) => (code === 0 ? done(out) : fail(new Error(`esbuild exited ${code}`))),
+    );
+  });
+}
+
+async function commandFor(runtime: Runtime): Promise<string[]> {
+  if (runtime === "deno") return [bin("deno"), "run", "-A", "--no-check", "lib/cli.ts"];
+  if (runtime === "bun") return [bin("bun"), "lib/cli.ts"];
+  return [systemNode(), await bundleCliForNode()];
+}
+
+/** A running child server. */
+export interface ChildServer {
+  readonly runtime: Runtime;
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** Everything the child wrote to stderr so far. */
+  stderr(): string;
+  /** The exit code or signal once the child has exited, else null. */
+  exitStatus(): string | null;
+  /** Resident set size of the child in bytes (Linux /proc), or NaN when unknown. */
+  rss(): number;
+  /** SIGTERM (graceful), then SIGKILL after `graceMs`; resolves with the exit status. */
+  stop(graceMs?: number): Promise<string>;
+}
+
+/**
+ * Starts `keepwire <args>` (e.g. `["echo", "--port", "0"]`) on `runtime`
+ * and waits for its `Listening on http://HOST:PORT/` line.
+ */
+export async function startChildServer(runtime: Runtime, args: string[]): Promise<ChildServer> {
+  const command = await commandFor(runtime);
+  const child = spawn(command[0], [...command.slice(1), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let exit: string | null = null;
+  child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const exited = new Promise<string>((done) => {
+    child.on("close", (code, signal) => done(exit = signal ?? `exit ${code}`));
+  });
+  const deadline = Date.now() + 30_000;
+  let port = 0;
+  while (port === 0) {
+    const match = /^Listening on http:\/\/[^\s/]+:(\d+)\/$/m.exec(stdout);
+    if (match !== null) port = Number(match[1]);
+    else if (exit !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${runtime} server did not start (${exit}):\n${stdout}\n${stderr}`);
+    } else await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    runtime,
+    port,
+    process: child,
+    stderr: () => stderr,
+    exitStatus: () => exit,
+    rss: () => rssOf(child.pid),
+    async stop(graceMs = 10_000) {
+      if (exit !== null) return exit;
+      // By pid, not child.kill(): Deno's node:child_process then reports the
+      // signal instead of the exit code the child chose after handling it.
+      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const status = await exited;
+      clearTimeout(timer);
+      return status;
+    },
+  };
+}
+
+function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    return match === null ? NaN : Number(match[1]) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** `--name value` flags of a script: `flag(args, "seconds", "60")`. */
+export function flag(args: readonly string[], name: string, fallback: string): string {
+  const at = args.indexOf(`--${name}`);
+  if (at !== -1 && at + 1 < args.length) return args[at + 1];
+  const inline = args.find((arg) => arg.startsWith(`--${name}=`));
+  return inline === undefined ? fallback : inline.slice(name.length + 3);
+}
