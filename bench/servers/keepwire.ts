@@ -1,0 +1,23 @@
+/**
+ * keepwire's hello world: the shared Fetch handler through `serve()`, on
+ * whichever runtime runs this file (Deno and Bun directly; Node from an
+ * esbuild bundle, as scripts/bench.ts builds it).
+ *
+ *   deno run -A bench/servers/keepwire.ts 8000
+ *
+ * The request cap per connection is lifted because the anchors have none:
+ * with the default (1000) wrk would measure reconnects, not keep-alive.
+ *
+ * @module
+ */
+
+import { serve } from "../../lib/serve.ts";
+import { announce, BENCH_HOST, BENCH_KEEP_ALIVE_MS, benchPort, helloHandler } from "./_common.ts";
+
+const server = await serve({
+  port: benchPort(),
+  hostname: BENCH_HOST,
+  keepAliveTimeout: BENCH_KEEP_ALIVE_MS,
+  maxRequestsPerConnection: Number.MAX_SAFE_INTEGER,
+}, helloHandler);
+announce(server.addr.port);

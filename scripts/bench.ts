@@ -1,0 +1,370 @@
+/**
+ * `npm run bench`: keepwire against the servers it must beat, side by side in
+ * one run (issue 7).
+ *
+ *   deno run -A scripts/bench.ts [--quick] [--duration S] [--pairs N]
+ *       [--runtime deno|bun|node|all] [--idle N] [--body-mib N] [--skip idle,bodies,workers]
+ *
+ * Each runtime's servers (bench/servers/) are pinned to CPU 0 and the load
+ * generator (wrk, else autocannon) to CPU 1; this process pins itself to
+ * CPU 1 as well, where it only waits while wrk runs. keepwire and each anchor
+ * alternate A B A B, each run after a short warm-up, and the ratio reported is
+ * the median of the per-pair ratios. Then idle-connection memory, body
+ * throughput and, when the CLI has `--workers`, 1 vs 2 workers. Writes
+ * bench/RESULTS.md and bench/results.svg.
+ *
+ * Needs root or a hard open-file limit of at least 65,536 for the idle run
+ * (servers are started under `ulimit -n 65536`; this process holds the client
+ * sockets, so run it with `ulimit -n 20000` or more). Run it on a quiet
+ * machine: the load average is recorded in RESULTS.md.
+ *
+ * @module
+ */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import process from "node:process";
+import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
+import { measureIdle } from "../bench/_idle.ts";
+import { type LoadResult, loadTool, runLoad } from "../bench/_load.ts";
+import {
+  killAllServers,
+  removeBundles,
+  ROOT,
+  runCommand,
+  type Runtime,
+  runtimeBinary,
+  type ServerSpec,
+  startServer,
+  stopServer,
+} from "../bench/_process.ts";
+import {
+  CONNECTIONS,
+  IDLE_GOAL_KIB,
+  PIPELINE_DEPTH,
+  SCENARIOS,
+  serversFor,
+} from "../bench/_catalog.ts";
+import {
+  median,
+  type RatioRow,
+  renderMarkdown,
+  renderSvg,
+  type Report,
+  type ThroughputRow,
+} from "../bench/_report.ts";
+
+const SERVER_CPUS = "0";
+const LOAD_CPUS = "1";
+const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
+
+interface Flags {
+  quick: boolean;
+  duration: number;
+  warmUp: number;
+  pairs: number;
+  runtimes: Runtime[];
+  idle: number;
+  bodyMiB: number;
+  skip: Set<string>;
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const quick = argv.includes("--quick");
+  const flags: Flags = {
+    quick,
+    duration: quick ? 2 : 5,
+    warmUp: 1,
+    pairs: quick ? 1 : 3,
+    runtimes: [...RUNTIMES],
+    idle: quick ? 1_000 : 5_000,
+    bodyMiB: quick ? 32 : 256,
+    skip: new Set(),
+  };
+  const integer = (name: string, raw: string | undefined, min: number, max: number): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      usage(`${name} wants an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === "--quick") continue;
+    const value = argv[++i];
+    if (flag === "--duration") flags.duration = integer(flag, value, 1, 300);
+    else if (flag === "--pairs") flags.pairs = integer(flag, value, 1, 50);
+    else if (flag === "--idle") flags.idle = integer(flag, value, 100, 20_000);
+    else if (flag === "--body-mib") flags.bodyMiB = integer(flag, value, 1, 1024);
+    else if (flag === "--skip") flags.skip = new Set(value?.split(",") ?? []);
+    else if (flag === "--runtime") {
+      if (value === "all") flags.runtimes = [...RUNTIMES];
+      else if (RUNTIMES.includes(value as Runtime)) flags.runtimes = [value as Runtime];
+      else usage(`--runtime wants deno, bun, node or all, got ${JSON.stringify(value)}`);
+    } else usage(`unknown flag ${JSON.stringify(flag)}`);
+  }
+  return flags;
+}
+
+function summarize(
+  runtime: Runtime,
+  scenario: string,
+  server: string,
+  runs: LoadResult[],
+): ThroughputRow {
+  return {
+    runtime,
+    scenario,
+    server,
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    p50: median(runs.map((run) => run.p50)),
+    p99: median(runs.map((run) => run.p99)),
+    runs: runs.length,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  };
+}
+
+async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", report: Report) {
+  for (const runtime of flags.runtimes) {
+    const { keepwire, anchors } = serversFor(runtime);
+    const servers = [];
+    try {
+      for (const spec of [keepwire, ...anchors.map((anchor) => anchor.spec)]) {
+        servers.push(await startServer(spec, SERVER_CPUS));
+      }
+      const [keepwireServer, ...anchorServers] = servers;
+      for (const scenario of SCENARIOS) {
+        const timed = async (url: string): Promise<LoadResult> => {
+          const options = {
+            url,
+            connections: CONNECTIONS,
+            pipeline: scenario.pipeline,
+            cpus: LOAD_CPUS,
+          };
+          await runLoad(tool, { ...options, durationSeconds: flags.warmUp });
+          return runLoad(tool, { ...options, durationSeconds: flags.duration });
+        };
+        const keepwireRuns: LoadResult[] = [];
+        for (const [index, anchor] of anchors.entries()) {
+          const anchorRuns: LoadResult[] = [];
+          const ratios: number[] = [];
+          for (let pair = 0; pair < flags.pairs; pair++) {
+            const a = await timed(keepwireServer.url);
+            const b = await timed(anchorServers[index].url);
+            keepwireRuns.push(a);
+            anchorRuns.push(b);
+            ratios.push(a.requestsPerSecond / b.requestsPerSecond);
+            console.log(
+              `${runtime} ${scenario.name}: keepwire ${Math.round(a.requestsPerSecond)} vs ` +
+                `${anchor.spec.name} ${Math.round(b.requestsPerSecond)} req/s → ${
+                  ratios.at(-1)!.toFixed(2)
+                }×`,
+            );
+          }
+          report.throughput.push(summarize(runtime, scenario.name, anchor.spec.name, anchorRuns));
+          const row: RatioRow = {
+            runtime,
+            scenario: scenario.name,
+            anchor: anchor.spec.name,
+            ratios,
+            median: median(ratios),
+            goal: anchor.goals[scenario.goal],
+          };
+          report.ratios.push(row);
+        }
+        report.throughput.push(summarize(runtime, scenario.name, "keepwire", keepwireRuns));
+      }
+    } finally {
+      for (const server of servers) await stopServer(server);
+    }
+  }
+}
+
+async function measureIdleMemory(flags: Flags, tool: "wrk" | "autocannon", report: Report) {
+  for (const runtime of flags.runtimes) {
+    const { keepwire, anchors } = serversFor(runtime);
+    for (const spec of [keepwire, ...anchors.map((anchor) => anchor.spec)]) {
+      const server = await startServer(spec, SERVER_CPUS);
+      try {
+        const warmUp = () =>
+          runLoad(tool, {
+            url: server.url,
+            connections: CONNECTIONS,
+            pipeline: 1,
+            durationSeconds: flags.warmUp,
+            cpus: LOAD_CPUS,
+          });
+        const result = await measureIdle(server.pid, server.port, flags.idle, warmUp);
+        report.idle.push({
+          ...result,
+          runtime,
+          server: spec.name,
+          goalKiB: spec === keepwire ? IDLE_GOAL_KIB[runtime] : undefined,
+        });
+        console.log(
+          `${runtime} idle: ${spec.name} ${result.perConnectionKiB.toFixed(2)} kB per connection ` +
+            `(${result.stillOpen}/${result.connections} open)`,
+        );
+      } catch (error) {
+        report.notes.push(`idle memory, ${runtime} ${spec.name}: ${(error as Error).message}`);
+      } finally {
+        await stopServer(server);
+      }
+    }
+  }
+}
+
+async function measureBodies(flags: Flags, report: Report) {
+  if ((await runCommand("curl", ["--version"], 10_000)).code !== 0) {
+    report.notes.push("body throughput: skipped, curl is not installed (`apt-get install curl`).");
+    return;
+  }
+  const bytes = flags.bodyMiB * 2 ** 20;
+  const echo = (runtime: Runtime): ServerSpec => ({
+    name: "keepwire echo",
+    runtime,
+    entry: "lib/cli.ts",
+    args: ["echo", "--port", "0", "--max-body-size", String(2 * bytes)],
+  });
+  const specs: ServerSpec[] = flags.runtimes.map(echo);
+  if (flags.runtimes.includes("node")) {
+    specs.push({ name: "node:http", runtime: "node", entry: "bench/servers/node_http_echo.ts" });
+  }
+  for (const spec of specs) {
+    for (const direction of ["download", "upload"] as const) {
+      // A fresh server per transfer, so VmHWM is this transfer's peak.
+      const server = await startServer(spec, SERVER_CPUS);
+      try {
+        const result = await measureBody(server.pid, server.port, direction, bytes, LOAD_CPUS);
+        report.bodies.push({ ...result, runtime: spec.runtime, server: spec.name });
+        console.log(
+          `${spec.runtime} ${spec.name} ${direction} ${flags.bodyMiB} MiB: ${
+            result.megabytesPerSecond.toFixed(0)
+          } MB/s, status ${result.status}, peak RSS ${(result.peakKiB / 1024).toFixed(1)} MiB`,
+        );
+      } catch (error) {
+        report.notes.push(`${spec.runtime} ${spec.name} ${direction}: ${(error as Error).message}`);
+      } finally {
+        await stopServer(server);
+      }
+    }
+  }
+}
+
+async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: Report) {
+  const help = await runCommand(
+    runtimeBinary("deno"),
+    ["run", "-A", "lib/cli.ts", "--help"],
+    60_000,
+  );
+  if (!help.stdout.includes("--workers")) {
+    report.notes.push(
+      "1 vs 2 workers: skipped, `keepwire --help` has no `--workers` flag yet (issue 7).",
+    );
+    return;
+  }
+  for (const runtime of flags.runtimes) {
+    for (const workers of [1, 2]) {
+      const server = await startServer({
+        name: `keepwire echo --workers ${workers}`,
+        runtime,
+        entry: "lib/cli.ts",
+        args: ["echo", "--port", "0", "--workers", String(workers), "--max-requests", "1000000000"],
+      }, "0,1");
+      try {
+        const options = { url: server.url, connections: CONNECTIONS, pipeline: 1, cpus: LOAD_CPUS };
+        await runLoad(tool, { ...options, durationSeconds: flags.warmUp });
+        const result = await runLoad(tool, { ...options, durationSeconds: flags.duration });
+        report.workers.push({
+          runtime,
+          workers,
+          requestsPerSecond: result.requestsPerSecond,
+          p99: result.p99,
+        });
+        console.log(`${runtime} workers=${workers}: ${Math.round(result.requestsPerSecond)} req/s`);
+      } catch (error) {
+        report.notes.push(`${runtime} --workers ${workers}: ${(error as Error).message}`);
+      } finally {
+        await stopServer(server);
+      }
+    }
+  }
+}
+
+async function firstLine(command: string, args: string[]): Promise<string> {
+  const result = await runCommand(command, args, 30_000);
+  return `${result.stdout}${result.stderr}`.trim().split("\n")[0] ?? "?";
+}
+
+async function describeMachine(tool: string): Promise<Record<string, string>> {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  return {
+    "CPU": cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpus()[0]?.model ?? "?",
+    "nproc": String(cpus().length),
+    "kernel": await firstLine("uname", ["-sr"]),
+    "load average at start (1/5/15 min)": loadavg().map((load) => load.toFixed(2)).join(" / "),
+    "Deno": await firstLine(runtimeBinary("deno"), ["--version"]),
+    "Bun": await firstLine(runtimeBinary("bun"), ["--version"]),
+    "Node": await firstLine(runtimeBinary("node"), ["--version"]),
+    "load generator": tool === "wrk"
+      ? (await firstLine("wrk", ["--version"])).replace(/\s*Copyright.*$/, "")
+      : "autocannon 9",
+    "body client": (await firstLine("curl", ["--version"])).split(" ").slice(0, 2).join(" "),
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  process.on("SIGINT", () => {
+    killAllServers();
+    removeBundles();
+    removeUploadFile();
+    process.exit(130);
+  });
+  // This process runs beside wrk on the load CPU; its waiting must not steal the server's core.
+  await runCommand("taskset", ["-a", "-p", "-c", LOAD_CPUS, String(process.pid)], 10_000);
+  const tool = await loadTool();
+  const report: Report = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    quick: flags.quick,
+    machine: await describeMachine(tool),
+    settings: {
+      "runs":
+        `${flags.pairs} A B pairs per anchor, ${flags.duration} s each after a ${flags.warmUp} s warm-up`,
+      "connections": `${CONNECTIONS} (wrk -t1), pipelining ${PIPELINE_DEPTH} requests per write`,
+      "idle connections": String(flags.idle),
+      "body size": `${flags.bodyMiB} MiB`,
+    },
+    throughput: [],
+    ratios: [],
+    idle: [],
+    bodies: [],
+    workers: [],
+    notes: [],
+  };
+  if (tool !== "wrk") report.notes.push("wrk not found; autocannon (Node) generated the load.");
+  try {
+    await measureThroughput(flags, tool, report);
+    if (!flags.skip.has("idle")) await measureIdleMemory(flags, tool, report);
+    if (!flags.skip.has("bodies")) await measureBodies(flags, report);
+    if (!flags.skip.has("workers")) await measureWorkers(flags, tool, report);
+  } finally {
+    killAllServers();
+    removeBundles();
+    removeUploadFile();
+  }
+  report.machine["load average at end (1/5/15 min)"] = loadavg().map((load) => load.toFixed(2))
+    .join(" / ");
+  const markdown = renderMarkdown(report);
+  writeFileSync(`${ROOT}/bench/RESULTS.md`, markdown);
+  writeFileSync(`${ROOT}/bench/results.svg`, renderSvg(report));
+  console.log(`\n${markdown}`);
+  console.log("wrote bench/RESULTS.md and bench/results.svg");
+}
+
+await main();

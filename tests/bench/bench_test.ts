@@ -1,0 +1,142 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { BlankLineCounter, cannedResponses } from "../../bench/servers/_ceiling.ts";
+import { parseWrk } from "../../bench/_load.ts";
+import { median, renderMarkdown, renderSvg, type Report } from "../../bench/_report.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+describe("BlankLineCounter (the ceiling servers' request counter)", () => {
+  const pipeline = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(16);
+  const bytes = encoder.encode(pipeline);
+
+  test("counts 16 pipelined requests fed whole", () => {
+    assert.equal(new BlankLineCounter().push(bytes), 16);
+  });
+
+  test("counts each request once when split at every byte", () => {
+    const counter = new BlankLineCounter();
+    let found = 0;
+    for (let i = 0; i < bytes.length; i++) found += counter.push(bytes.subarray(i, i + 1));
+    assert.equal(found, 16);
+  });
+
+  test("counts each request once when split at every point in two", () => {
+    for (let at = 0; at <= bytes.length; at++) {
+      const counter = new BlankLineCounter();
+      const found = counter.push(bytes.subarray(0, at)) + counter.push(bytes.subarray(at));
+      assert.equal(found, 16, `split at ${at}`);
+    }
+  });
+
+  test("does not count a lone CRLF, LF LF or CR CR LF LF", () => {
+    assert.equal(new BlankLineCounter().push(encoder.encode("\r\n\n\n\r\r\n\n")), 0);
+  });
+});
+
+describe("cannedResponses()", () => {
+  test("holds `count` complete hello-world responses", () => {
+    for (const count of [1, 16, 64, 65]) {
+      const text = decoder.decode(cannedResponses(count));
+      assert.equal(text.split("HTTP/1.1 200 OK\r\n").length - 1, count);
+      assert.ok(text.endsWith("\r\n\r\nHello, World!"));
+      assert.ok(text.includes("Content-Length: 13\r\n"));
+    }
+  });
+
+  test("is empty for no requests", () => {
+    assert.equal(cannedResponses(0).byteLength, 0);
+  });
+});
+
+describe("parseWrk()", () => {
+  const report = `Running 5s test @ http://127.0.0.1:8000/
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   420.11us  101.52us   4.27ms   91.73%
+    Req/Sec   119.03k     4.21k  126.06k    70.00%
+  Latency Distribution
+     50%  402.00us
+     75%  440.00us
+     90%  503.00us
+     99%    1.21ms
+  592213 requests in 5.00s, 72.29MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec: 118442.53
+Transfer/sec:     14.46MB
+`;
+
+  test("reads req/s, p50 and p99 in ms, and counts errors", () => {
+    assert.deepEqual(parseWrk(report), {
+      requestsPerSecond: 118442.53,
+      p50: 0.402,
+      p99: 1.21,
+      errors: 7,
+    });
+  });
+
+  test("throws when wrk printed no rate", () => {
+    assert.throws(() => parseWrk("unable to connect to 127.0.0.1:8000 Connection refused"));
+  });
+});
+
+describe("report", () => {
+  test("median() of odd and even counts", () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+  });
+
+  const report: Report = {
+    date: "2026-01-01T00:00:00Z",
+    quick: false,
+    machine: { CPU: "test <cpu>" },
+    settings: {},
+    throughput: [],
+    ratios: [
+      {
+        runtime: "node",
+        scenario: "50 keep-alive",
+        anchor: "node:http",
+        ratios: [1.4, 1.6, 1.7],
+        median: 1.6,
+        goal: 1.5,
+      },
+      {
+        runtime: "deno",
+        scenario: "50 keep-alive",
+        anchor: "Deno.serve",
+        ratios: [0.8],
+        median: 0.8,
+        goal: 0.85,
+      },
+    ],
+    idle: [],
+    bodies: [],
+    workers: [],
+    notes: ["a note"],
+  };
+
+  test("the Markdown marks a goal met or missed by the median ratio", () => {
+    const markdown = renderMarkdown(report);
+    assert.match(
+      markdown,
+      /\| node \| 50 keep-alive \| node:http \| 1\.60× \| 1\.40, 1\.60, 1\.70 \| ≥ 1\.5× \| met \|/,
+    );
+    assert.match(
+      markdown,
+      /\| deno \| 50 keep-alive \| Deno\.serve \| 0\.80× \| 0\.80 \| ≥ 0\.85× \| \*\*missed\*\* \|/,
+    );
+    assert.match(markdown, /- a note/);
+  });
+
+  test("the SVG has one bar and one goal line per ratio, and escapes text", () => {
+    const svg = renderSvg(report);
+    assert.ok(svg.startsWith("<svg "));
+    assert.equal(svg.match(/<rect x=/g)?.length, 2);
+    assert.equal(svg.match(/stroke="#d62728"/g)?.length, 2);
+    assert.ok(svg.includes("test &lt;cpu&gt;"));
+    assert.ok(!svg.includes("<cpu>"));
+  });
+});
