@@ -169,6 +169,12 @@ export class Connection implements TransportHandler {
       return;
     }
     if (this.#phase !== "open") return;
+    // A peer that stops reading would hold responses in memory forever.
+    const blockedSince = this.#output.blockedSince;
+    if (blockedSince !== 0 && now - blockedSince >= settings.sendTimeout) {
+      this.#destroy();
+      return;
+    }
     if (this.#readingHeads && this.#isIdle()) {
       // RFC 9112 §9.8: close idle connections; never before the advertised timeout.
       if (now - this.#idleSince >= settings.keepAliveTimeout) this.#closePolitely(false);

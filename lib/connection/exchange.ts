@@ -15,6 +15,7 @@ export interface ConnectionSettings {
   readonly maxRequestsPerConnection: number;
   readonly headersTimeout: number;
   readonly requestBodyTimeout: number;
+  readonly sendTimeout: number;
   readonly keepAliveHint: boolean;
   readonly eagerContinue: boolean;
   readonly parser: RequestParserOptions;

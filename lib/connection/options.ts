@@ -69,6 +69,8 @@ export interface ServeOptions {
   headersTimeout?: number;
   /** Longest pause allowed between two pieces of a request body before the connection is cut. Default 30000 ms. */
   requestBodyTimeout?: number;
+  /** Longest time written response bytes may wait for the client to read them before the connection is closed. Default 60000 ms, as nginx's `send_timeout`. */
+  sendTimeout?: number;
   /** Connections open at once; idle ones are closed oldest-first to make room before new ones are refused. Default 10000. */
   maxConnections?: number;
   /** Largest request body accepted (413 above). Default 128 MiB, as Bun. */

@@ -23,6 +23,7 @@ export class OutputBuffer {
   #pieces: Uint8Array[] = [];
   #size = 0;
   #blocked = false;
+  #blockedSince = 0;
   #closed = false;
   #waiters: (() => void)[] = [];
 
@@ -33,6 +34,11 @@ export class OutputBuffer {
   /** The transport reported it is over its high-water mark. */
   get blocked(): boolean {
     return this.#blocked;
+  }
+
+  /** When the transport last went over its high-water mark without draining since (ms), else 0. */
+  get blockedSince(): number {
+    return this.#blocked ? this.#blockedSince : 0;
   }
 
   /** Queues bytes for the next flush (large pieces flush the batch and go straight out). */
@@ -93,7 +99,10 @@ export class OutputBuffer {
   }
 
   #write(bytes: Uint8Array): void {
-    if (!this.#transport.write(bytes)) this.#blocked = true;
+    if (!this.#transport.write(bytes) && !this.#blocked) {
+      this.#blocked = true;
+      this.#blockedSince = Date.now();
+    }
   }
 
   #release(): void {

@@ -97,6 +97,12 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 /**
+ * Default time written bytes may wait for a client that does not read
+ * before its connection is closed: 60 s, as nginx's `send_timeout`.
+ */
+const DEFAULT_SEND_TIMEOUT = 60_000;
+
+/**
  * A recently idle connection is not evicted to make room for a new one: it
  * may be about to carry its next request (nginx spares connections that
  * have just finished a response in the same way).
@@ -174,6 +180,7 @@ function resolveSettings(options: ServeOptions): ConnectionSettings {
       DEFAULT_REQUEST_BODY_TIMEOUT,
       "requestBodyTimeout",
     ),
+    sendTimeout: positive(options.sendTimeout, DEFAULT_SEND_TIMEOUT, "sendTimeout"),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,
     parser: {
