@@ -51,3 +51,21 @@ export type { ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts
 export type { ClosedConnection } from "./lib/handlers/connection_history.ts";
 export * from "./lib/codec/response_parser.ts";
 export * from "./lib/codec/request_writer.ts";
+export { createClient, KeepAliveClient } from "./lib/client/client.ts";
+export type * from "./lib/client/options.ts";
+export { ClientError, type ClientErrorCode } from "./lib/client/errors.ts";
+export { responseInfo } from "./lib/client/_response.ts";
+export {
+  decideReuse,
+  isIdempotent,
+  parseKeepAliveHint,
+  type ReuseDecision,
+  type ReusePolicy,
+  type ServerKeepAliveHint,
+} from "./lib/client/reuse.ts";
+export type {
+  ClientSocket,
+  ClientSocketHandler,
+  ConnectFunction,
+  ConnectOptions,
+} from "./lib/client/socket.ts";

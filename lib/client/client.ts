@@ -1,0 +1,387 @@
+/**
+ * `createClient()`: a keep-alive HTTP/1.1 client with Fetch semantics on
+ * Deno, Bun and Node, on keepwire's own codec.
+ *
+ * Theory of operation: `fetch()` prepares the request (Fetch's rules for
+ * methods, headers and bodies), asks the {@linkcode PoolState} for a
+ * connection — an idle one (LIFO), a pipelined slot, a new one, or a place
+ * in the queue — writes the request, and settles with a standard `Response`
+ * as soon as the head is read. When the body has been read, the connection
+ * goes back to the pool for as long as the server's `Connection`,
+ * `Keep-Alive: timeout, max` and the client's own idle timeout allow. A
+ * request that fails on a reused connection before any response byte is
+ * the stale-connection race (the server closed it while it sat idle): it is
+ * sent once more on a fresh connection when it is safe to send twice.
+ *
+ * @module
+ */
+
+import type { ResponseHead } from "../codec/response_events.ts";
+import { encodeRequestHead } from "../codec/request_writer.ts";
+import { ClientConnection, type ConnectionOwner, type ConnectionSettings } from "./_connection.ts";
+import { ClientError } from "./errors.ts";
+import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
+import { PoolState } from "./pool.ts";
+import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
+import { isIdempotent } from "./reuse.ts";
+import { connectForRuntime, type ConnectFunction } from "./socket.ts";
+import type { ClientOptions, ClientRequestInit, ClientStats, ResponseInfo } from "./options.ts";
+import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
+
+export type * from "./options.ts";
+
+interface QueuedRequest {
+  resolve(connection: ClientConnection): void;
+  reject(error: unknown): void;
+  readonly origin: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/**
+ * A pool of keep-alive connections with a Fetch-compatible `fetch()`.
+ * Create it with {@linkcode createClient}.
+ */
+export class KeepAliveClient {
+  #options: Required<Omit<ClientOptions, "connect">>;
+  #settings: ConnectionSettings;
+  #pool: PoolState<ClientConnection, QueuedRequest>;
+  #connect: ConnectFunction | undefined;
+  #stats: MutableStats = newStats();
+  #nextId = 0;
+  #closed = false;
+  #owner: ConnectionOwner = {
+    exchangeDone: (connection) => this.#exchangeDone(connection),
+    connectionGone: (connection) => this.#connectionGone(connection),
+  };
+
+  /**
+   * Creates an empty pool; connections open on demand.
+   *
+   * @param options limits and timeouts; see {@linkcode ClientOptions}
+   */
+  constructor(options: ClientOptions = {}) {
+    this.#options = {
+      maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 6,
+      maxConnections: options.maxConnections ?? 256,
+      pipelining: options.pipelining ?? 1,
+      idleTimeout: options.idleTimeout ?? 4_000,
+      keepAliveSafetyMargin: options.keepAliveSafetyMargin ?? 1_000,
+      connectTimeout: options.connectTimeout ?? 10_000,
+      headersTimeout: options.headersTimeout ?? 30_000,
+      bodyTimeout: options.bodyTimeout ?? 30_000,
+      expectContinueTimeout: options.expectContinueTimeout ?? 1_000,
+      maxHeaderSize: options.maxHeaderSize ?? 16_384,
+      maxHeaderCount: options.maxHeaderCount ?? 100,
+      maxRedirects: options.maxRedirects ?? 20,
+      retryNonIdempotent: options.retryNonIdempotent ?? false,
+    };
+    this.#connect = options.connect;
+    const o = this.#options;
+    this.#settings = {
+      policy: { idleTimeout: o.idleTimeout, keepAliveSafetyMargin: o.keepAliveSafetyMargin },
+      headersTimeout: o.headersTimeout,
+      bodyTimeout: o.bodyTimeout,
+      expectContinueTimeout: o.expectContinueTimeout,
+      parser: { maxHeaderSize: o.maxHeaderSize, maxHeaderCount: o.maxHeaderCount },
+    };
+    this.#pool = new PoolState({
+      maxConnectionsPerOrigin: o.maxConnectionsPerOrigin,
+      maxConnections: o.maxConnections,
+      pipelining: o.pipelining,
+    });
+  }
+
+  /** Live counters and pool occupancy. */
+  get stats(): ClientStats {
+    const pool = this.#pool;
+    return { ...this.#stats, open: pool.size, idle: pool.idleCount, queued: pool.waiting };
+  }
+
+  /**
+   * Fetch over the pool: resolves with a standard `Response` once the head
+   * has arrived; its body streams. Rejects with {@linkcode ClientError}
+   * (a `TypeError`) on network failures, or the signal's reason on abort.
+   */
+  async fetch(input: string | URL | Request, init: ClientRequestInit = {}): Promise<Response> {
+    return (await this.request(input, init)).response;
+  }
+
+  /** Like `fetch`, and also says how the response was obtained (see {@linkcode ResponseInfo}). */
+  async request(
+    input: string | URL | Request,
+    init: ClientRequestInit = {},
+  ): Promise<{ response: Response; info: ResponseInfo }> {
+    if (this.#closed) throw new ClientError("client-closed", "the client is closed");
+    let prepared = await prepareRequest(input, init);
+    prepared.signal?.throwIfAborted();
+    const allowReplay = init.retryNonIdempotent ?? this.#options.retryNonIdempotent;
+    let redirects = 0;
+    for (;;) {
+      const { result, reused, retried, connectionId } = await this.#exchange(
+        prepared,
+        init.expectContinue === true,
+        allowReplay,
+      );
+      const location = headerValue(result.head.headers, "location");
+      const next = prepared.redirect === "manual"
+        ? null
+        : redirectRequest(prepared, result.head.status, location);
+      if (next !== null) {
+        if (prepared.redirect === "error") {
+          await discard(result.body);
+          throw new ClientError("redirect-error", `redirect to ${location} with redirect: "error"`);
+        }
+        if (++redirects > this.#options.maxRedirects) {
+          await discard(result.body);
+          throw new ClientError("too-many-redirects", `more than ${this.#options.maxRedirects}`);
+        }
+        await discard(result.body);
+        prepared = next;
+        continue;
+      }
+      const info: ResponseInfo = { reused, retried, connectionId, redirects };
+      const response = createResponse(result, prepared.url.href, redirects > 0);
+      setResponseInfo(response, info);
+      return { response, info };
+    }
+  }
+
+  /**
+   * Closes every connection and fails what is in flight or queued with
+   * `ClientError("client-closed")`. Later requests are refused.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    const { members, waiters } = this.#pool.drain();
+    const error = new ClientError("client-closed", "the client is closed");
+    for (const waiter of waiters) waiter.reject(error);
+    for (const member of members) member.close(error);
+    return Promise.resolve();
+  }
+
+  // A response has been read completely on `connection`.
+  #exchangeDone(connection: ClientConnection): void {
+    const verdict = this.#pool.finished(connection, performance.now());
+    if (verdict === "close") connection.close();
+    else if (verdict === "idle") {
+      const timer = setTimeout(() => {
+        this.#pool.remove(connection);
+        connection.close();
+      }, connection.idleMs);
+      // An idle pool must not keep the process alive by itself.
+      (timer as { unref?: () => void }).unref?.();
+      connection.idleTimer = timer;
+    }
+    this.#dispatch();
+  }
+
+  #connectionGone(connection: ClientConnection): void {
+    this.#pool.remove(connection);
+    this.#stats.connectionsClosed++;
+    this.#dispatch();
+  }
+
+  async #exchange(prepared: PreparedRequest, expectContinue: boolean, allowReplay: boolean) {
+    const { url, method, body, signal } = prepared;
+    const replayable = body === null || body instanceof Uint8Array;
+    const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
+    const pipelinable = body === null && isIdempotent(method);
+    const saysClose = /(^|,)\s*close\s*(,|$)/i.test(
+      headerValue(prepared.headers, "connection") ?? "",
+    );
+    const head = encodeRequestHead({
+      method,
+      target: url.pathname + url.search,
+      headers: ["host", url.host, ...prepared.headers],
+      framing: body === null
+        ? (method === "POST" || method === "PUT" || method === "PATCH"
+          ? { kind: "length", length: 0 }
+          : { kind: "none" })
+        : body instanceof Uint8Array
+        ? { kind: "length", length: body.byteLength }
+        : { kind: "chunked" },
+      expectContinue: expectContinue && body !== null,
+    });
+    let retried = false;
+    for (;;) {
+      const exchange = new Exchange({
+        method,
+        head,
+        body,
+        expectContinue: expectContinue && body !== null,
+        saysClose,
+      });
+      const connection = await this.#acquire(url, pipelinable, retried, signal);
+      this.#stats.requests++;
+      if (signal !== null) {
+        // Until the body is complete an abort fails the exchange (and the
+        // connection, which cannot be reused mid-response).
+        const onAbort = () => {
+          if (!exchange.done) connection.close(signal.reason, exchange);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        exchange.onDone = () => signal.removeEventListener("abort", onAbort);
+      }
+      connection.send(exchange);
+      if (exchange.reused) this.#stats.reusedRequests++;
+      try {
+        const result: ExchangeResult = await exchange.settled;
+        return { result, reused: exchange.reused, retried, connectionId: connection.id };
+      } catch (caught) {
+        const failure = caught as ExchangeFailure;
+        if (signal?.aborted) throw signal.reason;
+        const error = failure.error;
+        const stale = failure.reused && failure.beforeResponse &&
+          error instanceof ClientError && error.code === "connection-closed";
+        if (stale) this.#stats.staleFailures++;
+        if (!retried && stale && retryable && !this.#closed) {
+          retried = true;
+          this.#stats.retries++;
+          continue;
+        }
+        this.#stats.failures++;
+        throw error;
+      }
+    }
+  }
+
+  #acquire(
+    url: URL,
+    pipelinable: boolean,
+    fresh: boolean,
+    signal: AbortSignal | null,
+  ): Promise<ClientConnection> | ClientConnection {
+    const origin = url.origin;
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port === "" ? 80 : Number(url.port);
+    const acquisition = this.#pool.acquire(origin, performance.now(), pipelinable, fresh);
+    this.#closeExpired();
+    switch (acquisition.kind) {
+      case "reuse":
+      case "pipeline":
+        clearTimeout(acquisition.member.idleTimer);
+        return acquisition.member;
+      case "connect":
+        acquisition.evict?.close();
+        return this.#open(origin, hostname, port, pipelinable);
+      case "wait":
+        return new Promise((resolve, reject) => {
+          const queued: QueuedRequest = { resolve, reject, origin, hostname, port };
+          this.#pool.enqueue(origin, pipelinable, fresh, queued);
+          signal?.addEventListener("abort", () => {
+            if (this.#pool.dequeue(queued)) reject(signal.reason);
+          }, { once: true });
+        });
+    }
+  }
+
+  async #open(
+    origin: string,
+    hostname: string,
+    port: number,
+    pipelinable: boolean,
+  ): Promise<ClientConnection> {
+    const connection = new ClientConnection(
+      origin,
+      ++this.#nextId,
+      this.#settings,
+      this.#owner,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const connect = this.#connect ??= await connectForRuntime();
+      const attempt = connect({ hostname, port }, connection);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new ClientError(
+              "connect-timeout",
+              `no connection within ${this.#options.connectTimeout} ms`,
+            ),
+          );
+          attempt.then((socket) => socket.close(), () => {});
+        }, this.#options.connectTimeout);
+      });
+      connection.socket = await Promise.race([attempt, timeout]);
+    } catch (error) {
+      this.#pool.connectFailed(origin);
+      this.#dispatch();
+      if (error instanceof ClientError) throw error;
+      throw new ClientError("connect-failed", `cannot connect to ${origin}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#stats.connectionsOpened++;
+    if (this.#closed) {
+      connection.close(new ClientError("client-closed", "the client is closed"));
+      throw new ClientError("client-closed", "the client is closed");
+    }
+    this.#pool.connected(connection, pipelinable);
+    return connection;
+  }
+
+  #dispatch(): void {
+    if (this.#pool.waiting === 0) return;
+    for (const [queued, acquisition] of this.#pool.runnable(performance.now())) {
+      switch (acquisition.kind) {
+        case "reuse":
+        case "pipeline":
+          clearTimeout(acquisition.member.idleTimer);
+          queued.resolve(acquisition.member);
+          break;
+        case "connect":
+          acquisition.evict?.close();
+          this.#open(queued.origin, queued.hostname, queued.port, false).then(
+            queued.resolve,
+            queued.reject,
+          );
+          break;
+      }
+    }
+    this.#closeExpired();
+  }
+
+  #closeExpired(): void {
+    for (const member of this.#pool.takeExpired()) member.close();
+  }
+}
+
+function headerValue(headers: readonly string[], lowerName: string): string | null {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].length === lowerName.length && headers[i].toLowerCase() === lowerName) {
+      return headers[i + 1];
+    }
+  }
+  return null;
+}
+
+async function discard(body: ExchangeResult["body"]): Promise<void> {
+  if (body instanceof ReadableStream) await body.cancel().catch(() => {});
+}
+
+/**
+ * Creates a keep-alive client. See {@linkcode ClientOptions} for limits
+ * and timeouts; call `close()` when done.
+ *
+ * @example Sequential requests share one connection
+ * ```ts
+ * import { createClient, serve } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * const client = createClient();
+ * for (let i = 0; i < 3; i++) {
+ *   const response = await client.fetch(`http://127.0.0.1:${server.addr.port}/`);
+ *   assert.equal(await response.text(), "hi");
+ * }
+ * assert.equal(client.stats.connectionsOpened, 1);
+ * await client.close();
+ * await server.shutdown();
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): KeepAliveClient {
+  return new KeepAliveClient(options);
+}
+
+export { ClientError, type ResponseHead };

@@ -1,0 +1,63 @@
+/**
+ * The one error type of the client. It extends `TypeError` because that is
+ * what Fetch rejects with on a network error, so code written for `fetch`
+ * keeps working; `code` says what went wrong.
+ *
+ * @module
+ */
+
+/**
+ * Why a request failed:
+ * - `connect-failed`, `connect-timeout`: no connection could be opened;
+ * - `connection-closed`: the server closed or reset the connection before the
+ *   response was complete;
+ * - `headers-timeout`, `body-timeout`: the server went quiet;
+ * - `protocol-error`: the response broke HTTP/1.x (the cause is the codec's
+ *   `ProtocolError`);
+ * - `body-error`: the request body stream failed, or a redirect needed a body
+ *   that cannot be replayed;
+ * - `too-many-redirects`, `redirect-error`: a redirect could not be followed;
+ * - `client-closed`: `client.close()` was called.
+ */
+export type ClientErrorCode =
+  | "connect-failed"
+  | "connect-timeout"
+  | "connection-closed"
+  | "headers-timeout"
+  | "body-timeout"
+  | "protocol-error"
+  | "body-error"
+  | "too-many-redirects"
+  | "redirect-error"
+  | "client-closed";
+
+/**
+ * A request failed on the network or the wire.
+ *
+ * @example
+ * ```ts
+ * import { ClientError } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ClientError("headers-timeout", "no response head within 30000 ms");
+ * assert.ok(error instanceof TypeError);
+ * assert.equal(error.code, "headers-timeout");
+ * ```
+ */
+export class ClientError extends TypeError {
+  /** What went wrong, stable for programs. */
+  readonly code: ClientErrorCode;
+
+  /**
+   * Creates the error.
+   *
+   * @param code what went wrong
+   * @param message a human-readable explanation
+   * @param cause the underlying error, if any
+   */
+  constructor(code: ClientErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "ClientError";
+    this.code = code;
+  }
+}

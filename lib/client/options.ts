@@ -1,0 +1,129 @@
+/**
+ * The types of the client's public surface: options, per-request extras,
+ * response info and stats.
+ *
+ * @module
+ */
+
+import type { ConnectFunction } from "./socket.ts";
+
+/**
+ * Limits and timeouts of {@linkcode createClient}; every field is optional.
+ *
+ * @example Browser-era politeness: two connections per server
+ * ```ts
+ * import { createClient, type ClientOptions } from "@keepwire/keepwire";
+ *
+ * const options: ClientOptions = { maxConnectionsPerOrigin: 2, idleTimeout: 10_000 };
+ * const client = createClient(options);
+ * await client.close();
+ * ```
+ */
+export interface ClientOptions {
+  /** Most connections to one origin (default 6, as browsers; RFC 2616 said 2). */
+  maxConnectionsPerOrigin?: number;
+  /** Most connections across all origins (default 256); the longest-idle of another origin is closed to make room. */
+  maxConnections?: number;
+  /** Most requests in flight per connection; 1 (default) turns pipelining off. Only idempotent requests without a body are pipelined. */
+  pipelining?: number;
+  /** How long an idle connection is kept, in ms (default 4000); lowered by the server's `Keep-Alive: timeout`. */
+  idleTimeout?: number;
+  /** How much earlier than the server's advertised timeout an idle connection is dropped, in ms (default 1000, at most half the hint). */
+  keepAliveSafetyMargin?: number;
+  /** Longest wait for a TCP connection, in ms (default 10000). */
+  connectTimeout?: number;
+  /** Longest wait from writing a request to its response head, in ms (default 30000; 0 disables). */
+  headersTimeout?: number;
+  /** Longest silence between body chunks, in ms (default 30000; 0 disables). */
+  bodyTimeout?: number;
+  /** With `expectContinue`, how long to wait for `100 Continue` before sending the body anyway, in ms (default 1000). */
+  expectContinueTimeout?: number;
+  /** Largest response header section, in bytes (default 16384). */
+  maxHeaderSize?: number;
+  /** Most response header fields (default 100). */
+  maxHeaderCount?: number;
+  /** Most redirects followed (default 20, as Fetch). */
+  maxRedirects?: number;
+  /**
+   * Also retry non-idempotent requests (POST, PATCH) with a replayable body
+   * (bytes, not a stream) after a stale connection failed before any
+   * response byte (default false: the server may have acted on it).
+   */
+  retryNonIdempotent?: boolean;
+  /** The socket binding; default: the running runtime's (Deno, Bun or Node). */
+  connect?: ConnectFunction;
+}
+
+/**
+ * `RequestInit` plus keepwire's per-request options.
+ *
+ * @example
+ * ```ts
+ * import type { ClientRequestInit } from "@keepwire/keepwire";
+ *
+ * const init: ClientRequestInit = { method: "PUT", body: "data", expectContinue: true };
+ * ```
+ */
+export interface ClientRequestInit extends RequestInit {
+  /** Send `Expect: 100-continue` and hold the body until the server agrees (or the timeout). */
+  expectContinue?: boolean;
+  /** Overrides {@linkcode ClientOptions.retryNonIdempotent} for this request. */
+  retryNonIdempotent?: boolean;
+}
+
+/**
+ * How a response was obtained; from `client.request()` or `responseInfo()`.
+ *
+ * @example
+ * ```ts
+ * import type { ResponseInfo } from "@keepwire/keepwire";
+ *
+ * const info: ResponseInfo = { reused: true, retried: false, connectionId: 1, redirects: 0 };
+ * ```
+ */
+export interface ResponseInfo {
+  /** The final request went out on a connection that had carried a request before. */
+  readonly reused: boolean;
+  /** The final request was sent a second time after a stale connection failed. */
+  readonly retried: boolean;
+  /** The client-local id of the connection that carried the final request. */
+  readonly connectionId: number;
+  /** How many redirects were followed. */
+  readonly redirects: number;
+}
+
+/**
+ * Live counters of a client.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const client = createClient();
+ * assert.equal(client.stats.requests, 0);
+ * await client.close();
+ * ```
+ */
+export interface ClientStats {
+  /** Connections opened so far. */
+  readonly connectionsOpened: number;
+  /** Connections closed so far (by either side). */
+  readonly connectionsClosed: number;
+  /** Requests written (retries included). */
+  readonly requests: number;
+  /** Requests written on a connection that had carried one before. */
+  readonly reusedRequests: number;
+  /** Requests that failed on a reused connection before any response byte. */
+  readonly staleFailures: number;
+  /** Requests sent again after such a failure. */
+  readonly retries: number;
+  /** Requests that failed for the caller. */
+  readonly failures: number;
+  /** Connections open or opening now. */
+  readonly open: number;
+  /** Idle connections now. */
+  readonly idle: number;
+  /** Requests waiting for a connection now. */
+  readonly queued: number;
+}
