@@ -12,6 +12,8 @@ import { nodeBinary, ROOT, runCommand } from "./_process.ts";
 /** One timed run's figures. */
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Responses completed in the timed run. */
+  requests: number;
   /** Median latency in ms. */
   p50: number;
   /** 99th-percentile latency in ms. */
@@ -55,7 +57,14 @@ export function parseWrk(output: string): LoadResult {
   const non2xx = output.match(/Non-2xx or 3xx responses: (\d+)/);
   const errors = (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) +
     (non2xx ? Number(non2xx[1]) : 0);
-  return { requestsPerSecond: Number(rps[1]), p50: latency("50"), p99: latency("99"), errors };
+  const requests = Number(output.match(/(\d+) requests in /)?.[1] ?? NaN);
+  return {
+    requestsPerSecond: Number(rps[1]),
+    requests,
+    p50: latency("50"),
+    p99: latency("99"),
+    errors,
+  };
 }
 
 /** Runs one timed load against `options.url`. */
@@ -103,6 +112,7 @@ export async function runLoad(
   const report = JSON.parse(result.stdout);
   return {
     requestsPerSecond: report.requests.average,
+    requests: report.requests.total,
     p50: report.latency.p50,
     p99: report.latency.p99,
     errors: (report.errors ?? 0) + (report.non2xx ?? 0) + (report.timeouts ?? 0),

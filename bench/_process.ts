@@ -215,6 +215,39 @@ export async function memoryKiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<
   return Number(match[1]);
 }
 
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time the process has used so far (user + system, all threads), in
+ * seconds, from /proc/PID/stat. Per-request CPU time is steadier than req/s
+ * on a machine where other work takes turns on the server's core.
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  if (ticksPerSecond === undefined) {
+    const result = await runCommand("getconf", ["CLK_TCK"], 10_000);
+    ticksPerSecond = Number(result.stdout.trim()) || 100;
+  }
+  const { readFile } = await import("node:fs/promises");
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces;
+  // utime and stime are fields 14 and 15, so 11 and 12 after the state (field 3).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * A port that was free a moment ago: for servers of several processes
+ * sharing one port (`--workers`), where port 0 would give each its own.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

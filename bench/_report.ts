@@ -18,6 +18,8 @@ export interface ThroughputRow {
   requestsPerSecond: number;
   p50: number;
   p99: number;
+  /** Server CPU time (user + system) per request, in µs. */
+  cpuMicrosPerRequest: number;
   runs: number;
   errors: number;
 }
@@ -30,6 +32,9 @@ export interface RatioRow {
   /** keepwire req/s ÷ anchor req/s, one per A B pair. */
   ratios: number[];
   median: number;
+  /** anchor CPU µs per request ÷ keepwire's, one per pair: above 1, keepwire spends less. */
+  cpuRatios: number[];
+  cpuMedian: number;
   /** Issue 7's target, when it sets one. */
   goal?: number;
 }
@@ -111,33 +116,50 @@ export function renderMarkdown(report: Report): string {
       table(["", ""], Object.entries(report.settings).map(([key, value]) => [key, value])),
   );
   parts.push(
-    "## keepwire ÷ anchor (req/s)\n\n" + table(
-      ["runtime", "scenario", "anchor", "median ratio", "per pair", "goal", ""],
-      report.ratios.map((row) => [
-        row.runtime,
-        row.scenario,
-        row.anchor,
-        `${fixed(row.median, 2)}×`,
-        row.ratios.map((ratio) => fixed(ratio, 2)).join(", "),
-        row.goal === undefined ? "" : `≥ ${row.goal}×`,
-        verdict(row.median, row.goal, true),
-      ]),
-    ),
+    "## keepwire ÷ anchor (req/s)\n\n" +
+      "\"By CPU time\" is the anchor's server CPU time per request over keepwire's (above 1: " +
+      "keepwire spends less), from /proc/PID/stat; it moves less than req/s when other work " +
+      "shares the server's core, but differs from it when a server leaves its core idle (see " +
+      "CPU % below).\n\n" + table(
+        ["runtime", "scenario", "anchor", "median ratio", "per pair", "by CPU time", "goal", ""],
+        report.ratios.map((row) => [
+          row.runtime,
+          row.scenario,
+          row.anchor,
+          `${fixed(row.median, 2)}×`,
+          row.ratios.map((ratio) => fixed(ratio, 2)).join(", "),
+          `${fixed(row.cpuMedian, 2)}×`,
+          row.goal === undefined ? "" : `≥ ${row.goal}×`,
+          verdict(row.median, row.goal, true),
+        ]),
+      ),
   );
   parts.push(
-    "## Requests per second and latency (medians over runs)\n\n" + table(
-      ["runtime", "scenario", "server", "req/s", "p50 ms", "p99 ms", "runs", "errors"],
-      report.throughput.map((row) => [
-        row.runtime,
-        row.scenario,
-        row.server,
-        thousands(row.requestsPerSecond),
-        fixed(row.p50, 2),
-        fixed(row.p99, 2),
-        String(row.runs),
-        String(row.errors),
-      ]),
-    ),
+    "## Requests per second and latency (medians over runs)\n\n" +
+      "With pipelining wrk times a whole batch of 16 (its write to the last response), so those " +
+      "latencies are per batch and only indicative.\n\n" + table(
+        [
+          "runtime",
+          "scenario",
+          "server",
+          "req/s",
+          "p50 ms",
+          "p99 ms",
+          "CPU µs/req",
+          "runs",
+          "errors",
+        ],
+        report.throughput.map((row) => [
+          row.runtime,
+          row.scenario,
+          row.server,
+          thousands(row.requestsPerSecond),
+          fixed(row.p50, 2),
+          fixed(row.p99, 2),
+          String(row.runs),
+          String(row.errors),
+        ]),
+      ),
   );
   if (report.idle.length > 0) {
     parts.push(
@@ -172,9 +194,10 @@ export function renderMarkdown(report: Report): string {
   if (report.bodies.length > 0) {
     parts.push(
       "## Body throughput\n\n" +
-        "Download: `GET /bytes?n=N`. Upload: `POST /echo` with an N-byte body; `/echo` answers with " +
-        "the body inside JSON, so the time includes carrying it back. Peak RSS is VmHWM of a " +
-        "fresh server per transfer.\n\n" + table(
+        "Download: `GET /bytes?n=N`. Upload: `POST /echo` with an N-byte body; `/echo` reads the " +
+        "body whole and answers with it inside JSON (both servers do), so the upload time " +
+        "includes carrying it back and its memory cannot be flat. curl is the client, pinned to " +
+        "CPU 1. Peak RSS is VmHWM of a fresh server per transfer.\n\n" + table(
           ["runtime", "server", "direction", "MiB", "status", "MB/s", "RSS before", "peak RSS"],
           report.bodies.map((row) => [
             row.runtime,
@@ -278,8 +301,8 @@ export function renderSvg(report: Report): string {
     );
     x += groupGap;
   }
-  const width = Math.max(480, x + left / 2);
-  const height = top + plotHeight + 130;
+  const width = Math.max(720, x + left / 2);
+  const height = top + plotHeight + 140;
   const ticks: string[] = [];
   const step = maxValue > 6 ? 1 : maxValue > 3 ? 0.5 : 0.25;
   for (let value = 0; value <= maxValue; value += step) {
@@ -292,6 +315,16 @@ export function renderSvg(report: Report): string {
       }" font-size="11" text-anchor="end">${value}×</text>`,
     );
   }
+  const legend = [
+    ["the runtime's own server", "#2f6fb3"],
+    ["node:http", "#3c873a"],
+    ["@hono/node-server", "#e8833a"],
+    ["raw-socket ceiling", "#9aa5b1"],
+  ].map(([label, colour], index) => {
+    const legendX = left + index * 170;
+    return `<rect x="${legendX}" y="${height - 22}" width="12" height="12" fill="${colour}"/>` +
+      `<text x="${legendX + 18}" y="${height - 12}" font-size="11">${escapeXml(label)}</text>`;
+  });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
     `viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
@@ -303,6 +336,7 @@ export function renderSvg(report: Report): string {
     }</text>`,
     ...ticks,
     ...elements,
+    ...legend,
     `</svg>`,
     "",
   ].join("\n");

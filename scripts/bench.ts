@@ -28,10 +28,13 @@ import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
 import { measureIdle } from "../bench/_idle.ts";
 import { type LoadResult, loadTool, runLoad } from "../bench/_load.ts";
 import {
+  cpuSeconds,
+  freePort,
   killAllServers,
   removeBundles,
   ROOT,
   runCommand,
+  type RunningServer,
   type Runtime,
   runtimeBinary,
   type ServerSpec,
@@ -111,11 +114,16 @@ function parseFlags(argv: readonly string[]): Flags {
   return flags;
 }
 
+/** One timed run and the server CPU time it cost per request. */
+interface TimedRun extends LoadResult {
+  cpuMicrosPerRequest: number;
+}
+
 function summarize(
   runtime: Runtime,
   scenario: string,
   server: string,
-  runs: LoadResult[],
+  runs: TimedRun[],
 ): ThroughputRow {
   return {
     runtime,
@@ -124,6 +132,7 @@ function summarize(
     requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
+    cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
     runs: runs.length,
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
   };
@@ -139,31 +148,38 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
       }
       const [keepwireServer, ...anchorServers] = servers;
       for (const scenario of SCENARIOS) {
-        const timed = async (url: string): Promise<LoadResult> => {
+        const timed = async (server: RunningServer): Promise<TimedRun> => {
           const options = {
-            url,
+            url: server.url,
             connections: CONNECTIONS,
             pipeline: scenario.pipeline,
             cpus: LOAD_CPUS,
           };
           await runLoad(tool, { ...options, durationSeconds: flags.warmUp });
-          return runLoad(tool, { ...options, durationSeconds: flags.duration });
+          const cpuBefore = await cpuSeconds(server.pid);
+          const result = await runLoad(tool, { ...options, durationSeconds: flags.duration });
+          const cpu = await cpuSeconds(server.pid) - cpuBefore;
+          return { ...result, cpuMicrosPerRequest: (cpu * 1e6) / result.requests };
         };
-        const keepwireRuns: LoadResult[] = [];
+        const keepwireRuns: TimedRun[] = [];
         for (const [index, anchor] of anchors.entries()) {
-          const anchorRuns: LoadResult[] = [];
+          const anchorRuns: TimedRun[] = [];
           const ratios: number[] = [];
+          const cpuRatios: number[] = [];
           for (let pair = 0; pair < flags.pairs; pair++) {
-            const a = await timed(keepwireServer.url);
-            const b = await timed(anchorServers[index].url);
+            const a = await timed(keepwireServer);
+            const b = await timed(anchorServers[index]);
             keepwireRuns.push(a);
             anchorRuns.push(b);
             ratios.push(a.requestsPerSecond / b.requestsPerSecond);
+            cpuRatios.push(b.cpuMicrosPerRequest / a.cpuMicrosPerRequest);
             console.log(
               `${runtime} ${scenario.name}: keepwire ${Math.round(a.requestsPerSecond)} vs ` +
                 `${anchor.spec.name} ${Math.round(b.requestsPerSecond)} req/s → ${
                   ratios.at(-1)!.toFixed(2)
-                }×`,
+                }× (CPU µs/req ${a.cpuMicrosPerRequest.toFixed(1)} vs ${
+                  b.cpuMicrosPerRequest.toFixed(1)
+                })`,
             );
           }
           report.throughput.push(summarize(runtime, scenario.name, anchor.spec.name, anchorRuns));
@@ -173,6 +189,8 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
             anchor: anchor.spec.name,
             ratios,
             median: median(ratios),
+            cpuRatios,
+            cpuMedian: median(cpuRatios),
             goal: anchor.goals[scenario.goal],
           };
           report.ratios.push(row);
@@ -274,7 +292,15 @@ async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: 
         name: `keepwire echo --workers ${workers}`,
         runtime,
         entry: "lib/cli.ts",
-        args: ["echo", "--port", "0", "--workers", String(workers), "--max-requests", "1000000000"],
+        args: [
+          "echo",
+          "--port",
+          String(await freePort()),
+          "--workers",
+          String(workers),
+          "--max-requests",
+          "1000000000",
+        ],
       }, "0,1");
       try {
         const options = { url: server.url, connections: CONNECTIONS, pipeline: 1, cpus: LOAD_CPUS };

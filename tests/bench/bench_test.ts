@@ -71,6 +71,7 @@ Transfer/sec:     14.46MB
   test("reads req/s, p50 and p99 in ms, and counts errors", () => {
     assert.deepEqual(parseWrk(report), {
       requestsPerSecond: 118442.53,
+      requests: 592213,
       p50: 0.402,
       p99: 1.21,
       errors: 7,
@@ -101,6 +102,8 @@ describe("report", () => {
         anchor: "node:http",
         ratios: [1.4, 1.6, 1.7],
         median: 1.6,
+        cpuRatios: [1.9, 2.0, 2.1],
+        cpuMedian: 2,
         goal: 1.5,
       },
       {
@@ -109,6 +112,8 @@ describe("report", () => {
         anchor: "Deno.serve",
         ratios: [0.8],
         median: 0.8,
+        cpuRatios: [0.9],
+        cpuMedian: 0.9,
         goal: 0.85,
       },
     ],
@@ -122,11 +127,11 @@ describe("report", () => {
     const markdown = renderMarkdown(report);
     assert.match(
       markdown,
-      /\| node \| 50 keep-alive \| node:http \| 1\.60× \| 1\.40, 1\.60, 1\.70 \| ≥ 1\.5× \| met \|/,
+      /\| node \| 50 keep-alive \| node:http \| 1\.60× \| 1\.40, 1\.60, 1\.70 \| 2\.00× \| ≥ 1\.5× \| met \|/,
     );
     assert.match(
       markdown,
-      /\| deno \| 50 keep-alive \| Deno\.serve \| 0\.80× \| 0\.80 \| ≥ 0\.85× \| \*\*missed\*\* \|/,
+      /\| deno \| 50 keep-alive \| Deno\.serve \| 0\.80× \| 0\.80 \| 0\.90× \| ≥ 0\.85× \| \*\*missed\*\* \|/,
     );
     assert.match(markdown, /- a note/);
   });
@@ -134,7 +139,11 @@ describe("report", () => {
   test("the SVG has one bar and one goal line per ratio, and escapes text", () => {
     const svg = renderSvg(report);
     assert.ok(svg.startsWith("<svg "));
-    assert.equal(svg.match(/<rect x=/g)?.length, 2);
+    assert.equal(
+      svg.match(/<rect [^>]*><title>/g)?.length,
+      2,
+      "bars (legend swatches have no title)",
+    );
     assert.equal(svg.match(/stroke="#d62728"/g)?.length, 2);
     assert.ok(svg.includes("test &lt;cpu&gt;"));
     assert.ok(!svg.includes("<cpu>"));
