@@ -21,10 +21,11 @@
  * @module
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import process from "node:process";
 import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
+import { describeMachine } from "../bench/_machine.ts";
 import { measureIdle } from "../bench/_idle.ts";
 import { type LoadResult, loadTool, runLoad } from "../bench/_load.ts";
 import {
@@ -147,6 +148,19 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
         servers.push(await startServer(spec, SERVER_CPUS));
       }
       const [keepwireServer, ...anchorServers] = servers;
+      // A longer first warm-up per server: keepwire on Node kept speeding up through its
+      // first few seconds (JIT), which would have cost it the first pair.
+      for (const server of servers) {
+        for (const pipeline of [1, PIPELINE_DEPTH]) {
+          await runLoad(tool, {
+            url: server.url,
+            connections: CONNECTIONS,
+            pipeline,
+            cpus: LOAD_CPUS,
+            durationSeconds: 2 * flags.warmUp,
+          });
+        }
+      }
       for (const scenario of SCENARIOS) {
         const timed = async (server: RunningServer): Promise<TimedRun> => {
           const options = {
@@ -197,9 +211,33 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
         }
         report.throughput.push(summarize(runtime, scenario.name, "keepwire", keepwireRuns));
       }
+    } catch (error) {
+      // One runtime failing (a server that does not start) must not cost the others' figures.
+      report.notes.push(`throughput, ${runtime}: ${(error as Error).message.split("\n")[0]}`);
+      console.error(`throughput, ${runtime}:`, error);
     } finally {
       for (const server of servers) await stopServer(server);
     }
+  }
+}
+
+/** Starts `spec`, runs `measure` on it and stops it; a failure becomes a note, not the end of the run. */
+async function withServer(
+  spec: ServerSpec,
+  cpus: string,
+  label: string,
+  report: Report,
+  measure: (server: RunningServer) => Promise<void>,
+): Promise<void> {
+  let server: RunningServer | undefined;
+  try {
+    server = await startServer(spec, cpus);
+    await measure(server);
+  } catch (error) {
+    report.notes.push(`${label}: ${(error as Error).message.split("\n")[0]}`);
+    console.error(`${label}:`, error);
+  } finally {
+    if (server !== undefined) await stopServer(server);
   }
 }
 
@@ -207,8 +245,8 @@ async function measureIdleMemory(flags: Flags, tool: "wrk" | "autocannon", repor
   for (const runtime of flags.runtimes) {
     const { keepwire, anchors } = serversFor(runtime);
     for (const spec of [keepwire, ...anchors.map((anchor) => anchor.spec)]) {
-      const server = await startServer(spec, SERVER_CPUS);
-      try {
+      const label = `idle memory, ${runtime} ${spec.name}`;
+      await withServer(spec, SERVER_CPUS, label, report, async (server) => {
         const warmUp = () =>
           runLoad(tool, {
             url: server.url,
@@ -228,11 +266,7 @@ async function measureIdleMemory(flags: Flags, tool: "wrk" | "autocannon", repor
           `${runtime} idle: ${spec.name} ${result.perConnectionKiB.toFixed(2)} kB per connection ` +
             `(${result.stillOpen}/${result.connections} open)`,
         );
-      } catch (error) {
-        report.notes.push(`idle memory, ${runtime} ${spec.name}: ${(error as Error).message}`);
-      } finally {
-        await stopServer(server);
-      }
+      });
     }
   }
 }
@@ -255,21 +289,16 @@ async function measureBodies(flags: Flags, report: Report) {
   }
   for (const spec of specs) {
     for (const direction of ["download", "upload"] as const) {
+      const label = `${spec.runtime} ${spec.name} ${direction}`;
       // A fresh server per transfer, so VmHWM is this transfer's peak.
-      const server = await startServer(spec, SERVER_CPUS);
-      try {
+      await withServer(spec, SERVER_CPUS, label, report, async (server) => {
         const result = await measureBody(server.pid, server.port, direction, bytes, LOAD_CPUS);
         report.bodies.push({ ...result, runtime: spec.runtime, server: spec.name });
         console.log(
-          `${spec.runtime} ${spec.name} ${direction} ${flags.bodyMiB} MiB: ${
-            result.megabytesPerSecond.toFixed(0)
-          } MB/s, status ${result.status}, peak RSS ${(result.peakKiB / 1024).toFixed(1)} MiB`,
+          `${label} ${flags.bodyMiB} MiB: ${result.megabytesPerSecond.toFixed(0)} MB/s, ` +
+            `status ${result.status}, peak RSS ${(result.peakKiB / 1024).toFixed(1)} MiB`,
         );
-      } catch (error) {
-        report.notes.push(`${spec.runtime} ${spec.name} ${direction}: ${(error as Error).message}`);
-      } finally {
-        await stopServer(server);
-      }
+      });
     }
   }
 }
@@ -288,10 +317,11 @@ async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: 
   }
   for (const runtime of flags.runtimes) {
     for (const workers of [1, 2]) {
-      const server = await startServer({
+      const spec: ServerSpec = {
         name: `keepwire echo --workers ${workers}`,
         runtime,
         entry: "lib/cli.ts",
+        // A fixed port: with port 0 each reusePort worker would get a port of its own.
         args: [
           "echo",
           "--port",
@@ -301,8 +331,9 @@ async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: 
           "--max-requests",
           "1000000000",
         ],
-      }, "0,1");
-      try {
+      };
+      // Not pinned: a second worker needs the second core (which wrk shares).
+      await withServer(spec, "0,1", `${runtime} --workers ${workers}`, report, async (server) => {
         const options = { url: server.url, connections: CONNECTIONS, pipeline: 1, cpus: LOAD_CPUS };
         await runLoad(tool, { ...options, durationSeconds: flags.warmUp });
         const result = await runLoad(tool, { ...options, durationSeconds: flags.duration });
@@ -313,35 +344,9 @@ async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: 
           p99: result.p99,
         });
         console.log(`${runtime} workers=${workers}: ${Math.round(result.requestsPerSecond)} req/s`);
-      } catch (error) {
-        report.notes.push(`${runtime} --workers ${workers}: ${(error as Error).message}`);
-      } finally {
-        await stopServer(server);
-      }
+      });
     }
   }
-}
-
-async function firstLine(command: string, args: string[]): Promise<string> {
-  const result = await runCommand(command, args, 30_000);
-  return `${result.stdout}${result.stderr}`.trim().split("\n")[0] ?? "?";
-}
-
-async function describeMachine(tool: string): Promise<Record<string, string>> {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  return {
-    "CPU": cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpus()[0]?.model ?? "?",
-    "nproc": String(cpus().length),
-    "kernel": await firstLine("uname", ["-sr"]),
-    "load average at start (1/5/15 min)": loadavg().map((load) => load.toFixed(2)).join(" / "),
-    "Deno": await firstLine(runtimeBinary("deno"), ["--version"]),
-    "Bun": await firstLine(runtimeBinary("bun"), ["--version"]),
-    "Node": await firstLine(runtimeBinary("node"), ["--version"]),
-    "load generator": tool === "wrk"
-      ? (await firstLine("wrk", ["--version"])).replace(/\s*Copyright.*$/, "")
-      : "autocannon 9",
-    "body client": (await firstLine("curl", ["--version"])).split(" ").slice(0, 2).join(" "),
-  };
 }
 
 async function main(): Promise<void> {
@@ -360,8 +365,8 @@ async function main(): Promise<void> {
     quick: flags.quick,
     machine: await describeMachine(tool),
     settings: {
-      "runs":
-        `${flags.pairs} A B pairs per anchor, ${flags.duration} s each after a ${flags.warmUp} s warm-up`,
+      "runs": `${flags.pairs} A B pairs per anchor, ${flags.duration} s each after a ` +
+        `${flags.warmUp} s warm-up; ${4 * flags.warmUp} s of load per server before the first pair`,
       "connections": `${CONNECTIONS} (wrk -t1), pipelining ${PIPELINE_DEPTH} requests per write`,
       "idle connections": String(flags.idle),
       "body size": `${flags.bodyMiB} MiB`,
