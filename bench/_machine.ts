@@ -14,6 +14,14 @@ async function firstLine(command: string, args: string[]): Promise<string> {
   return `${result.stdout}${result.stderr}`.trim().split("\n")[0] ?? "?";
 }
 
+/** The commit measured, and whether the library had uncommitted changes (a shared checkout may). */
+async function keepwireRevision(): Promise<string> {
+  const head = (await runCommand("git", ["rev-parse", "--short", "HEAD"], 10_000)).stdout.trim();
+  const dirty = (await runCommand("git", ["status", "--porcelain", "--", "lib", "mod.ts"], 10_000))
+    .stdout.trim();
+  return `${head || "?"}${dirty ? " with uncommitted changes in lib/" : ""}`;
+}
+
 /** The machine, for the report. */
 export async function describeMachine(tool: string): Promise<Record<string, string>> {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
@@ -29,5 +37,6 @@ export async function describeMachine(tool: string): Promise<Record<string, stri
       ? (await firstLine("wrk", ["--version"])).replace(/\s*Copyright.*$/, "")
       : "autocannon 9",
     "body client": (await firstLine("curl", ["--version"])).split(" ").slice(0, 2).join(" "),
+    "keepwire": await keepwireRevision(),
   };
 }
