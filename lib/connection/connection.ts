@@ -32,11 +32,13 @@ import {
   PIPELINE_DEPTH_LIMIT,
   UNREAD_BODY_DRAIN_LIMIT,
 } from "./exchange.ts";
+import { createLightRequest } from "./light_fetch.ts";
 import {
   buildRequest,
   IncomingBody,
   isMethodFetchForbids,
   methodAllowsFetchBody,
+  normalizeMethod,
   requestUrl,
 } from "./incoming.ts";
 import { decidePersistence, parseConnectionTokens, type PersistenceFraming } from "./keep_alive.ts";
@@ -310,11 +312,12 @@ export class Connection implements TransportHandler {
 
     let request: Request;
     try {
-      request = buildRequest(
-        head,
-        requestUrl(head, this.#host.fallbackAuthority),
-        exchange.body?.stream ?? null,
-      );
+      const url = requestUrl(head, this.#host.fallbackAuthority);
+      const body = exchange.body?.stream ?? null;
+      if (!this.#host.settings.lightFetch) request = buildRequest(head, url, body);
+      // The parser has validated Host and an origin-form target: the URL parses.
+      else if (head.target.charCodeAt(0) !== 0x2f && !URL.canParse(url)) throw new TypeError(url);
+      else request = createLightRequest(normalizeMethod(head.method), url, head.headers, body);
     } catch {
       exchange.body?.error(new TypeError("invalid request"));
       this.#respond(exchange, plainResponse(400));

@@ -18,6 +18,8 @@ export interface ConnectionSettings {
   readonly sendTimeout: number;
   readonly keepAliveHint: boolean;
   readonly eagerContinue: boolean;
+  /** Hand handlers light requests (the light fetch globals are installed). */
+  readonly lightFetch: boolean;
   readonly parser: RequestParserOptions;
 }
 

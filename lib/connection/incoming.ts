@@ -133,6 +133,22 @@ export function buildRequest(
   return new Request(url, init);
 }
 
+/** Fetch's method normalization: these six are upper-cased, all others kept as sent. */
+export function normalizeMethod(method: string): string {
+  if (method === "GET" || method === "POST" || method.length > 7) return method;
+  const upper = method.toUpperCase();
+  switch (upper) {
+    case "DELETE":
+    case "GET":
+    case "HEAD":
+    case "OPTIONS":
+    case "POST":
+    case "PUT":
+      return upper;
+  }
+  return method;
+}
+
 /** GET and HEAD requests may not carry a body in Fetch. */
 export function methodAllowsFetchBody(method: string): boolean {
   const upper = method.length <= 4 ? method.toUpperCase() : method;

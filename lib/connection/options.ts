@@ -85,6 +85,17 @@ export interface ServeOptions {
   keepAliveHint?: boolean;
   /** Send `100 Continue` as soon as a request expecting it arrives, instead of when the handler first reads the body. Default false. */
   eagerContinue?: boolean;
+  /**
+   * Replace `globalThis.Response` (and `Request` and `fetch`, so they accept
+   * them) with light versions that build the real Fetch object only when a
+   * handler needs more than its constructor arguments, and hand handlers
+   * light requests. On Node, where `new Response` costs ~17 µs, this more
+   * than doubles the requests per second of a small handler. Both classes
+   * pass `instanceof`; a light `Response` with a string or byte body may be
+   * sent more than once. Default true on Node, false on Deno and Bun (their
+   * Fetch objects are cheap). Set false to keep the globals untouched.
+   */
+  lightFetchObjects?: boolean;
   /** Bind with SO_REUSEPORT where the runtime supports it (Deno and Bun on Linux). Default false. */
   reusePort?: boolean;
   /** How long `shutdown()` waits for in-flight requests before closing connections by force. Default 10000 ms. */

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { type LightResponseParts, lightResponseParts } from "./light_fetch.ts";
+
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;
 
@@ -86,28 +88,12 @@ export async function prepareResponse(
   response: Response,
   isHeadRequest: boolean,
 ): Promise<OutgoingResponse> {
-  const headers: string[] = [];
-  let connection = "";
-  let declaredLength = -1;
-  let hasDate = false;
-  for (const [name, value] of response.headers) {
-    // Names arrive lower-cased from Headers iteration.
-    switch (name) {
-      case "connection":
-        connection = connection === "" ? value : connection + ", " + value;
-        continue;
-      case "keep-alive":
-      case "transfer-encoding":
-        continue;
-      case "content-length":
-        declaredLength = parseDeclaredLength(value);
-        continue;
-      case "date":
-        hasDate = true;
-        break;
-    }
-    headers.push(name, value);
-  }
+  const light = lightResponseParts(response);
+  if (light !== null) return prepareLightResponse(light, isHeadRequest);
+  const fields = new ResponseFields();
+  // Names arrive lower-cased from Headers iteration.
+  for (const [name, value] of response.headers) fields.add(name, value);
+  const { headers, connection, declaredLength, hasDate } = fields;
   const status = response.status === 0 ? 500 : response.status;
   const base = { status, statusText: response.statusText, headers, connection, hasDate };
   const body = response.body;
@@ -158,7 +144,8 @@ export async function prepareResponse(
       return { ...base, length: { kind: "unknown" }, prefix, reader, pendingRead: read.pending };
     }
     if (read.done) {
-      reader.releaseLock();
+      // The reader is dropped, not released: releasing costs more than the
+      // whole read on Deno, and nothing reads this body again.
       return {
         ...base,
         length: { kind: "length", length: buffered },
@@ -177,6 +164,53 @@ export async function prepareResponse(
     return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
   }
   return { ...base, length: { kind: "unknown" }, prefix, reader, pendingRead: null };
+}
+
+/** The header fields of a response, sorted into what passes and what the server decides. */
+class ResponseFields {
+  readonly headers: string[] = [];
+  connection = "";
+  declaredLength = -1;
+  hasDate = false;
+
+  /** Adds one field; `name` is lower-case. */
+  add(name: string, value: string): void {
+    switch (name) {
+      case "connection":
+        this.connection = this.connection === "" ? value : this.connection + ", " + value;
+        return;
+      case "keep-alive":
+      case "transfer-encoding":
+        return;
+      case "content-length":
+        this.declaredLength = parseDeclaredLength(value);
+        return;
+      case "date":
+        this.hasDate = true;
+        break;
+    }
+    this.headers.push(name, value);
+  }
+}
+
+/** A light response: its body is already whole in memory, so its length is known. */
+function prepareLightResponse(light: LightResponseParts, isHeadRequest: boolean): OutgoingResponse {
+  const fields = new ResponseFields();
+  const flat = light.headers;
+  for (let i = 0; i < flat.length; i += 2) fields.add(flat[i], flat[i + 1]);
+  const { headers, connection, declaredLength, hasDate } = fields;
+  const base = { status: light.status, statusText: light.statusText, headers, connection, hasDate };
+  if (statusForbidsBody(light.status)) {
+    return { ...base, length: { kind: "none" }, prefix: [], reader: null, pendingRead: null };
+  }
+  const body = light.body;
+  return {
+    ...base,
+    length: { kind: "length", length: declaredLength >= 0 ? declaredLength : body.byteLength },
+    prefix: isHeadRequest || body.byteLength === 0 ? [] : [body],
+    reader: null,
+    pendingRead: null,
+  };
 }
 
 /** A body chunk must be bytes; anything else is a handler bug reported as such. */

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { detectRuntime } from "../runtime/detect.ts";
+import { installLightFetchGlobals } from "./light_fetch.ts";
 import {
   DEFAULT_MAX_BODY_SIZE,
   DEFAULT_MAX_HEADER_COUNT,
@@ -183,6 +185,8 @@ function resolveSettings(options: ServeOptions): ConnectionSettings {
     sendTimeout: positive(options.sendTimeout, DEFAULT_SEND_TIMEOUT, "sendTimeout"),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,
+    lightFetch: (options.lightFetchObjects ?? detectRuntime() === "node") &&
+      installLightFetchGlobals(),
     parser: {
       maxBodySize: positive(options.maxBodySize, DEFAULT_MAX_BODY_SIZE, "maxBodySize"),
       maxRequestLineSize: positive(

@@ -25,6 +25,14 @@ export async function writeBody(
   const chunked = framing === "chunked";
   const declared = outgoing.length.kind === "length" ? outgoing.length.length : -1;
   let sent = 0;
+  // Bodies already in memory still wait for the transport: a pipelined
+  // batch of large responses must not pile up in the socket's queue.
+  const wait = output.ready();
+  if (wait !== undefined) {
+    output.flush();
+    await wait;
+    if (output.isClosed) return false;
+  }
   for (const piece of outgoing.prefix) {
     output.push(chunked ? encodeChunk(piece) : piece);
     sent += piece.byteLength;
