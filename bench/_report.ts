@@ -263,6 +263,7 @@ export function renderSvg(report: Report): string {
   const maxValue = Math.max(
     1.2,
     ...rows.map((row) => (Number.isFinite(row.median) ? row.median : 0)),
+    ...rows.map((row) => (Number.isFinite(row.cpuMedian) ? row.cpuMedian : 0)),
     ...rows.map((row) => row.goal ?? 0),
   ) * 1.1;
   const y = (value: number) => top + plotHeight - (Math.max(0, value) / maxValue) * plotHeight;
@@ -286,6 +287,15 @@ export function renderSvg(report: Report): string {
           })">` +
           `${escapeXml(bar.anchor)}</text>`,
       );
+      if (Number.isFinite(bar.cpuMedian)) {
+        const cy = y(bar.cpuMedian).toFixed(1);
+        elements.push(
+          `<circle cx="${x + barWidth / 2}" cy="${cy}" r="4" fill="#fff" stroke="#111" ` +
+            `stroke-width="1.5"><title>${
+              escapeXml(`by CPU time per request: ${bar.cpuMedian.toFixed(2)}×`)
+            }</title></circle>`,
+        );
+      }
       if (bar.goal !== undefined) {
         elements.push(
           `<line x1="${x - 4}" x2="${x + barWidth + 4}" y1="${y(bar.goal).toFixed(1)}" y2="${
@@ -332,7 +342,10 @@ export function renderSvg(report: Report): string {
     `<text x="${left}" y="22" font-size="16" font-weight="bold">keepwire req/s ÷ anchor req/s` +
     `${report.quick ? " (quick run)" : ""}</text>`,
     `<text x="${left}" y="40" font-size="11" fill="#555">${
-      escapeXml(`${report.date} · ${report.machine["CPU"] ?? ""} · red dashes: goal of issue 7`)
+      escapeXml(
+        `${report.date} · ${report.machine["CPU"] ?? ""} · red dashes: goal of issue 7 · ` +
+          `circles: the same ratio by server CPU time per request`,
+      )
     }</text>`,
     ...ticks,
     ...elements,
