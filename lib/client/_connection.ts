@@ -42,8 +42,6 @@ export interface ConnectionOwner {
 // Bodies up to this size are written with the head in one write.
 const COALESCE_BODY = 16 * 1024;
 
-type TimerId = ReturnType<typeof setTimeout>;
-
 /** A connection to one origin. */
 export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMember {
   readonly origin: string;
@@ -58,12 +56,14 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
   requestCount = 0;
   closed = false;
   socket: ClientSocket | null = null;
-  idleTimer: TimerId | undefined;
   #settings: ConnectionSettings;
   #owner: ConnectionOwner;
   #parser: ResponseParser;
   #exchanges: Exchange[] = [];
-  #timer: TimerId | undefined;
+  // The read deadline (performance.now() clock) and what it guards; the
+  // client's sweeper calls checkDeadline, so no timer is set per request.
+  #deadline = Infinity;
+  #deadlineKind: "headers" | "body" = "headers";
   #drainWaiters: (() => void)[] = [];
 
   constructor(origin: string, id: number, settings: ConnectionSettings, owner: ConnectionOwner) {
@@ -120,7 +120,6 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
     this.closed = true;
     this.reusable = false;
     this.#clearTimer();
-    clearTimeout(this.idleTimer);
     this.socket?.close();
     const exchanges = this.#exchanges;
     this.#exchanges = [];
@@ -287,22 +286,24 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
     }
   }
 
-  #arm(kind: "headers" | "body"): void {
-    this.#clearTimer();
+  /** Fails the exchange being read when the server has been silent past its timeout. */
+  checkDeadline(now: number): void {
+    if (now < this.#deadline || this.closed) return;
+    const kind = this.#deadlineKind;
     const ms = kind === "headers" ? this.#settings.headersTimeout : this.#settings.bodyTimeout;
-    if (ms <= 0 || !Number.isFinite(ms)) return;
-    this.#timer = setTimeout(() => {
-      const message = kind === "headers"
-        ? `no response head within ${ms} ms`
-        : `no body data within ${ms} ms`;
-      this.close(new ClientError(`${kind}-timeout`, message), this.#exchanges[0]);
-    }, ms);
+    const message = kind === "headers"
+      ? `no response head within ${ms} ms`
+      : `no body data within ${ms} ms`;
+    this.close(new ClientError(`${kind}-timeout`, message), this.#exchanges[0]);
+  }
+
+  #arm(kind: "headers" | "body"): void {
+    const ms = kind === "headers" ? this.#settings.headersTimeout : this.#settings.bodyTimeout;
+    this.#deadlineKind = kind;
+    this.#deadline = ms > 0 ? performance.now() + ms : Infinity;
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#deadline = Infinity;
   }
 }

@@ -50,6 +50,8 @@ export class KeepAliveClient {
   #stats: MutableStats = newStats();
   #nextId = 0;
   #closed = false;
+  #open = new Set<ClientConnection>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
   #owner: ConnectionOwner = {
     exchangeDone: (connection) => this.#exchangeDone(connection),
     connectionGone: (connection) => this.#connectionGone(connection),
@@ -153,6 +155,7 @@ export class KeepAliveClient {
    */
   close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     const { members, waiters } = this.#pool.drain();
     const error = new ClientError("client-closed", "the client is closed");
     for (const waiter of waiters) waiter.reject(error);
@@ -162,22 +165,13 @@ export class KeepAliveClient {
 
   // A response has been read completely on `connection`.
   #exchangeDone(connection: ClientConnection): void {
-    const verdict = this.#pool.finished(connection, performance.now());
-    if (verdict === "close") connection.close();
-    else if (verdict === "idle") {
-      const timer = setTimeout(() => {
-        this.#pool.remove(connection);
-        connection.close();
-      }, connection.idleMs);
-      // An idle pool must not keep the process alive by itself.
-      (timer as { unref?: () => void }).unref?.();
-      connection.idleTimer = timer;
-    }
+    if (this.#pool.finished(connection, performance.now()) === "close") connection.close();
     this.#dispatch();
   }
 
   #connectionGone(connection: ClientConnection): void {
     this.#pool.remove(connection);
+    this.#open.delete(connection);
     this.#stats.connectionsClosed++;
     this.#dispatch();
   }
@@ -260,11 +254,10 @@ export class KeepAliveClient {
     switch (acquisition.kind) {
       case "reuse":
       case "pipeline":
-        clearTimeout(acquisition.member.idleTimer);
         return acquisition.member;
       case "connect":
         acquisition.evict?.close();
-        return this.#open(origin, hostname, port, pipelinable);
+        return this.#connectNew(origin, hostname, port, pipelinable);
       case "wait":
         return new Promise((resolve, reject) => {
           const queued: QueuedRequest = { resolve, reject, origin, hostname, port };
@@ -276,7 +269,7 @@ export class KeepAliveClient {
     }
   }
 
-  async #open(
+  async #connectNew(
     origin: string,
     hostname: string,
     port: number,
@@ -313,6 +306,8 @@ export class KeepAliveClient {
       clearTimeout(timer);
     }
     this.#stats.connectionsOpened++;
+    this.#open.add(connection);
+    this.#sweeper ??= this.#startSweeper();
     if (this.#closed) {
       connection.close(new ClientError("client-closed", "the client is closed"));
       throw new ClientError("client-closed", "the client is closed");
@@ -327,12 +322,11 @@ export class KeepAliveClient {
       switch (acquisition.kind) {
         case "reuse":
         case "pipeline":
-          clearTimeout(acquisition.member.idleTimer);
           queued.resolve(acquisition.member);
           break;
         case "connect":
           acquisition.evict?.close();
-          this.#open(queued.origin, queued.hostname, queued.port, false).then(
+          this.#connectNew(queued.origin, queued.hostname, queued.port, false).then(
             queued.resolve,
             queued.reject,
           );
@@ -342,8 +336,41 @@ export class KeepAliveClient {
     this.#closeExpired();
   }
 
+  // One coarse timer per client checks read deadlines and idle lifetimes:
+  // cheaper than a timer per request, and precise enough for timeouts of
+  // seconds (the tick is a quarter of the shortest one, 10 ms to 1 s).
+  // Reuse never depends on it: acquire() checks idle deadlines itself.
+  #startSweeper(): ReturnType<typeof setInterval> {
+    const o = this.#options;
+    const shortest = Math.min(
+      o.headersTimeout > 0 ? o.headersTimeout : Infinity,
+      o.bodyTimeout > 0 ? o.bodyTimeout : Infinity,
+      o.idleTimeout,
+    );
+    const tick = Math.max(10, Math.min(1_000, shortest / 4));
+    const timer = setInterval(() => {
+      const now = performance.now();
+      for (const connection of this.#open) connection.checkDeadline(now);
+      this.#pool.expireIdle(now);
+      this.#closeExpired();
+    }, tick);
+    unrefTimer(timer);
+    return timer;
+  }
+
   #closeExpired(): void {
     for (const member of this.#pool.takeExpired()) member.close();
+  }
+}
+
+/** Lets the process exit while only this timer is pending (Node and Bun objects, Deno ids). */
+function unrefTimer(timer: ReturnType<typeof setInterval>): void {
+  if (typeof timer === "object" && timer !== null) {
+    (timer as { unref?: () => void }).unref?.();
+  } else {
+    (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
+      timer as unknown as number,
+    );
   }
 }
 

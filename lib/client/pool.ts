@@ -212,6 +212,18 @@ export class PoolState<M extends PoolMember, W = unknown> {
     this.#forgetIfEmpty(member.origin, state);
   }
 
+  /** Moves every idle member past its deadline to the expired list (see `takeExpired`). */
+  expireIdle(now: number): void {
+    for (const [origin, state] of this.#origins) {
+      const kept = state.idle.filter((member) => member.idleDeadline > now);
+      if (kept.length === state.idle.length) continue;
+      for (const member of state.idle) if (member.idleDeadline <= now) this.#expired.push(member);
+      this.#total -= state.idle.length - kept.length;
+      state.idle = kept;
+      this.#forgetIfEmpty(origin, state);
+    }
+  }
+
   /** Queues a request that got `wait`. */
   enqueue(origin: string, pipelinable: boolean, fresh: boolean, token: W): void {
     this.#waiters.push({ origin, pipelinable, fresh, token });
