@@ -307,12 +307,20 @@ async function main() {
   summarize();
 }
 
-/** Short budgets of the fuzz and soak scripts; longer runs: `npm run fuzz -- --seconds 600`. */
+/**
+ * Short budgets of the fuzz and soak scripts (the fuzzer's live server runs
+ * on Deno, the soak's on Bun, so two runtimes are exercised); longer runs:
+ * `npm run fuzz -- --seconds 600`, `npm run soak -- --runtime node --seconds 600`.
+ */
 async function checkHardening(deno) {
-  console.log("\n=== Hardening: fuzz (short budget) ===");
+  console.log("\n=== Hardening: fuzz and soak (short budgets) ===");
   recordCheck(
     "fuzz 20 s, live Deno server",
     await run(deno, ["run", "-A", "scripts/fuzz.ts", "--seconds", "20"]),
+  );
+  recordCheck(
+    "soak 30 s, Bun server",
+    await run(deno, ["run", "-A", "scripts/soak.ts", "--seconds", "30", "--runtime", "bun"]),
   );
 }
 
