@@ -19,6 +19,12 @@ import type { Handler, Server } from "./connection/options.ts";
 import { type CliCommand, parseArgs, USAGE, UsageError } from "./cli/args.ts";
 import { commandLineArgs, exitProcess, onShutdownSignal } from "./cli/process.ts";
 import { isMainModule } from "./cli/main_module.ts";
+import {
+  isWorkerProcess,
+  onSupervisorStop,
+  superviseWorkers,
+  workersUseReusePort,
+} from "./cli/workers.ts";
 import { createEchoHandler } from "./handlers/echo.ts";
 import { createFileHandler } from "./handlers/files.ts";
 import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
@@ -101,6 +107,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  const worker = isWorkerProcess();
+  if ((command.workers ?? 1) > 1 && !worker) {
+    const { hostname, port } = command.options;
+    return await superviseWorkers(command.workers!, argv, hostname, port);
+  }
+  const options = worker && workersUseReusePort()
+    ? { ...command.options, reusePort: true }
+    : command.options;
+
   let server: Server | undefined;
   const getServer = (): Server | undefined => server;
   const stopping = new AbortController();
@@ -109,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     : createEchoHandler(getServer);
 
   try {
-    server = await serve(command.options, handler);
+    server = await serve(options, handler);
   } catch (error) {
     stopping.abort();
     const code = (error as { code?: unknown } | null)?.code;
@@ -135,10 +150,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       remove();
       resolve(name);
     });
+    if (worker) {
+      onSupervisorStop(() => {
+        remove();
+        resolve("supervisor");
+      });
+    }
   });
   // A second signal means "now": the operator no longer wants to wait for in-flight requests.
   onShutdownSignal(() => exitProcess(1));
-  console.error(`keepwire: ${signal}, shutting down`);
+  // A worker's supervisor has already said why.
+  if (!worker) console.error(`keepwire: ${signal}, shutting down`);
   stopping.abort();
   await server.shutdown();
   return 0;

@@ -50,6 +50,8 @@ export interface CliCommand {
   readonly dir: string;
   /** Server options from the flags. */
   readonly options: CliServeOptions;
+  /** Processes to serve from (`--workers`); absent means one. */
+  readonly workers?: number;
 }
 
 /**
@@ -103,6 +105,7 @@ Flags:
   --headers-timeout SECONDS        time allowed to receive a request's header section
   --max-header-size BYTES          largest request header section (431 above)
   --max-body-size BYTES            largest request body (413 above)
+  --workers N                      serve from N processes sharing the port (default 1)
   -h, --help                       print this help
 `;
 
@@ -118,6 +121,9 @@ const FLAGS: Readonly<Record<string, { kind: FlagKind; option: keyof CliServeOpt
   "--max-header-size": { kind: "count", option: "maxHeaderSize" },
   "--max-body-size": { kind: "bytes", option: "maxBodySize" },
 };
+
+/** More worker processes than this is a typo, not a machine. */
+const MAX_WORKERS = 256;
 
 const DIGITS = /^[0-9]+$/;
 const DECIMAL = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
@@ -183,6 +189,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   };
   const positionals: string[] = [];
   let help = false;
+  let workers: number | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -197,7 +204,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const equals = arg.indexOf("=");
     const name = equals === -1 ? arg : arg.slice(0, equals);
     const flag = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
-    if (flag === undefined) throw new UsageError(`unknown flag "${name}" (see --help)`);
+    if (flag === undefined && name !== "--workers") {
+      throw new UsageError(`unknown flag "${name}" (see --help)`);
+    }
     let raw: string;
     if (equals !== -1) {
       raw = arg.slice(equals + 1);
@@ -206,18 +215,26 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     } else {
       throw new UsageError(`${name}: missing value`);
     }
+    if (flag === undefined) {
+      workers = parseValue(name, "count", raw) as number;
+      if (workers > MAX_WORKERS) {
+        throw new UsageError(`${name}: expected at most ${MAX_WORKERS}, got "${raw}"`);
+      }
+      continue;
+    }
     (options as Record<string, number | string>)[flag.option] = parseValue(name, flag.kind, raw);
   }
 
   const [command, ...rest] = positionals;
+  const extra = workers === undefined ? {} : { workers };
   if (help || command === "help") return { command: "help", dir: "", options };
   if (command === "echo") {
     if (rest.length > 0) throw new UsageError(`echo: unexpected argument "${rest[0]}"`);
-    return { command, dir: "", options };
+    return { command, dir: "", options, ...extra };
   }
   if (command === "serve") {
     if (rest.length > 1) throw new UsageError(`serve: unexpected argument "${rest[1]}"`);
-    return { command, dir: rest[0] ?? ".", options };
+    return { command, dir: rest[0] ?? ".", options, ...extra };
   }
   if (command === undefined) throw new UsageError("missing command: serve or echo (see --help)");
   throw new UsageError(`unknown command "${command}" (see --help)`);

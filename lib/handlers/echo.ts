@@ -169,10 +169,16 @@ async function sleepRoute(query: string): Promise<Response> {
   return text(200, `slept ${ms}`);
 }
 
+/** This process's id: with `--workers`, tells which worker answered. */
+function processId(): number | null {
+  const global = globalThis as { process?: { pid?: number }; Deno?: { pid?: number } };
+  return global.process?.pid ?? global.Deno?.pid ?? null;
+}
+
 function stats(getServer: ServerViewGetter): Response {
   const server = getServer();
   if (server === undefined) return text(503, "server not started\n");
-  return json({ ...server.stats, connections: server.connections() });
+  return json({ ...server.stats, pid: processId(), connections: server.connections() });
 }
 
 /**
