@@ -124,6 +124,8 @@ export interface RunningServer {
   port: number;
   url: string;
   child: ChildProcess;
+  /** Why the server is gone, when it died by itself: exit status and the telling line of its stderr. */
+  death(): string | undefined;
 }
 
 /** Starts `spec` pinned to the CPUs in `cpus` and resolves once it prints its ready line. */
@@ -169,7 +171,15 @@ export async function startServer(spec: ServerSpec, cpus: string): Promise<Runni
   });
   // Keep draining output so a chatty server never blocks on a full pipe.
   child.stdout?.resume();
-  const server = { spec, pid: child.pid!, port, url: `http://127.0.0.1:${port}/`, child };
+  const death = (): string | undefined => {
+    if (child.exitCode === null && child.signalCode === null) return undefined;
+    const lines = stderr.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+    const telling = lines.find((line) => /fatal|error|out of memory/i.test(line)) ?? lines.at(-1);
+    return `server died (${child.signalCode ?? `exit ${child.exitCode}`})${
+      telling ? `: ${telling.slice(0, 200)}` : ""
+    }`;
+  };
+  const server = { spec, pid: child.pid!, port, url: `http://127.0.0.1:${port}/`, child, death };
   running.add(server);
   return server;
 }

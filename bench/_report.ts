@@ -88,6 +88,8 @@ const thousands = (value: number): string =>
   Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "–";
 
 function table(head: string[], rows: string[][]): string {
+  const ragged = rows.find((row) => row.length !== head.length);
+  if (ragged) throw new Error(`table row has ${ragged.length} cells, head ${head.length}`);
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
@@ -146,6 +148,7 @@ export function renderMarkdown(report: Report): string {
           "p50 ms",
           "p99 ms",
           "CPU µs/req",
+          "CPU %",
           "runs",
           "errors",
         ],
@@ -156,6 +159,8 @@ export function renderMarkdown(report: Report): string {
           thousands(row.requestsPerSecond),
           fixed(row.p50, 2),
           fixed(row.p99, 2),
+          fixed(row.cpuMicrosPerRequest, 1),
+          fixed((row.cpuMicrosPerRequest * row.requestsPerSecond) / 1e4, 0),
           String(row.runs),
           String(row.errors),
         ]),

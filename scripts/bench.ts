@@ -3,7 +3,8 @@
  * one run (issue 7).
  *
  *   deno run -A scripts/bench.ts [--quick] [--duration S] [--pairs N]
- *       [--runtime deno|bun|node|all] [--idle N] [--body-mib N] [--skip idle,bodies,workers]
+ *       [--runtime deno|bun|node|all] [--idle N] [--body-mib N]
+ *       [--skip throughput,idle,bodies,workers]
  *
  * Each runtime's servers (bench/servers/) are pinned to CPU 0 and the load
  * generator (wrk, else autocannon) to CPU 1; this process pins itself to
@@ -39,6 +40,7 @@ import {
   type Runtime,
   runtimeBinary,
   type ServerSpec,
+  sleep,
   startServer,
   stopServer,
 } from "../bench/_process.ts";
@@ -234,8 +236,12 @@ async function withServer(
     server = await startServer(spec, cpus);
     await measure(server);
   } catch (error) {
-    report.notes.push(`${label}: ${(error as Error).message.split("\n")[0]}`);
-    console.error(`${label}:`, error);
+    // A server that crashed explains the failure better than the client's error does;
+    // give its exit a moment to be reported.
+    if (server !== undefined) await sleep(300);
+    const reason = server?.death() ?? (error as Error).message.split("\n")[0];
+    report.notes.push(`${label}: ${reason}`);
+    console.error(`${label}: ${reason}`, error);
   } finally {
     if (server !== undefined) await stopServer(server);
   }
@@ -380,7 +386,7 @@ async function main(): Promise<void> {
   };
   if (tool !== "wrk") report.notes.push("wrk not found; autocannon (Node) generated the load.");
   try {
-    await measureThroughput(flags, tool, report);
+    if (!flags.skip.has("throughput")) await measureThroughput(flags, tool, report);
     if (!flags.skip.has("idle")) await measureIdleMemory(flags, tool, report);
     if (!flags.skip.has("bodies")) await measureBodies(flags, report);
     if (!flags.skip.has("workers")) await measureWorkers(flags, tool, report);

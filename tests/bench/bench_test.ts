@@ -94,7 +94,17 @@ describe("report", () => {
     quick: false,
     machine: { CPU: "test <cpu>" },
     settings: {},
-    throughput: [],
+    throughput: [{
+      runtime: "bun",
+      scenario: "50 keep-alive",
+      server: "keepwire",
+      requestsPerSecond: 100_000,
+      p50: 0.4,
+      p99: 1.2,
+      cpuMicrosPerRequest: 9.5,
+      runs: 6,
+      errors: 0,
+    }],
     ratios: [
       {
         runtime: "node",
@@ -134,6 +144,11 @@ describe("report", () => {
       /\| deno \| 50 keep-alive \| Deno\.serve \| 0\.80× \| 0\.80 \| 0\.90× \| ≥ 0\.85× \| \*\*missed\*\* \|/,
     );
     assert.match(markdown, /- a note/);
+    // CPU % is CPU µs per request × requests per second: 9.5 µs × 100k/s = 95 %.
+    assert.match(
+      markdown,
+      /\| bun +\| 50 keep-alive \| keepwire \| 100,000 \| 0\.40 +\| 1\.20 +\| 9\.5 +\| 95 +\| 6 +\| 0 +\|/,
+    );
   });
 
   test("the SVG has one bar and one goal line per ratio, and escapes text", () => {
