@@ -72,13 +72,30 @@ export interface ChildServer {
 
 /**
  * Starts `keepwire <args>` (e.g. `["echo", "--port", "0"]`) on `runtime`
- * and waits for its `Listening on http://HOST:PORT/` line.
+ * and waits for its `Listening on http://HOST:PORT/` line. `maxHeapMb`
+ * caps V8's old space on Deno and Node (Bun's JavaScriptCore has no such
+ * flag): garbage that is merely uncollected then stays under the cap,
+ * while a leak ends in an out-of-memory crash.
  */
-export async function startChildServer(runtime: Runtime, args: string[]): Promise<ChildServer> {
+export async function startChildServer(
+  runtime: Runtime,
+  args: string[],
+  maxHeapMb?: number,
+): Promise<ChildServer> {
   const command = await commandFor(runtime);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+  };
+  if (maxHeapMb !== undefined) {
+    const heapFlag = `--max-old-space-size=${maxHeapMb}`;
+    if (runtime === "deno") env.DENO_V8_FLAGS = heapFlag;
+    if (runtime === "node") env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${heapFlag}`.trim();
+  }
   const child = spawn(command[0], [...command.slice(1), ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

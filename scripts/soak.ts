@@ -2,7 +2,7 @@
  * Soak: N seconds of mixed keep-alive traffic against the keepwire CLI's
  * echo server in a child process, watching errors and the server's memory.
  *
- *   deno run -A scripts/soak.ts [--seconds 60] [--runtime deno|bun|node] [--clients 32]
+ *   deno run -A scripts/soak.ts [--seconds 60] [--runtime deno|bun|node] [--clients 32] [--max-heap-mb 48]
  *   npm run soak -- --runtime bun --seconds 600
  *
  * Each virtual client loops over a weighted mix on its own connection:
@@ -13,6 +13,10 @@
  * checked. The server's RSS is sampled each second and reported at
  * start (after a warm-up), middle and end; after the clients leave, the
  * server must report no connection but the one asking.
+ *
+ * V8 (Deno, Node) grows its heap lazily for minutes, which looks like a
+ * leak in RSS; `--max-heap-mb` caps the server's old space so that only a
+ * real leak grows (and then crashes the server, an error).
  *
  * Exits 1 on any error, on memory growth, or if the server dies or does
  * not shut down cleanly.
@@ -30,6 +34,9 @@ const args = process.argv.slice(2);
 const seconds = Number(flag(args, "seconds", "60"));
 const runtime = flag(args, "runtime", "deno") as Runtime;
 const clientCount = Number(flag(args, "clients", "32"));
+const maxHeapMb = args.some((arg) => arg.startsWith("--max-heap-mb"))
+  ? Number(flag(args, "max-heap-mb", "64"))
+  : undefined;
 if (!(seconds > 0) || !(clientCount > 0) || !["deno", "bun", "node"].includes(runtime)) {
   console.error("usage: soak.ts [--seconds N] [--runtime deno|bun|node] [--clients N]");
   process.exit(2);
@@ -174,7 +181,7 @@ class VirtualClient {
     const answeredAt = Date.now();
     await delay(KEEP_ALIVE_S * 1000 * 0.6);
     const idle = Date.now() - answeredAt;
-    if (idle >= KEEP_ALIVE_S * 1000 - 200) {
+    if (idle >= KEEP_ALIVE_S * 1000 * 0.8) {
       // This process was too busy to keep its own schedule: not the server's fault.
       counts.lateClients++;
       this.drop();
@@ -191,8 +198,8 @@ class VirtualClient {
     await this.get();
     const client = this.#client;
     if (client === null) return;
-    const closed = await closesWithin(client, KEEP_ALIVE_S * 1000 + 3_000);
-    expect(closed, "an idle connection outlived the keep-alive timeout by 3 s");
+    const closed = await closesWithin(client, KEEP_ALIVE_S * 1000 + 5_000);
+    expect(closed, "an idle connection outlived the keep-alive timeout by 5 s");
     expect(client.error === undefined, `idle close was not a FIN: ${client.error?.code}`);
     this.drop();
     counts.idleCloses++;
@@ -262,7 +269,10 @@ async function openConnections(server: ChildServer): Promise<number> {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
-  console.log(`soak: ${seconds} s, ${clientCount} clients, ${runtime} server`);
+  console.log(
+    `soak: ${seconds} s, ${clientCount} clients, ${runtime} server` +
+      (maxHeapMb === undefined ? "" : `, old space capped at ${maxHeapMb} MB`),
+  );
   const server = await startChildServer(runtime, [
     "echo",
     "--port",
@@ -271,7 +281,7 @@ async function main(): Promise<void> {
     "127.0.0.1",
     "--keep-alive-timeout",
     String(KEEP_ALIVE_S),
-  ]);
+  ], maxHeapMb);
   const started = Date.now();
   const until = started + seconds * 1000;
   const samples: { at: number; rss: number }[] = [];
