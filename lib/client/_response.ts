@@ -5,6 +5,8 @@
  * @module
  */
 
+import { detectRuntime } from "../runtime/detect.ts";
+import { BufferedResponse } from "./_buffered_response.ts";
 import { ClientError } from "./errors.ts";
 import type { ExchangeResult } from "./_exchange.ts";
 import type { ClientStats, ResponseInfo } from "./options.ts";
@@ -60,9 +62,20 @@ export function responseInfo(response: Response): ResponseInfo | undefined {
   return INFO.get(response);
 }
 
+// Only Node's Response is slow enough to be worth the stand-in.
+const BUFFERED = detectRuntime() === "node";
+
 // Fetch: these statuses never carry a body, and Response refuses one.
 function isNullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304;
+}
+
+function hasSetCookie(fields: readonly string[]): boolean {
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i];
+    if (name.length === 10 && name.toLowerCase() === "set-cookie") return true;
+  }
+  return false;
 }
 
 /** Builds the `Response` for a settled exchange; `url`/`redirected` as fetch sets them. */
@@ -73,16 +86,32 @@ export function createResponse(result: ExchangeResult, url: string, redirected: 
     throw new ClientError("protocol-error", `status ${head.status} cannot be a Fetch Response`);
   }
   const fields = head.headers;
-  const headers = new Headers();
-  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
-  const init = { status: head.status, statusText: head.statusText, headers };
   const content = isNullBodyStatus(head.status) ? null : body;
+  const build = (init: ResponseInit) =>
+    BUFFERED && content instanceof Uint8Array
+      ? new BufferedResponse(content, init)
+      : new Response(content as BodyInit | null, init);
+  // Appending to the new response's own headers is 3-4× cheaper on Deno
+  // and Bun than building a Headers first; but the "response" guard drops
+  // Set-Cookie (Fetch's forbidden response-header names), so a response
+  // with cookies gets a Headers object built up front.
+  const cookies = hasSetCookie(fields);
+  let headers: Headers | undefined;
+  if (cookies) {
+    headers = new Headers();
+    for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
+  }
+  const init: ResponseInit = { status: head.status, statusText: head.statusText, headers };
   let response: Response;
   try {
-    response = new Response(content as BodyInit | null, init);
+    response = build(init);
   } catch {
     // A reason phrase Fetch refuses (it is never interpreted): drop it.
-    response = new Response(content as BodyInit | null, { ...init, statusText: "" });
+    response = build({ ...init, statusText: "" });
+  }
+  if (!cookies) {
+    const own = response.headers;
+    for (let i = 0; i < fields.length; i += 2) own.append(fields[i], fields[i + 1]);
   }
   Object.defineProperty(response, "url", { value: url });
   if (redirected) Object.defineProperty(response, "redirected", { value: true });

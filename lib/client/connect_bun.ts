@@ -13,6 +13,7 @@ import type { ClientSocket, ClientSocketHandler, ConnectOptions } from "./socket
 interface BunSocket {
   data: BunClientSocket;
   write(bytes: Uint8Array): number;
+  flush?(): void;
   end(): void;
   pause(): void;
   resume(): void;
@@ -41,6 +42,7 @@ class BunClientSocket implements ClientSocket {
   readonly handler: ClientSocketHandler;
   #queue = new ByteQueue();
   #needDrain = false;
+  #flushScheduled = false;
 
   constructor(handler: ClientSocketHandler) {
     this.handler = handler;
@@ -49,6 +51,7 @@ class BunClientSocket implements ClientSocket {
   write(bytes: Uint8Array): boolean {
     const socket = this.socket;
     if (this.closed || socket === undefined) return false;
+    this.#scheduleFlush(socket);
     if (this.#queue.size === 0) {
       const written = socket.write(bytes);
       if (written === bytes.byteLength) return true;
@@ -61,6 +64,19 @@ class BunClientSocket implements ClientSocket {
       return false;
     }
     return true;
+  }
+
+  // Bun holds bytes written outside its socket callbacks until the event
+  // loop comes round (measured here: a request/response ping-pong written
+  // from a promise runs at half the rate); a flush right after this tick's
+  // writes sends them now, still as one batch.
+  #scheduleFlush(socket: BunSocket): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      if (!this.closed) socket.flush?.();
+    });
   }
 
   flush(): void {
@@ -112,9 +128,10 @@ export async function connectBun(
     port: options.port,
     data: client,
     socket: {
-      // Bun hands a fresh Buffer per callback; a plain view keeps `slice` a copy.
-      data: (socket, data) =>
-        socket.data.handler.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+      // Bun hands a fresh Buffer per callback, passed on as is: reading its
+      // `.buffer` to make a plain view cost ~5% of a request here, and the
+      // client only uses subarray and set on it.
+      data: (socket, data) => socket.data.handler.onData(data),
       drain: (socket) => socket.data.flush(),
       end: (socket) => {
         socket.data.handler.onEnd();

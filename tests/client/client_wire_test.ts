@@ -180,6 +180,17 @@ describe("client over the wire", { timeout: 30_000 }, () => {
       await assert.rejects(client.fetch(`${url}/303`, { redirect: "error" }), ClientError);
     }, { maxRedirects: 5 }));
 
+  test("response headers keep every Set-Cookie and their order", () =>
+    scenario(
+      () => ({ bytes: ok("c", "Set-Cookie: a=1\r\nX-Z: z\r\nSet-Cookie: b=2\r\n") }),
+      async (client, url) => {
+        const response = await client.fetch(url);
+        assert.deepEqual(response.headers.getSetCookie(), ["a=1", "b=2"]);
+        assert.equal(response.headers.get("x-z"), "z");
+        assert.equal(await response.text(), "c");
+      },
+    ));
+
   test("a silent server trips the headers timeout", () =>
     scenario(() => undefined, async (client, url) => {
       await assert.rejects(client.fetch(url), { code: "headers-timeout" });
