@@ -80,7 +80,7 @@ export function runtimeBinary(runtime: Runtime): string {
 let bundleDir: string | undefined;
 
 /** Bundles a TypeScript entry for Node with esbuild, once per run; returns the .mjs path. */
-async function bundleForNode(entry: string): Promise<string> {
+export async function bundleForNode(entry: string): Promise<string> {
   bundleDir ??= mkdtempSync(join(tmpdir(), "keepwire-bench-"));
   const outfile = join(bundleDir, entry.replace(/[/.]/g, "_") + ".mjs");
   if (existsSync(outfile)) return outfile;
@@ -115,6 +115,8 @@ export interface ServerSpec {
   entry: string;
   /** Arguments after the entry (the port is passed here; 0 when absent). */
   args?: readonly string[];
+  /** Flags for the runtime itself, before the entry (e.g. `--cpu-prof-dir=…`). */
+  runtimeFlags?: readonly string[];
 }
 
 /** A running server. */
@@ -131,7 +133,8 @@ export interface RunningServer {
 /** Starts `spec` pinned to the CPUs in `cpus` and resolves once it prints its ready line. */
 export async function startServer(spec: ServerSpec, cpus: string): Promise<RunningServer> {
   const entry = spec.runtime === "node" ? await bundleForNode(spec.entry) : spec.entry;
-  const runtimeArgs = spec.runtime === "deno" ? ["run", "-A", entry] : [entry];
+  const flags = spec.runtimeFlags ?? [];
+  const runtimeArgs = spec.runtime === "deno" ? ["run", "-A", ...flags, entry] : [...flags, entry];
   const command = [runtimeBinary(spec.runtime), ...runtimeArgs, ...(spec.args ?? ["0"])];
   // exec keeps one process from sh to the runtime: the pid is the server's, for /proc.
   const child = spawn("sh", [

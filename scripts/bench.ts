@@ -5,6 +5,7 @@
  *   deno run -A scripts/bench.ts [--quick] [--duration S] [--pairs N]
  *       [--runtime deno|bun|node|all] [--idle N] [--body-mib N]
  *       [--skip throughput,idle,bodies,workers]
+ *   deno run -A scripts/bench.ts --profile [--runtime R] [--duration S]   (writes bench/PROFILE.md)
  *
  * Each runtime's servers (bench/servers/) are pinned to CPU 0 and the load
  * generator (wrk, else autocannon) to CPU 1; this process pins itself to
@@ -12,7 +13,8 @@
  * alternate A B A B, each run after a short warm-up, and the ratio reported is
  * the median of the per-pair ratios. Then idle-connection memory, body
  * throughput and, when the CLI has `--workers`, 1 vs 2 workers. Writes
- * bench/RESULTS.md and bench/results.svg.
+ * bench/RESULTS.md and bench/results.svg (a run with `--runtime` or `--skip`
+ * writes them to the temporary folder instead).
  *
  * Needs root or a hard open-file limit of at least 65,536 for the idle run
  * (servers are started under `ulimit -n 65536`; this process holds the client
@@ -23,10 +25,12 @@
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import process from "node:process";
 import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
+import { type Flags, parseFlags, RUNTIMES } from "../bench/_flags.ts";
 import { describeMachine } from "../bench/_machine.ts";
+import { writeProfiles } from "../bench/_profile.ts";
 import { measureIdle } from "../bench/_idle.ts";
 import { type LoadResult, loadTool, runLoad } from "../bench/_load.ts";
 import {
@@ -62,60 +66,6 @@ import {
 
 const SERVER_CPUS = "0";
 const LOAD_CPUS = "1";
-const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
-
-interface Flags {
-  quick: boolean;
-  duration: number;
-  warmUp: number;
-  pairs: number;
-  runtimes: Runtime[];
-  idle: number;
-  bodyMiB: number;
-  skip: Set<string>;
-}
-
-function usage(message: string): never {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
-
-function parseFlags(argv: readonly string[]): Flags {
-  const quick = argv.includes("--quick");
-  const flags: Flags = {
-    quick,
-    duration: quick ? 2 : 5,
-    warmUp: 1,
-    pairs: quick ? 1 : 3,
-    runtimes: [...RUNTIMES],
-    idle: quick ? 1_000 : 5_000,
-    bodyMiB: quick ? 32 : 256,
-    skip: new Set(),
-  };
-  const integer = (name: string, raw: string | undefined, min: number, max: number): number => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      usage(`${name} wants an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--quick") continue;
-    const value = argv[++i];
-    if (flag === "--duration") flags.duration = integer(flag, value, 1, 300);
-    else if (flag === "--pairs") flags.pairs = integer(flag, value, 1, 50);
-    else if (flag === "--idle") flags.idle = integer(flag, value, 100, 20_000);
-    else if (flag === "--body-mib") flags.bodyMiB = integer(flag, value, 1, 1024);
-    else if (flag === "--skip") flags.skip = new Set(value?.split(",") ?? []);
-    else if (flag === "--runtime") {
-      if (value === "all") flags.runtimes = [...RUNTIMES];
-      else if (RUNTIMES.includes(value as Runtime)) flags.runtimes = [value as Runtime];
-      else usage(`--runtime wants deno, bun, node or all, got ${JSON.stringify(value)}`);
-    } else usage(`unknown flag ${JSON.stringify(flag)}`);
-  }
-  return flags;
-}
 
 /** One timed run and the server CPU time it cost per request. */
 interface TimedRun extends LoadResult {
@@ -366,6 +316,14 @@ async function main(): Promise<void> {
   // This process runs beside wrk on the load CPU; its waiting must not steal the server's core.
   await runCommand("taskset", ["-a", "-p", "-c", LOAD_CPUS, String(process.pid)], 10_000);
   const tool = await loadTool();
+  if (flags.profile) {
+    try {
+      return await writeProfiles(flags.runtimes, flags.duration, tool);
+    } finally {
+      killAllServers();
+      removeBundles();
+    }
+  }
   const report: Report = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     quick: flags.quick,
@@ -398,12 +356,17 @@ async function main(): Promise<void> {
   report.machine["load average at end (1/5/15 min)"] = loadavg().map((load) => load.toFixed(2))
     .join(" / ");
   const markdown = renderMarkdown(report);
-  writeFileSync(`${ROOT}/bench/RESULTS.md`, markdown);
-  writeFileSync(`${ROOT}/bench/results.svg`, renderSvg(report));
+  // Only a run of everything replaces the committed RESULTS.md; a partial one goes to /tmp.
+  const partial = flags.runtimes.length < RUNTIMES.length || flags.skip.size > 0;
+  const dir = partial ? tmpdir() : `${ROOT}/bench`;
+  const markdownPath = `${dir}/${partial ? "keepwire-bench-" : ""}RESULTS.md`;
+  const svgPath = `${dir}/${partial ? "keepwire-bench-" : ""}results.svg`;
+  writeFileSync(markdownPath, markdown);
+  writeFileSync(svgPath, renderSvg(report));
   // The repository's formatter aligns Markdown tables; RESULTS.md is committed, so keep it tidy.
-  await runCommand(runtimeBinary("deno"), ["fmt", "--quiet", "bench/RESULTS.md"], 60_000);
-  console.log(`\n${readFileSync(`${ROOT}/bench/RESULTS.md`, "utf8")}`);
-  console.log("wrote bench/RESULTS.md and bench/results.svg");
+  await runCommand(runtimeBinary("deno"), ["fmt", "--quiet", markdownPath], 60_000);
+  console.log(`\n${readFileSync(markdownPath, "utf8")}`);
+  console.log(`wrote ${markdownPath} and ${svgPath}`);
 }
 
 await main();

@@ -11,6 +11,7 @@
  * @module
  */
 
+import process from "node:process";
 import { serve } from "../../lib/serve.ts";
 import { announce, BENCH_HOST, BENCH_KEEP_ALIVE_MS, benchPort, helloHandler } from "./_common.ts";
 
@@ -21,3 +22,5 @@ const server = await serve({
   maxRequestsPerConnection: Number.MAX_SAFE_INTEGER,
 }, helloHandler);
 announce(server.addr.port);
+// Exit normally on SIGTERM so a `--cpu-prof` run (`npm run bench -- --profile`) writes its profile.
+process.on("SIGTERM", () => process.exit(0));

@@ -1,7 +1,12 @@
 import { describe, test } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { BlankLineCounter, cannedResponses } from "../../bench/servers/_ceiling.ts";
 import { parseWrk } from "../../bench/_load.ts";
+import { summarizeProfile } from "../../bench/_profile.ts";
+import { ROOT } from "../../bench/_process.ts";
 import { median, renderMarkdown, renderSvg, type Report } from "../../bench/_report.ts";
 
 const encoder = new TextEncoder();
@@ -162,5 +167,61 @@ describe("report", () => {
     assert.equal(svg.match(/stroke="#d62728"/g)?.length, 2);
     assert.ok(svg.includes("test &lt;cpu&gt;"));
     assert.ok(!svg.includes("<cpu>"));
+  });
+});
+
+describe("summarizeProfile()", () => {
+  const frame = (id: number, functionName: string, url: string, lineNumber = 0) => ({
+    id,
+    callFrame: { functionName, url, lineNumber },
+  });
+
+  test("gives self time per function and area, leaving idle samples out", () => {
+    // ROOT as bench/ computes it (a Node test bundle moves import.meta.url; this stays consistent).
+    const root = ROOT;
+    const profile = {
+      nodes: [
+        frame(1, "(idle)", ""),
+        frame(2, "parse", `file://${root}/lib/codec/request_parser.ts`, 9),
+        frame(3, "write", ""),
+        frame(4, "(garbage collector)", ""),
+      ],
+      samples: [1, 1, 1, 1, 2, 2, 3, 3, 3, 4],
+    };
+    const summary = summarizeProfile(profile, "deno", "50 keep-alive");
+    assert.equal(summary.busySamples, 6);
+    assert.deepEqual(summary.top.map((entry) => [entry.name, entry.where, entry.percent]), [
+      ["write", "", 50],
+      ["parse", "lib/codec/request_parser.ts:10", (100 * 2) / 6],
+      ["(garbage collector)", "", (100 * 1) / 6],
+    ]);
+    assert.deepEqual(summary.areas.map((entry) => entry.area), [
+      "native / builtins",
+      "keepwire lib/codec/",
+      "(garbage collector)",
+    ]);
+  });
+
+  test("maps a Node bundle's lines back to the source files esbuild marked", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keepwire-bench-test-"));
+    try {
+      const bundle = join(dir, "server.mjs");
+      writeFileSync(
+        bundle,
+        ["// lib/codec/a.ts", "function a() {}", "", "// lib/connection/b.ts", "function b() {}"]
+          .join("\n"),
+      );
+      const profile = {
+        nodes: [frame(1, "a", `file://${bundle}`, 1), frame(2, "b", `file://${bundle}`, 4)],
+        samples: [1, 2, 2, 2],
+      };
+      const summary = summarizeProfile(profile, "node", "50 keep-alive", bundle);
+      assert.deepEqual(summary.top.map((entry) => [entry.name, entry.where]), [
+        ["b", "lib/connection/b.ts"],
+        ["a", "lib/codec/a.ts"],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
