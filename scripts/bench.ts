@@ -28,7 +28,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import process from "node:process";
 import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
-import { type Flags, parseFlags, RUNTIMES } from "../bench/_flags.ts";
+import { FlagError, type Flags, parseFlags, RUNTIMES, USAGE } from "../bench/_flags.ts";
 import { describeMachine } from "../bench/_machine.ts";
 import { writeProfiles } from "../bench/_profile.ts";
 import { measureIdle } from "../bench/_idle.ts";
@@ -306,7 +306,19 @@ async function measureWorkers(flags: Flags, tool: "wrk" | "autocannon", report: 
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
+  let parsed: Flags | "help";
+  try {
+    parsed = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (parsed === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const flags = parsed;
   process.on("SIGINT", () => {
     killAllServers();
     removeBundles();

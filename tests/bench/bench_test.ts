@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { BlankLineCounter, cannedResponses } from "../../bench/servers/_ceiling.ts";
+import { FlagError, parseFlags } from "../../bench/_flags.ts";
 import { parseWrk } from "../../bench/_load.ts";
 import { summarizeProfile } from "../../bench/_profile.ts";
 import { ROOT } from "../../bench/_process.ts";
@@ -223,5 +224,53 @@ describe("summarizeProfile()", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("parseFlags()", () => {
+  test("defaults, and --quick shortens every section", () => {
+    const full = parseFlags([]);
+    const quick = parseFlags(["--quick"]);
+    assert.ok(full !== "help" && quick !== "help");
+    assert.deepEqual(
+      [full.duration, full.pairs, full.idle, full.bodyMiB, full.runtimes],
+      [5, 3, 5000, 256, ["node", "deno", "bun"]],
+    );
+    assert.deepEqual([quick.duration, quick.pairs, quick.idle, quick.bodyMiB], [2, 1, 1000, 32]);
+  });
+
+  test("reads values, and flags after --quick still win", () => {
+    const flags = parseFlags([
+      "--quick",
+      "--duration",
+      "7",
+      "--runtime",
+      "bun",
+      "--skip",
+      "idle,bodies",
+    ]);
+    assert.ok(flags !== "help");
+    assert.equal(flags.duration, 7);
+    assert.deepEqual(flags.runtimes, ["bun"]);
+    assert.deepEqual([...flags.skip], ["idle", "bodies"]);
+  });
+
+  test("rejects what it cannot run, one flag at a time", () => {
+    for (
+      const argv of [
+        ["--duration", "0"],
+        ["--pairs", "x"],
+        ["--runtime", "rust"],
+        ["--skip", "idle,speed"],
+        ["--skip"],
+        ["--fast"],
+      ]
+    ) {
+      assert.throws(() => parseFlags(argv), FlagError, argv.join(" "));
+    }
+  });
+
+  test("--help asks for the usage", () => {
+    assert.equal(parseFlags(["--help"]), "help");
   });
 });
