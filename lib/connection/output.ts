@@ -9,6 +9,7 @@
  * @module
  */
 
+import { allocate } from "../codec/_pool.ts";
 import type { Transport } from "./transport.ts";
 
 /** Pieces at least this large are written as they are rather than copied into a batch. */
@@ -61,7 +62,8 @@ export class OutputBuffer {
     let batch: Uint8Array;
     if (pieces.length === 1) batch = pieces[0];
     else {
-      batch = new Uint8Array(this.#size);
+      // Pooled: a head and a small body are joined once per response.
+      batch = allocate(this.#size);
       let offset = 0;
       for (const piece of pieces) {
         batch.set(piece, offset);

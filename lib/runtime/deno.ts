@@ -81,6 +81,7 @@ class DenoTransport implements Transport {
   #held: Uint8Array | undefined;
   #closed = false;
   #readSize = MIN_READ_SIZE;
+  #readBuffer: Uint8Array | null = null;
 
   constructor(conn: DenoConn) {
     this.#conn = conn;
@@ -131,7 +132,10 @@ class DenoTransport implements Transport {
     this.#reading = true;
     try {
       while (!this.#paused && !this.#closed) {
-        const buffer = new Uint8Array(this.#readSize);
+        if (this.#readBuffer === null || this.#readBuffer.byteLength !== this.#readSize) {
+          this.#readBuffer = new Uint8Array(this.#readSize);
+        }
+        const buffer = this.#readBuffer;
         const count = await this.#conn.read(buffer);
         if (this.#closed) return;
         if (count === null) {
@@ -145,8 +149,15 @@ class DenoTransport implements Transport {
         } else if (count < this.#readSize >> 2 && this.#readSize > MIN_READ_SIZE) {
           this.#readSize >>= 1;
         }
-        // A fresh buffer per read: the chunk is the handler's to keep.
-        const chunk = buffer.subarray(0, count);
+        // The chunk is the handler's to keep. A small read (a request head)
+        // is copied out and the buffer reused: zeroing a fresh 4 KiB buffer
+        // per request cost more than the copy. A large one is handed over.
+        let chunk: Uint8Array;
+        if (count < buffer.byteLength >> 1) chunk = buffer.slice(0, count);
+        else {
+          chunk = buffer.subarray(0, count);
+          this.#readBuffer = null;
+        }
         // pause() may have come while this read was in flight.
         if (this.#paused) {
           this.#held = chunk;
@@ -201,6 +212,7 @@ class DenoTransport implements Transport {
     this.#closed = true;
     this.#queue.clear();
     this.#held = undefined;
+    this.#readBuffer = null;
     try {
       this.#conn.close();
     } catch {
