@@ -28,6 +28,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import process from "node:process";
 import { measureBody, removeUploadFile } from "../bench/_bodies.ts";
+import { renderSvg } from "../bench/_chart.ts";
 import { FlagError, type Flags, parseFlags, RUNTIMES, USAGE } from "../bench/_flags.ts";
 import { describeMachine } from "../bench/_machine.ts";
 import { writeProfiles } from "../bench/_profile.ts";
@@ -59,7 +60,6 @@ import {
   median,
   type RatioRow,
   renderMarkdown,
-  renderSvg,
   type Report,
   type ThroughputRow,
 } from "../bench/_report.ts";

@@ -8,7 +8,8 @@ import { FlagError, parseFlags } from "../../bench/_flags.ts";
 import { parseWrk } from "../../bench/_load.ts";
 import { summarizeProfile } from "../../bench/_profile.ts";
 import { ROOT } from "../../bench/_process.ts";
-import { median, renderMarkdown, renderSvg, type Report } from "../../bench/_report.ts";
+import { median, renderMarkdown, type Report } from "../../bench/_report.ts";
+import { renderSvg } from "../../bench/_chart.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -133,7 +134,16 @@ describe("report", () => {
         goal: 0.85,
       },
     ],
-    idle: [],
+    idle: [{
+      runtime: "bun",
+      server: "keepwire",
+      connections: 5000,
+      stillOpen: 5000,
+      baselineKiB: 40_000,
+      loadedKiB: 45_000,
+      perConnectionKiB: 1,
+      goalKiB: 1.5,
+    }],
     bodies: [],
     workers: [],
     notes: ["a note"],
@@ -157,15 +167,16 @@ describe("report", () => {
     );
   });
 
-  test("the SVG has one bar and one goal line per ratio, and escapes text", () => {
+  test("the SVG has a bar and a goal line per ratio and idle row, and escapes text", () => {
     const svg = renderSvg(report);
     assert.ok(svg.startsWith("<svg "));
     assert.equal(
       svg.match(/<rect [^>]*><title>/g)?.length,
-      2,
+      3,
       "bars (legend swatches have no title)",
     );
-    assert.equal(svg.match(/stroke="#d62728"/g)?.length, 2);
+    assert.equal(svg.match(/stroke="#d62728"/g)?.length, 3);
+    assert.ok(svg.includes("Memory per idle keep-alive connection"));
     assert.ok(svg.includes("test &lt;cpu&gt;"));
     assert.ok(!svg.includes("<cpu>"));
   });
