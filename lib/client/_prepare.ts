@@ -59,10 +59,10 @@ export async function extractBody(
   // Blob, FormData and the rest: let the runtime's own Response serialise
   // them (multipart boundaries included), then send the bytes.
   const response = new Response(body as BodyInit);
-  return {
-    body: new Uint8Array(await response.arrayBuffer()),
-    contentType: response.headers.get("content-type"),
-  };
+  // Read before the body: Bun 1.4 loses a FormData's Content-Type once the
+  // body has been consumed.
+  const contentType = response.headers.get("content-type");
+  return { body: new Uint8Array(await response.arrayBuffer()), contentType };
 }
 
 /** Builds the first hop of a request from `fetch`'s arguments. */
