@@ -239,5 +239,18 @@ const CLOSE: PersistenceDecision = Object.freeze({
  * ```
  */
 export function formatKeepAlive(timeoutMs: number, remaining: number): string {
-  return `timeout=${Math.floor(timeoutMs / 1000)}, max=${remaining}`;
+  const seconds = Math.floor(timeoutMs / 1000);
+  // Every response formats one: keep the strings of the current timeout.
+  if (seconds !== cachedSeconds) {
+    cachedSeconds = seconds;
+    cachedHints.length = 0;
+  }
+  if (remaining >= 0 && remaining < HINT_CACHE_SIZE && Number.isInteger(remaining)) {
+    return (cachedHints[remaining] ??= `timeout=${seconds}, max=${remaining}`);
+  }
+  return `timeout=${seconds}, max=${remaining}`;
 }
+
+const HINT_CACHE_SIZE = 1024;
+let cachedSeconds = -1;
+const cachedHints: string[] = [];

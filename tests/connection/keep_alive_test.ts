@@ -133,4 +133,13 @@ describe("formatKeepAlive()", () => {
     assert.equal(formatKeepAlive(5999, 9), "timeout=5, max=9");
     assert.equal(formatKeepAlive(999, 1), "timeout=0, max=1");
   });
+
+  test("servers with different timeouts in one process each get their own hint", () => {
+    for (let round = 0; round < 3; round++) {
+      assert.equal(formatKeepAlive(5000, 3), "timeout=5, max=3");
+      assert.equal(formatKeepAlive(10_000, 3), "timeout=10, max=3");
+      assert.equal(formatKeepAlive(10_000, 5000), "timeout=10, max=5000");
+      assert.equal(formatKeepAlive(2000, 0), "timeout=2, max=0");
+    }
+  });
 });
