@@ -190,6 +190,20 @@ interface ResponseState {
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const encoder = new TextEncoder();
 
+// Handlers often answer the same text again and again; its bytes are kept
+// (read-only: they are only ever written to sockets).
+let lastText = "";
+let lastBytes = new Uint8Array(0);
+
+function encodeText(text: string): Uint8Array {
+  if (text.length > 4096) return encoder.encode(text); // not worth pinning
+  if (text !== lastText) {
+    lastBytes = encoder.encode(text);
+    lastText = text;
+  }
+  return lastBytes;
+}
+
 /** Field name `token` and value characters as Fetch's `Headers` accepts them. */
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const INVALID_VALUE = /[\0\r\n]/;
@@ -213,7 +227,8 @@ function LightResponse(
     throw new TypeError("Failed to construct 'Response': Please use the 'new' operator");
   }
   const state: ResponseState = { body: null, init, real: undefined };
-  Object.defineProperty(this, RESPONSE_STATE, { value: state });
+  // A plain symbol property: defineProperty per response showed in profiles.
+  this[RESPONSE_STATE] = state;
   const status = init?.status;
   const light = (body === undefined || body === null || typeof body === "string" ||
     body instanceof Uint8Array) &&
@@ -286,7 +301,7 @@ export function lightResponseParts(response: Response): LightResponseParts | nul
   let body: Uint8Array;
   const raw = state.body;
   if (typeof raw === "string") {
-    body = encoder.encode(raw);
+    body = encodeText(raw);
     if (!hasContentType) headers.push("content-type", "text/plain;charset=UTF-8");
   } else body = raw ?? new Uint8Array(0);
   return { status: init?.status ?? 200, statusText, headers, body };
