@@ -82,14 +82,29 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Body bytes `/echo` shows; the rest is counted, not kept, so an upload of
+ * any size streams through in flat memory (`bodyTruncated` then says so).
+ */
+const ECHO_BODY_LIMIT = 1024 * 1024;
+
 async function echo(request: Request, info: ServeInfo): Promise<Response> {
-  let body = "";
   let bodyLength = 0;
+  const kept: Uint8Array[] = [];
   if (request.body !== null) {
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    bodyLength = bytes.byteLength;
-    body = decoder.decode(bytes);
+    for await (const chunk of request.body) {
+      const room = ECHO_BODY_LIMIT - bodyLength;
+      if (room > 0) kept.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
+      bodyLength += chunk.byteLength;
+    }
   }
+  const shown = new Uint8Array(Math.min(bodyLength, ECHO_BODY_LIMIT));
+  let at = 0;
+  for (const piece of kept) {
+    shown.set(piece, at);
+    at += piece.byteLength;
+  }
+  const body = decoder.decode(shown);
   return json({
     method: request.method,
     url: originForm(request.url),
@@ -97,6 +112,7 @@ async function echo(request: Request, info: ServeInfo): Promise<Response> {
     headers: Object.fromEntries(request.headers),
     body,
     bodyLength,
+    ...(bodyLength > ECHO_BODY_LIMIT ? { bodyTruncated: true } : {}),
     connectionId: info.connection.id,
     requestIndex: info.connection.requestIndex,
   });
@@ -185,7 +201,8 @@ function stats(getServer: ServerViewGetter): Response {
  * Builds the `echo` command's handler.
  *
  * - `/` → `Hello, World!` (text/plain, known length)
- * - `/echo` (any method) → JSON `{ method, url, httpVersion, headers, body, bodyLength, connectionId, requestIndex }`
+ * - `/echo` (any method) → JSON `{ method, url, httpVersion, headers, body, bodyLength, connectionId, requestIndex }`;
+ *   the body is streamed and counted, `body` shows its first MiB (`bodyTruncated: true` when longer)
  * - `/bytes?n=N` → N bytes, known length (streamed above 16 MiB)
  * - `/stream?chunks=C&size=S&delay=MS` → C chunks of S bytes, unknown length
  * - `/sleep?ms=N` → `slept N` after N ms

@@ -66,6 +66,28 @@ describe("echo handler", () => {
     assert.equal(echoed.requestIndex, 3);
   });
 
+  test("streams a large /echo body: counts all of it, shows the first MiB", async () => {
+    const size = 3 * 1024 * 1024 + 5;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const piece = new Uint8Array(Math.min(64 * 1024, size - sent)).fill(0x61);
+        sent += piece.byteLength;
+        controller.enqueue(piece);
+        if (sent === size) controller.close();
+      },
+    });
+    const echoed =
+      await (await call("/echo", { method: "POST", body, duplex: "half" } as RequestInit))
+        .json();
+    assert.equal(echoed.bodyLength, size);
+    assert.equal(echoed.bodyTruncated, true);
+    assert.equal(echoed.body.length, 1024 * 1024);
+    assert.ok(/^a+$/.test(echoed.body));
+    const small = await (await call("/echo", { method: "POST", body: "abc" })).json();
+    assert.equal(small.bodyTruncated, undefined);
+  });
+
   test("echoes a GET with an empty body and any method name", async () => {
     for (const method of ["GET", "DELETE", "PATCH", "OPTIONS"]) {
       const echoed = await (await call("/echo", { method })).json();
