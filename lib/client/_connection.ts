@@ -64,6 +64,7 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
   // client's sweeper calls checkDeadline, so no timer is set per request.
   #deadline = Infinity;
   #deadlineKind: "headers" | "body" = "headers";
+  #paused = false;
   #drainWaiters: (() => void)[] = [];
 
   constructor(origin: string, id: number, settings: ConnectionSettings, owner: ConnectionOwner) {
@@ -170,10 +171,18 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
   }
 
   resumeReading(): void {
+    if (!this.#paused || this.closed) return;
+    this.#paused = false;
+    this.#arm("body");
     this.socket?.resume();
   }
 
+  // While the caller is not reading, the server is not the one being slow:
+  // the body timeout waits until reading resumes.
   pauseReading(): void {
+    if (this.#paused || this.closed) return;
+    this.#paused = true;
+    this.#clearTimer();
     this.socket?.pause();
   }
 
@@ -196,7 +205,7 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
             break;
           case "data":
             exchange.data(event.bytes, this);
-            if (exchange.head!.framing !== "none") this.#arm("body");
+            if (!this.#paused) this.#arm("body");
             break;
           case "end":
             this.#onEnd(exchange);
@@ -236,6 +245,12 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
   #onEnd(exchange: Exchange): void {
     this.#exchanges.shift();
     exchange.end();
+    // The body is all queued in its stream now; the next response must be
+    // read whether or not anyone reads that one.
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket?.resume();
+    }
     const next = this.#exchanges[0];
     if (next !== undefined) {
       if (this.#parser.buffered > 0) next.started = true;

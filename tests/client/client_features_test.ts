@@ -184,6 +184,29 @@ describe("client features", { timeout: 60_000 }, () => {
     }
   });
 
+  test("an unread body that filled its stream does not stall the next request", async () => {
+    // 64 KiB in two writes: the stream's queue reaches its high-water mark
+    // (reading pauses) exactly as the body ends.
+    const size = 64 * 1024;
+    const server = await startRawServer((r, socket) => {
+      if (r.head.target !== "/big") return { bytes: ok("next") };
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n` + "a".repeat(40_000));
+      setTimeout(() => socket.write("b".repeat(size - 40_000)), 50);
+    });
+    const client = createClient({ maxConnectionsPerOrigin: 1, headersTimeout: 3_000 });
+    try {
+      const unread = await client.fetch(`${server.url}/big`);
+      await sleep(200);
+      const next = await client.fetch(`${server.url}/next`);
+      assert.equal(await next.text(), "next");
+      assert.equal(responseInfo(next)?.reused, true);
+      assert.equal((await unread.arrayBuffer()).byteLength, size);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   test("FormData and Blob bodies go out with their content types", async () => {
     const server = await serve(
       { port: 0, hostname: "127.0.0.1" },
