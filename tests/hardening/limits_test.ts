@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Handler } from "../../lib/connection/options.ts";
 import { closesWithin, readResponse } from "../_support/http_reader.ts";
-import { delay, RawClient } from "../_support/raw_client.ts";
+import { delay, RawClient, waitFor } from "../_support/raw_client.ts";
 import { latin1Bytes, nextTurn, startRecording } from "./_wire.ts";
 
 const GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -209,6 +209,26 @@ describe("the idle-timeout race", () => {
       const idleFor = Date.now() - answeredAt;
       assert.ok(idleFor >= TIMEOUT - 20, `closed after ${idleFor} ms, never before ${TIMEOUT}`);
       assert.equal(client.error, undefined, "a FIN, not a reset");
+    } finally {
+      await recording.close();
+    }
+  });
+
+  test("connections that never send a byte are closed by the idle timeout, not before", async () => {
+    const recording = await startRecording({ keepAliveTimeout: TIMEOUT }, ok);
+    try {
+      const silent = await Promise.all(Array.from({ length: 50 }, () => recording.connect()));
+      const openedAt = Date.now();
+      await delay(TIMEOUT / 2);
+      assert.equal(recording.server.stats.openConnections, 50, "none closed before the timeout");
+      const closed = await Promise.all(silent.map((client) => closesWithin(client, SLACK)));
+      assert.deepEqual(closed.filter((was) => !was), [], "every silent connection was closed");
+      assert.ok(Date.now() - openedAt >= TIMEOUT - 20);
+      await waitFor(
+        () => recording.server.stats.openConnections === 0,
+        "the server to let go",
+        SLACK,
+      );
     } finally {
       await recording.close();
     }
