@@ -31,6 +31,8 @@ export interface DesyncCase {
    * before the response was written); the canary never follows a close.
    */
   readonly then: "canary" | "close" | "either";
+  /** The first response answers a HEAD request: it has a length but no body. */
+  readonly headFirst?: boolean;
 }
 
 /** The pipelined request after every case; the handler answers it with {@linkcode CANARY_CALL}. */
@@ -239,6 +241,18 @@ export const earlyResponseCases: DesyncCase[] = [
   { name: "early response to Expect: 100-continue, body sent anyway", rule: "RFC 9110 §10.1.1: after a final response without 100, the server closes", input: "POST /early HTTP/1.1\r\n" + H + "Expect: 100-continue\r\n" + `Content-Length: ${SMUGGLED.length}\r\n\r\n` + SMUGGLED, responses: ["POST /early 0:"], then: "either" },
 ];
 
+/**
+ * Where one message ends on the response side, and when the connection
+ * stops reading requests (RFC 9112 §9.3, §9.6).
+ */
+export const connectionCases: DesyncCase[] = [
+  { name: "Connection: close, then a pipelined request", rule: "RFC 9112 §9.6: after a close request, a server MUST NOT process further requests", input: "GET /last HTTP/1.1\r\n" + H + "Connection: close\r\n\r\n", responses: ["GET /last 0:"], then: "close" },
+  { name: "close inside a Connection list", rule: "RFC 9110 §7.6.1: Connection is a list of case-insensitive options", input: "GET /last HTTP/1.1\r\n" + H + "Connection: keep-alive, CLOSE\r\n\r\n", responses: ["GET /last 0:"], then: "close" },
+  accept("HTTP/1.0 with keep-alive, then a pipelined request", "RFC 9112 §9.3: HTTP/1.0 persists only when asked", "GET /ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /ka 0:"),
+  accept("Upgrade: h2c is ignored, the connection stays HTTP/1.1", "RFC 9110 §7.8: a server MAY ignore Upgrade", "GET /up HTTP/1.1\r\n" + H + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n", "GET /up 0:"),
+  { name: "HEAD: a length but no body, then the canary's response", rule: "RFC 9110 §9.3.2: a response to HEAD has no content, whatever its Content-Length", input: "HEAD /head HTTP/1.1\r\n" + H + "\r\n", responses: [200], then: "canary", headFirst: true },
+];
+
 /** Every case, by class. */
 export const desyncClasses: Record<string, DesyncCase[]> = {
   "CL and TE together": clTeCases,
@@ -251,4 +265,5 @@ export const desyncClasses: Record<string, DesyncCase[]> = {
   "versions": versionCases,
   "methods": methodCases,
   "early responses (CL.0)": earlyResponseCases,
+  "connection management": connectionCases,
 };

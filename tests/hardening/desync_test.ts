@@ -66,7 +66,8 @@ async function runCase(recording: RecordingServe, desync: DesyncCase, delivery: 
   const bytes = latin1Bytes(desync.input + CANARY);
   await sendPieces(client, piecesOf(bytes, delivery, [desync.input.length]));
   for (const [index, expected] of desync.responses.entries()) {
-    const response = await readResponse(client, { timeoutMs: READ_TIMEOUT_MS });
+    const head = index === 0 && desync.headFirst === true;
+    const response = await readResponse(client, { timeoutMs: READ_TIMEOUT_MS, head });
     assertAnswer(response, expected, `response ${index + 1}`);
   }
   const canaryArrived = () => recording.callsFrom(port).some((call) => call.path === "/canary");
