@@ -165,7 +165,10 @@ export class KeepAliveClient {
 
   // A response has been read completely on `connection`.
   #exchangeDone(connection: ClientConnection): void {
-    if (this.#pool.finished(connection, performance.now()) === "close") connection.close();
+    const verdict = this.#pool.finished(connection, performance.now());
+    if (verdict === "close") connection.close();
+    // An idle pool must not keep the process alive (as the sweeper does not).
+    else if (verdict === "idle") connection.socket?.unref?.();
     this.#dispatch();
   }
 
@@ -253,6 +256,8 @@ export class KeepAliveClient {
     this.#closeExpired();
     switch (acquisition.kind) {
       case "reuse":
+        acquisition.member.socket?.ref?.();
+        return acquisition.member;
       case "pipeline":
         return acquisition.member;
       case "connect":
@@ -321,6 +326,9 @@ export class KeepAliveClient {
     for (const [queued, acquisition] of this.#pool.runnable(performance.now())) {
       switch (acquisition.kind) {
         case "reuse":
+          acquisition.member.socket?.ref?.();
+          queued.resolve(acquisition.member);
+          break;
         case "pipeline":
           queued.resolve(acquisition.member);
           break;

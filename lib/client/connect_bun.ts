@@ -17,6 +17,8 @@ interface BunSocket {
   end(): void;
   pause(): void;
   resume(): void;
+  ref?(): void;
+  unref?(): void;
   setNoDelay?(noDelay?: boolean): boolean;
 }
 interface BunNamespace {
@@ -100,6 +102,14 @@ class BunClientSocket implements ClientSocket {
 
   resume(): void {
     if (!this.closed) this.socket?.resume();
+  }
+
+  unref(): void {
+    if (!this.closed) this.socket?.unref?.();
+  }
+
+  ref(): void {
+    if (!this.closed) this.socket?.ref?.();
   }
 
   close(): void {

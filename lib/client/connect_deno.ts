@@ -15,6 +15,8 @@ interface DenoConn {
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
+  ref?(): void;
+  unref?(): void;
 }
 interface DenoNamespace {
   connect(options: { hostname: string; port: number; transport: "tcp" }): Promise<DenoConn>;
@@ -66,6 +68,14 @@ class DenoClientSocket implements ClientSocket {
 
   close(): void {
     this.#destroy(undefined);
+  }
+
+  unref(): void {
+    if (!this.#closed) this.#conn.unref?.();
+  }
+
+  ref(): void {
+    if (!this.#closed) this.#conn.ref?.();
   }
 
   async readLoop(): Promise<void> {

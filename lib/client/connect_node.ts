@@ -38,6 +38,8 @@ export function connectNode(
         pause: () => socket.pause(),
         resume: () => socket.resume(),
         close: () => socket.destroy(),
+        unref: () => socket.unref(),
+        ref: () => socket.ref(),
       });
     });
   });

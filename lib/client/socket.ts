@@ -26,6 +26,10 @@ export interface ClientSocket {
   resume(): void;
   /** Close now; queued bytes may be lost. */
   close(): void;
+  /** Let the process exit while this socket is open (an idle pooled connection). */
+  unref?(): void;
+  /** Undo `unref` (the connection carries a request again). */
+  ref?(): void;
 }
 
 /** What a shim calls as socket events happen. Implemented by the client connection. */

@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import { createClient } from "../../lib/client/client.ts";
 import { responseInfo } from "../../lib/client/_response.ts";
 import { serve } from "../../lib/serve.ts";
+import { detectRuntime } from "../../lib/runtime/detect.ts";
 import { ok, startRawServer } from "./_raw_server.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -201,6 +202,38 @@ describe("client features", { timeout: 60_000 }, () => {
       assert.equal(await next.text(), "next");
       assert.equal(responseInfo(next)?.reused, true);
       assert.equal((await unread.arrayBuffer()).byteLength, size);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test("idle pooled sockets do not keep the process alive (Node reports them)", async (t) => {
+    let held: Socket | undefined;
+    const server = await startRawServer((r, socket) => {
+      if (r.index === 1) held = socket;
+      else return { bytes: ok(`#${r.index}`) };
+    });
+    const client = createClient();
+    const tcp = () =>
+      (globalThis.process?.getActiveResourcesInfo?.() ?? []).filter((name) =>
+        name === "TCPSocketWrap"
+      )
+        .length;
+    try {
+      if (detectRuntime() !== "node") {
+        t.skip("only Node lists active handles; the unref calls run on every runtime");
+      }
+      const pending = client.fetch(server.url);
+      for (let i = 0; i < 200 && held === undefined; i++) await sleep(10);
+      const busy = tcp(); // the client's socket (ref'd while busy) and the server's
+      held!.write(ok("#1"));
+      assert.equal(await (await pending).text(), "#1");
+      assert.equal(client.stats.idle, 1);
+      if (detectRuntime() === "node") assert.equal(tcp(), busy - 1, "the idle socket is unref'd");
+      // Reused: ref'd again while it carries the request, then idle again.
+      assert.equal(await (await client.fetch(server.url)).text(), "#2");
+      if (detectRuntime() === "node") assert.equal(tcp(), busy - 1);
     } finally {
       await client.close();
       await server.close();
