@@ -220,3 +220,47 @@ describe("client against node:http's Keep-Alive hint", { timeout: 30_000 }, () =
     }
   });
 });
+
+describe("client against keepwire serve()'s keep-alive limits", { timeout: 30_000 }, () => {
+  test("maxRequestsPerConnection: the advertised max is honoured, no request meets a close", async () => {
+    const server = await serve(
+      { port: 0, hostname: "127.0.0.1", maxRequestsPerConnection: 3 },
+      (_request, info) => new Response(`${info.connection.id}.${info.connection.requestIndex}`),
+    );
+    const client = createClient();
+    try {
+      const seen: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        seen.push(await (await client.fetch(`http://127.0.0.1:${server.addr.port}/`)).text());
+      }
+      assert.deepEqual(seen.map((text) => text.split(".")[1]), "123123123".split(""));
+      assert.equal(client.stats.connectionsOpened, 3);
+      assert.equal(client.stats.staleFailures, 0);
+    } finally {
+      await client.close();
+      await server.shutdown();
+    }
+  });
+
+  test("keepAliveTimeout 1 s: the client lets go of the connection before the server", async () => {
+    const server = await serve(
+      { port: 0, hostname: "127.0.0.1", keepAliveTimeout: 1_000 },
+      () => new Response("ok"),
+    );
+    const client = createClient();
+    try {
+      const url = `http://127.0.0.1:${server.addr.port}/`;
+      const first = await client.fetch(url);
+      assert.match(first.headers.get("keep-alive") ?? "", /timeout=1/);
+      await first.text();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const second = await client.fetch(url);
+      await second.text();
+      assert.equal(responseInfo(second)?.reused, false);
+      assert.equal(client.stats.staleFailures, 0);
+    } finally {
+      await client.close();
+      await server.shutdown();
+    }
+  });
+});
