@@ -7,8 +7,8 @@
  * node:net client under Deno read at 300–400 MB/s where curl read the same
  * node:http download at 750+ MB/s, so it would have measured itself.
  *
- * `/echo` answers with the body inside JSON, so an upload also carries it
- * back; the node:http anchor does the same work. The requests say
+ * `/echo` streams the body and counts it, answering JSON with its first MiB;
+ * the node:http anchor does the same work. The requests say
  * `Connection: close`; curl's `Expect: 100-continue` is turned off so no
  * server waits a second for it.
  *

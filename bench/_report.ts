@@ -198,10 +198,10 @@ export function renderMarkdown(report: Report): string {
   if (report.bodies.length > 0) {
     parts.push(
       "## Body throughput\n\n" +
-        "Download: `GET /bytes?n=N`. Upload: `POST /echo` with an N-byte body; `/echo` reads the " +
-        "body whole and answers with it inside JSON (both servers do), so the upload time " +
-        "includes carrying it back and its memory cannot be flat. curl is the client, pinned to " +
-        "CPU 1. Peak RSS is VmHWM of a fresh server per transfer.\n\n" + table(
+        "Download: `GET /bytes?n=N`. Upload: `POST /echo` with an N-byte body, which `/echo` " +
+        "streams and counts, answering JSON with its first MiB (the node:http anchor does the " +
+        "same). curl is the client, pinned to CPU 1. Peak RSS is VmHWM of a fresh server per " +
+        "transfer.\n\n" + table(
           ["runtime", "server", "direction", "MiB", "status", "MB/s", "RSS before", "peak RSS"],
           report.bodies.map((row) => [
             row.runtime,

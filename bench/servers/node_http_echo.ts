@@ -1,7 +1,8 @@
 /**
  * Anchor for body throughput: node:http doing what `keepwire echo` does on
  * `/bytes?n=N` (N bytes of "x", length-framed, streamed in 64 KiB pieces with
- * backpressure) and `/echo` (the body read whole, answered as the same JSON).
+ * backpressure) and `/echo` (the body streamed and counted, its first MiB
+ * shown in the same JSON).
  *
  * @module
  */
@@ -11,6 +12,8 @@ import type { AddressInfo } from "node:net";
 import { announce, BENCH_HOST, BENCH_KEEP_ALIVE_MS, benchPort } from "./_common.ts";
 
 const PIECE = new Uint8Array(64 * 1024).fill(0x78);
+/** Body bytes `/echo` shows, as keepwire's echo handler (lib/handlers/echo.ts). */
+const ECHO_BODY_LIMIT = 1024 * 1024;
 
 function sendBytes(res: ServerResponse, total: number): void {
   res.writeHead(200, {
@@ -40,19 +43,28 @@ const server = createServer((req, res) => {
     return;
   }
   if (url.pathname === "/echo") {
-    const pieces: Uint8Array[] = [];
-    req.on("data", (piece: Uint8Array) => pieces.push(piece));
+    // As keepwire's /echo: count the whole body, keep and show only its first MiB.
+    const kept: Uint8Array[] = [];
+    let bodyLength = 0;
+    req.on("data", (piece: Uint8Array) => {
+      const room = ECHO_BODY_LIMIT - bodyLength;
+      if (room > 0) kept.push(piece.byteLength <= room ? piece : piece.subarray(0, room));
+      bodyLength += piece.byteLength;
+    });
     req.on("end", () => {
-      const body = Buffer.concat(pieces);
       const json = JSON.stringify({
         method: req.method,
         url: req.url,
         httpVersion: req.httpVersion,
         headers: req.headers,
-        body: body.toString("utf8"),
-        bodyLength: body.byteLength,
+        body: Buffer.concat(kept).toString("utf8"),
+        bodyLength,
+        ...(bodyLength > ECHO_BODY_LIMIT ? { bodyTruncated: true } : {}),
       });
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": String(Buffer.byteLength(json)),
+      });
       res.end(json);
     });
     return;
