@@ -99,6 +99,25 @@ function verdict(value: number, goal: number | undefined, higherIsBetter: boolea
   return met ? "met" : "**missed**";
 }
 
+/**
+ * Servers under wrk should keep their core busy; when the median one got much
+ * less, something else had the machine and req/s understates every server.
+ */
+export function contentionNote(report: Report): string | undefined {
+  const shares = report.throughput.map((row) =>
+    (row.cpuMicrosPerRequest * row.requestsPerSecond) / 1e4
+  )
+    .filter(Number.isFinite);
+  if (shares.length === 0) return undefined;
+  const share = median(shares);
+  if (share >= 80) return undefined;
+  return (
+    `The servers got a median ${share.toFixed(0)} % of their core under load (CPU % column): ` +
+    "other work shared the machine, so req/s understates every server; the CPU-time ratios " +
+    "are the steadier comparison."
+  );
+}
+
 /** The Markdown page. */
 export function renderMarkdown(report: Report): string {
   const parts: string[] = [];

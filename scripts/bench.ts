@@ -57,6 +57,7 @@ import {
   serversFor,
 } from "../bench/_catalog.ts";
 import {
+  contentionNote,
   median,
   type RatioRow,
   renderMarkdown,
@@ -356,7 +357,11 @@ async function main(): Promise<void> {
   };
   if (tool !== "wrk") report.notes.push("wrk not found; autocannon (Node) generated the load.");
   try {
-    if (!flags.skip.has("throughput")) await measureThroughput(flags, tool, report);
+    if (!flags.skip.has("throughput")) {
+      await measureThroughput(flags, tool, report);
+      const note = contentionNote(report);
+      if (note !== undefined) report.notes.push(note);
+    }
     if (!flags.skip.has("idle")) await measureIdleMemory(flags, tool, report);
     if (!flags.skip.has("bodies")) await measureBodies(flags, report);
     if (!flags.skip.has("workers")) await measureWorkers(flags, tool, report);

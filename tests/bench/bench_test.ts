@@ -8,7 +8,7 @@ import { FlagError, parseFlags } from "../../bench/_flags.ts";
 import { parseWrk } from "../../bench/_load.ts";
 import { summarizeProfile } from "../../bench/_profile.ts";
 import { ROOT } from "../../bench/_process.ts";
-import { median, renderMarkdown, type Report } from "../../bench/_report.ts";
+import { contentionNote, median, renderMarkdown, type Report } from "../../bench/_report.ts";
 import { renderSvg } from "../../bench/_chart.ts";
 
 const encoder = new TextEncoder();
@@ -165,6 +165,15 @@ describe("report", () => {
       markdown,
       /\| bun +\| 50 keep-alive \| keepwire \| 100,000 \| 0\.40 +\| 1\.20 +\| 9\.5 +\| 95 +\| 6 +\| 0 +\|/,
     );
+  });
+
+  test("contentionNote() speaks only when servers got well under their core", () => {
+    assert.equal(contentionNote(report), undefined, "95 % busy");
+    const starved = {
+      ...report,
+      throughput: [{ ...report.throughput[0], requestsPerSecond: 40_000 }],
+    };
+    assert.match(contentionNote(starved) ?? "", /median 38 % of their core/);
   });
 
   test("the SVG has a bar and a goal line per ratio and idle row, and escapes text", () => {
