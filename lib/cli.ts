@@ -112,9 +112,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { hostname, port } = command.options;
     return await superviseWorkers(command.workers!, argv, hostname, port);
   }
-  const options = worker && workersUseReusePort()
-    ? { ...command.options, reusePort: true }
-    : command.options;
+  // The CLI runs only its own handlers, so the light Fetch objects are safe
+  // on every runtime here (a library user opts in on Deno and Bun).
+  const options = {
+    ...command.options,
+    lightFetchObjects: true,
+    ...(worker && workersUseReusePort() ? { reusePort: true } : {}),
+  };
 
   let server: Server | undefined;
   const getServer = (): Server | undefined => server;
@@ -138,14 +142,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
-  console.log(`Listening on ${origin}/`);
-  if (command.command === "serve") {
-    console.log(`Serving ${command.dir}`);
-    console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
-  }
-
-  const signal = await new Promise<string>((resolve) => {
+  // Listen for signals before announcing the address: whoever reads that
+  // line may signal at once.
+  const stopRequested = new Promise<string>((resolve) => {
     const remove = onShutdownSignal((name) => {
       remove();
       resolve(name);
@@ -157,6 +156,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
     }
   });
+  const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
+  console.log(`Listening on ${origin}/`);
+  if (command.command === "serve") {
+    console.log(`Serving ${command.dir}`);
+    console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
+  }
+
+  const signal = await stopRequested;
   // A second signal means "now": the operator no longer wants to wait for in-flight requests.
   onShutdownSignal(() => exitProcess(1));
   // A worker's supervisor has already said why.

@@ -217,10 +217,6 @@ export async function superviseWorkers(
   } finally {
     clearTimeout(timer);
   }
-  for (const line of startup) console.log(line);
-  const pids = workers.map((worker) => worker.child.pid).join(", ");
-  console.log(`Workers: ${count} (pids ${pids})`);
-
   let remaining = count;
   let stopping = false;
   const allExited = Promise.all(workers.map(async (worker) => {
@@ -241,6 +237,11 @@ export async function superviseWorkers(
       resolve("all workers exited");
     });
   });
+  // Announced only now: whoever reads the address may signal at once.
+  for (const line of startup) console.log(line);
+  const pids = workers.map((worker) => worker.child.pid).join(", ");
+  console.log(`Workers: ${count} (pids ${pids})`);
+
   const reason = await stopRequested;
   stopping = true;
   if (remaining > 0) {

@@ -161,7 +161,11 @@ describe("keepwire serve", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("prints the listening URL first and the live page URL", () => {
+  test("prints the listening URL first and the live page URL", async () => {
+    // The lines may arrive in separate pipe reads: wait for the last one.
+    for (let wait = 0; wait < 100 && !cli.stdout.includes("Live connections:"); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const lines = cli.stdout.trimEnd().split("\n");
     assert.equal(lines[0], `Listening on http://127.0.0.1:${port}/`);
     assert.ok(lines.includes(`Live connections: http://127.0.0.1:${port}/_keepwire/`));
