@@ -41,6 +41,23 @@ interface QueuedRequest {
 /**
  * A pool of keep-alive connections with a Fetch-compatible `fetch()`.
  * Create it with {@linkcode createClient}.
+ *
+ * @example `request()` returns the response with how it was obtained
+ * ```ts
+ * import { createClient, serve } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
+ * const client = createClient({ maxConnectionsPerOrigin: 2 });
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const first = await client.request(url);
+ * await first.response.text();
+ * const second = await client.request(url, { method: "POST", body: "x" });
+ * assert.equal(await second.response.text(), "ok");
+ * assert.deepEqual(second.info, { reused: true, retried: false, connectionId: 1, redirects: 0 });
+ * await client.close();
+ * await server.shutdown();
+ * ```
  */
 export class KeepAliveClient {
   #options: Required<Omit<ClientOptions, "connect">>;

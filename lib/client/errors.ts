@@ -18,6 +18,15 @@
  *   that cannot be replayed;
  * - `too-many-redirects`, `redirect-error`: a redirect could not be followed;
  * - `client-closed`: `client.close()` was called.
+ *
+ * @example
+ * ```ts
+ * import { ClientError, type ClientErrorCode } from "@keepwire/keepwire";
+ *
+ * const retryLater: ClientErrorCode[] = ["connect-failed", "connect-timeout", "headers-timeout"];
+ * const shouldRetryLater = (error: unknown) =>
+ *   error instanceof ClientError && retryLater.includes(error.code);
+ * ```
  */
 export type ClientErrorCode =
   | "connect-failed"

@@ -72,7 +72,16 @@ export function parseKeepAliveHint(value: string): ServerKeepAliveHint {
   return { timeout, max };
 }
 
-/** Client-side keep-alive settings, with the defaults of {@linkcode ClientOptions}. */
+/**
+ * Client-side keep-alive settings, with the defaults of {@linkcode ClientOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { ReusePolicy } from "@keepwire/keepwire";
+ *
+ * const policy: ReusePolicy = { idleTimeout: 4000, keepAliveSafetyMargin: 1000 };
+ * ```
+ */
 export interface ReusePolicy {
   /** How long an idle connection is kept, in ms. */
   readonly idleTimeout: number;

@@ -54,7 +54,22 @@ export interface ConnectOptions {
 
 /**
  * A runtime binding: open a TCP connection and feed its events into
- * `handler`. Rejects when the connection cannot be established.
+ * `handler`. Rejects when the connection cannot be established. The
+ * client picks the running runtime's; pass one as `connect` in
+ * {@linkcode ClientOptions} to wrap it (to count or delay connections).
+ *
+ * @example Counting the connections a client opens
+ * ```ts ignore
+ * import { createClient, type ConnectFunction } from "@keepwire/keepwire";
+ * import { connectNode } from "./connect_node.ts";
+ *
+ * let opened = 0;
+ * const connect: ConnectFunction = (options, handler) => {
+ *   opened++;
+ *   return connectNode(options, handler);
+ * };
+ * const client = createClient({ connect });
+ * ```
  */
 export type ConnectFunction = (
   options: ConnectOptions,

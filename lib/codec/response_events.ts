@@ -17,6 +17,13 @@ import type { RequestParserOptions } from "./limits.ts";
  * 1xx, 204, 304, or `Content-Length: 0`), `"length"` exactly
  * `contentLength` bytes, `"chunked"` the chunked coding, `"close"` every
  * byte until the server closes the connection.
+ *
+ * @example
+ * ```ts
+ * import type { ResponseBodyFraming } from "@keepwire/keepwire";
+ *
+ * const reusable = (framing: ResponseBodyFraming) => framing !== "close";
+ * ```
  */
 export type ResponseBodyFraming = "none" | "length" | "chunked" | "close";
 
@@ -62,6 +69,17 @@ export interface ResponseHead {
 /**
  * An interim 1xx response (RFC 9110 §15.2), e.g. `100 Continue` or
  * `103 Early Hints`; the final response to the same request follows.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new ResponseParser();
+ * parser.expect("POST");
+ * parser.push(new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n"));
+ * assert.deepEqual(parser.next(), { type: "interim", status: 100, statusText: "Continue", headers: [] });
+ * ```
  */
 export interface ResponseInterim {
   /** Discriminant. */
