@@ -17,7 +17,7 @@
 
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
-import { RequestParser } from "../codec/request_parser.ts";
+import type { RequestParser } from "../codec/request_parser.ts";
 import {
   encodeContinue,
   encodeResponseHead,
@@ -61,6 +61,10 @@ export interface ConnectionHost {
   countRequest(reused: boolean): void;
   /** The connection is gone. */
   connectionClosed(connection: Connection): void;
+  /** A parser with the server's limits, fresh or pooled. */
+  takeParser(): RequestParser;
+  /** A parser back from an idle connection, at rest with nothing buffered. */
+  returnParser(parser: RequestParser): void;
 }
 
 type Phase = "open" | "lingering" | "closed";
@@ -71,7 +75,12 @@ export class Connection implements TransportHandler {
   readonly openedAt: number;
   #host: ConnectionHost;
   #transport: Transport;
-  #parser: RequestParser;
+  /**
+   * Held only while requests are in flight or bytes are buffered: an idle
+   * keep-alive connection hands it back to the server's pool, which saves
+   * ~0.6 kB of parser state per idle connection.
+   */
+  #parser: RequestParser | null = null;
   #output: OutputBuffer;
   #phase: Phase = "open";
   #exchanges: Exchange[] = [];
@@ -98,7 +107,6 @@ export class Connection implements TransportHandler {
     this.#idleSince = now;
     this.#transport = transport;
     this.#host = host;
-    this.#parser = new RequestParser(host.settings.parser);
     this.#output = new OutputBuffer(transport);
   }
 
@@ -130,7 +138,7 @@ export class Connection implements TransportHandler {
   onData(chunk: Uint8Array): void {
     if (this.#phase !== "open") return; // lingering: discard what the peer still sends
     if (!this.#readingHeads && this.#current === null) return;
-    this.#parser.push(chunk);
+    (this.#parser ??= this.#host.takeParser()).push(chunk);
     this.#pump();
   }
 
@@ -138,7 +146,7 @@ export class Connection implements TransportHandler {
     this.#peerEnded = true;
     if (this.#phase === "lingering") return this.#destroy();
     if (this.#phase !== "open") return;
-    this.#parser.finish();
+    (this.#parser ??= this.#host.takeParser()).finish();
     this.#pump();
     // Nothing more can arrive: finish what is in flight, then close.
     this.#readingHeads = false;
@@ -214,7 +222,7 @@ export class Connection implements TransportHandler {
 
   #isIdle(): boolean {
     return this.#exchanges.length === 0 && this.#current === null && !this.#writing &&
-      this.#parser.state === "idle";
+      (this.#parser === null || this.#parser.state === "idle");
   }
 
   #pump(): void {
@@ -236,6 +244,7 @@ export class Connection implements TransportHandler {
 
   #parseAvailable(): void {
     const parser = this.#parser;
+    if (parser === null) return;
     while (this.#phase === "open" && !this.#parserFailed) {
       const current = this.#current;
       if (current === null) {
@@ -268,7 +277,7 @@ export class Connection implements TransportHandler {
 
   #applySocketBackpressure(): void {
     if (this.#phase !== "open") return;
-    const full = this.#parser.buffered >= PARSE_BUFFER_HIGH_WATER_MARK;
+    const full = (this.#parser?.buffered ?? 0) >= PARSE_BUFFER_HIGH_WATER_MARK;
     if (full && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#transport.pause();
@@ -486,6 +495,18 @@ export class Connection implements TransportHandler {
     }
     if (this.#isIdle()) this.#idleSince = Date.now();
     this.#pump();
+    this.#releaseParserIfIdle();
+  }
+
+  /** Hands the parser back to the pool when it holds nothing of this connection. */
+  #releaseParserIfIdle(): void {
+    const parser = this.#parser;
+    if (
+      parser === null || this.#phase !== "open" || this.#parserFailed || this.#peerEnded ||
+      this.#current !== null || parser.buffered !== 0 || parser.state !== "idle"
+    ) return;
+    this.#parser = null;
+    this.#host.returnParser(parser);
   }
 
   /** Writes one exchange's response; resolves whether the connection persists. */

@@ -8,6 +8,7 @@
 
 import { detectRuntime } from "../runtime/detect.ts";
 import { installLightFetchGlobals } from "./light_fetch.ts";
+import { RequestParser } from "../codec/request_parser.ts";
 import {
   DEFAULT_MAX_BODY_SIZE,
   DEFAULT_MAX_HEADER_COUNT,
@@ -114,6 +115,9 @@ const EVICTION_GRACE = 1_000;
 /** The sweep interval: timeouts fire at most this late, so the idle close lands in [T, T + 250 ms]. */
 const SWEEP_INTERVAL = 250;
 
+/** Parsers kept for reuse: enough for the connections busy at once, bounded for a burst. */
+const PARSER_POOL_LIMIT = 1024;
+
 /**
  * Starts a server on the given runtime binding. Most users call `serve()`,
  * which picks the binding for the running runtime.
@@ -209,6 +213,7 @@ class ServerCore implements Server, ConnectionHost {
   shuttingDown = false;
   #listener: Listener | null = null;
   #connections = new Set<Connection>();
+  #parsers: RequestParser[] = [];
   #nextId = 1;
   #totalConnections = 0;
   #totalRequests = 0;
@@ -293,6 +298,14 @@ class ServerCore implements Server, ConnectionHost {
   countRequest(reused: boolean): void {
     this.#totalRequests++;
     if (reused) this.#reusedRequests++;
+  }
+
+  takeParser(): RequestParser {
+    return this.#parsers.pop() ?? new RequestParser(this.settings.parser);
+  }
+
+  returnParser(parser: RequestParser): void {
+    if (this.#parsers.length < PARSER_POOL_LIMIT) this.#parsers.push(parser);
   }
 
   connectionClosed(connection: Connection): void {
