@@ -16,7 +16,9 @@
  * means replacing `globalThis.Response` — as @hono/node-server does — plus
  * `Request` and `fetch`, so that a light request passed to them is turned
  * into a real one. {@linkcode installLightFetchGlobals} does that; the
- * server calls it on Node unless `lightFetchObjects: false` is given.
+ * server calls it by default on Node, and on Deno and Bun when
+ * `lightFetchObjects: true` is given (their native objects are cheaper, and
+ * a light `Response` is refused by native APIs such as `Deno.serve`).
  *
  * @module
  */
