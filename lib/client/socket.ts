@@ -16,6 +16,18 @@ import { detectRuntime } from "../runtime/detect.ts";
  * cannot take and returns `false` over its high-water mark, then calls
  * `onDrain`); `pause`/`resume` stop and restart reading; `close` releases
  * the socket now; `onClose` fires exactly once, whichever side closed.
+ *
+ * @example A socket that logs what the client writes
+ * ```ts
+ * import type { ClientSocket } from "@keepwire/keepwire";
+ *
+ * const logged = (inner: ClientSocket): ClientSocket => ({
+ *   write: (bytes) => (console.log(`wrote ${bytes.length} bytes`), inner.write(bytes)),
+ *   pause: () => inner.pause(),
+ *   resume: () => inner.resume(),
+ *   close: () => inner.close(),
+ * });
+ * ```
  */
 export interface ClientSocket {
   /** Queue bytes for the server; `false` means "wait for onDrain". */
@@ -32,7 +44,22 @@ export interface ClientSocket {
   ref?(): void;
 }
 
-/** What a shim calls as socket events happen. Implemented by the client connection. */
+/**
+ * What a shim calls as socket events happen. Implemented by the client connection.
+ *
+ * @example A handler that collects what arrives
+ * ```ts
+ * import type { ClientSocketHandler } from "@keepwire/keepwire";
+ *
+ * const received: Uint8Array[] = [];
+ * const handler: ClientSocketHandler = {
+ *   onData: (chunk) => void received.push(chunk),
+ *   onEnd: () => {},
+ *   onDrain: () => {},
+ *   onClose: (error) => error && console.error(error),
+ * };
+ * ```
+ */
 export interface ClientSocketHandler {
   /** Bytes arrived; the chunk is the handler's to keep. */
   onData(chunk: Uint8Array): void;
@@ -44,7 +71,16 @@ export interface ClientSocketHandler {
   onClose(error?: unknown): void;
 }
 
-/** Where to connect. */
+/**
+ * Where to connect.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectOptions } from "@keepwire/keepwire";
+ *
+ * const options: ConnectOptions = { hostname: "127.0.0.1", port: 8080 };
+ * ```
+ */
 export interface ConnectOptions {
   /** Host name or IP address. */
   readonly hostname: string;

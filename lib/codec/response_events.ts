@@ -92,13 +92,54 @@ export interface ResponseInterim {
   readonly headers: readonly string[];
 }
 
-/** A slice of the response body (a view; copy it to keep it past the pushed chunk's life). */
+/**
+ * A slice of the response body (a view; copy it to keep it past the pushed chunk's life).
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new ResponseParser();
+ * parser.expect("GET");
+ * parser.push(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
+ * parser.next(); // the head
+ * const data = parser.next();
+ * assert.equal(data?.type === "data" && new TextDecoder().decode(data.bytes), "hi");
+ * ```
+ */
 export type ResponseData = RequestData;
 
-/** The end of one response; `trailers` are chunked trailer fields, flat. */
+/**
+ * The end of one response; `trailers` are chunked trailer fields, flat.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new ResponseParser();
+ * parser.expect("GET");
+ * parser.push(new TextEncoder().encode(
+ *   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nDigest: x\r\n\r\n",
+ * ));
+ * parser.next(); // the head
+ * assert.deepEqual(parser.next(), { type: "end", trailers: ["Digest", "x"] });
+ * ```
+ */
 export type ResponseEnd = RequestEnd;
 
-/** Anything {@linkcode ResponseParser.next} can return besides "need more input" (`null`). */
+/**
+ * Anything {@linkcode ResponseParser.next} can return besides "need more input" (`null`).
+ *
+ * @example
+ * ```ts
+ * import type { ResponseEvent } from "@keepwire/keepwire";
+ *
+ * const describe = (event: ResponseEvent) =>
+ *   event.type === "head" ? `${event.status}` : event.type;
+ * ```
+ */
 export type ResponseEvent = ResponseInterim | ResponseHead | ResponseData | ResponseEnd;
 
 /**
