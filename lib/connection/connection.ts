@@ -324,8 +324,9 @@ export class Connection implements TransportHandler {
       const url = requestUrl(head, this.#host.fallbackAuthority);
       const body = exchange.body?.stream ?? null;
       if (!this.#host.settings.lightFetch) request = buildRequest(head, url, body);
-      // The parser has validated Host and an origin-form target: the URL parses.
-      else if (head.target.charCodeAt(0) !== 0x2f && !URL.canParse(url)) throw new TypeError(url);
+      // The real Request would refuse a URL that does not parse, and RFC
+      // 3986 allows more in a Host (`%00`, `.0`) than the URL parser does.
+      else if (!urlParses(head, url)) throw new TypeError(url);
       else request = createLightRequest(normalizeMethod(head.method), url, head.headers, body);
     } catch {
       exchange.body?.error(new TypeError("invalid request"));
@@ -617,6 +618,23 @@ export class Connection implements TransportHandler {
     this.#transport.close();
     this.onClose();
   }
+}
+
+/** The last Host whose URLs are known to parse: most requests repeat it. */
+let lastParsedHost = "";
+
+/**
+ * Whether the request's URL parses. Under a given Host every origin-form
+ * path does (the URL parser escapes rather than refuses), so the Host is
+ * checked once and remembered.
+ */
+function urlParses(head: RequestHead, url: string): boolean {
+  if (head.target.charCodeAt(0) !== 0x2f) return URL.canParse(url);
+  const host = head.host;
+  if (host === lastParsedHost) return true;
+  if (!URL.canParse(url)) return false;
+  lastParsedHost = host;
+  return true;
 }
 
 /** A short plain-text response for a status keepwire answers itself. */

@@ -142,6 +142,35 @@ describe("light response", () => {
 });
 
 describe("light objects through serve()", () => {
+  test("a Host the URL parser refuses gets 400, as with the native Request", async () => {
+    const { serve } = await import("../../lib/serve.ts");
+    const { RawClient } = await import("../_support/raw_client.ts");
+    const { readResponse } = await import("../_support/http_reader.ts");
+    let calls = 0;
+    const server = await serve({ port: 0, hostname: "127.0.0.1" }, (request) => {
+      calls++;
+      return new Response(new URL(request.url).host);
+    });
+    try {
+      // RFC 3986 allows pct-encoded bytes in a reg-name; WHATWG URL refuses %00 in a host.
+      for (const host of ["a%00b", ".0", "1.2.3.999"]) {
+        const client = await RawClient.connect(server.addr.port);
+        await client.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+        assert.equal((await readResponse(client)).status, 400, host);
+        client.destroy();
+      }
+      const fine = await RawClient.connect(server.addr.port);
+      await fine.write("GET / HTTP/1.1\r\nHost: Example.test:8080\r\n\r\n");
+      const response = await readResponse(fine);
+      assert.equal(response.status, 200);
+      assert.equal(response.text, "example.test:8080");
+      fine.destroy();
+      assert.equal(calls, 1);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
   test("a handler can copy, clone and re-read the request it is given", async () => {
     const { serve } = await import("../../lib/serve.ts");
     const server = await serve({ port: 0, hostname: "127.0.0.1" }, async (request) => {
