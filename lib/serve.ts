@@ -6,7 +6,7 @@
 
 import { serveWith } from "./connection/server.ts";
 import type { Handler, ServeOptions, Server } from "./connection/options.ts";
-import { listenForRuntime } from "./runtime/detect.ts";
+import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
 
 /**
  * Starts an HTTP/1.x server that keeps connections alive by the rules of
@@ -32,5 +32,7 @@ import { listenForRuntime } from "./runtime/detect.ts";
  * ```
  */
 export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
-  return serveWith(await listenForRuntime(), options, handler);
+  // Light Fetch objects by default only where the native ones are slow (Node).
+  const lightFetchObjects = options.lightFetchObjects ?? detectRuntime() === "node";
+  return serveWith(await listenForRuntime(), { ...options, lightFetchObjects }, handler);
 }

@@ -21,11 +21,13 @@ import { serveWith } from "../lib/connection/server.ts";
 import type { ListenFunction, Transport, TransportHandler } from "../lib/connection/transport.ts";
 
 const args = process.argv.slice(2);
+const runtimeIsNode = !("Deno" in globalThis) && !("Bun" in globalThis);
+// The default serve() picks on each runtime, unless a flag forces it.
 const lightFetchObjects = args.includes("--light-fetch")
   ? true
   : args.includes("--no-light-fetch")
   ? false
-  : undefined;
+  : runtimeIsNode;
 
 const EXCHANGES = 100_000;
 const WARM_UP = 20_000;
@@ -103,7 +105,7 @@ const format = (costs: number[]) => {
 };
 const single = await measure(1);
 const pipelined = await measure(PIPELINE);
-const light = lightFetchObjects === undefined ? "" : lightFetchObjects ? " (light)" : " (native)";
+const light = lightFetchObjects ? " (light)" : " (native)";
 console.log(
   `${(runtimeName() + light).padEnd(22)} one at a time: ${
     format(single)

@@ -2,8 +2,9 @@
  * Light stand-ins for the Fetch `Request` and `Response`, for runtimes where
  * the real ones are slow to build.
  *
- * On Node 20, `new Response(text)` costs ~17 µs and `new Request` ~9 µs
- * (DESIGN.md), more than parsing and writing a whole exchange. A
+ * Where `new Response(text)` costs ~17 µs and `new Request` ~9 µs
+ * (DESIGN.md's figures for one runtime), more than parsing and writing a
+ * whole exchange. A
  * {@linkcode LightRequest} carries the parsed method, URL and fields and
  * builds the real `Request` only when something beyond `method`, `url` or
  * `headers` is read. A {@linkcode LightResponse} keeps its constructor
@@ -15,10 +16,10 @@
  * Handlers call the global `Response` constructor, so using the light one
  * means replacing `globalThis.Response` — as @hono/node-server does — plus
  * `Request` and `fetch`, so that a light request passed to them is turned
- * into a real one. {@linkcode installLightFetchGlobals} does that; the
- * server calls it by default on Node, and on Deno and Bun when
- * `lightFetchObjects: true` is given (their native objects are cheaper, and
- * a light `Response` is refused by native APIs such as `Deno.serve`).
+ * into a real one. {@linkcode installLightFetchGlobals} does that when the
+ * server is given `lightFetchObjects: true` (the runtime entry points choose
+ * the default). A light `Response` is refused by native APIs that take a
+ * `Response` by identity, which is why it is not on everywhere.
  *
  * @module
  */

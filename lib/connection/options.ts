@@ -35,7 +35,7 @@ export interface ServeInfo {
 }
 
 /**
- * A Fetch handler, as for Deno.serve and Bun.serve.
+ * A Fetch handler: the request and facts about its connection in, a response out.
  *
  * @example
  * ```ts
@@ -73,7 +73,7 @@ export interface ServeOptions {
   sendTimeout?: number;
   /** Connections open at once; idle ones are closed oldest-first to make room before new ones are refused. Default 10000. */
   maxConnections?: number;
-  /** Largest request body accepted (413 above). Default 128 MiB, as Bun. */
+  /** Largest request body accepted (413 above). Default 128 MiB. */
   maxBodySize?: number;
   /** Largest request-line (414 above). Default 8192 bytes. */
   maxRequestLineSize?: number;
@@ -89,14 +89,16 @@ export interface ServeOptions {
    * Replace `globalThis.Response` (and `Request` and `fetch`, so they accept
    * them) with light versions that build the real Fetch object only when a
    * handler needs more than its constructor arguments, and hand handlers
-   * light requests. On Node, where `new Response` costs ~17 µs, this more
+   * light requests. Where the native `new Response` costs ~17 µs, this more
    * than doubles the requests per second of a small handler. Both classes
    * pass `instanceof`; a light `Response` with a string or byte body may be
-   * sent more than once. Default true on Node, false on Deno and Bun (their
-   * Fetch objects are cheap). Set false to keep the globals untouched.
+   * sent more than once. Native APIs that take a `Response` by identity
+   * refuse a light one. Default: chosen by the entry point — on only for the
+   * runtime whose Fetch objects are slow (README, "Performance"); off in
+   * `serveWith()`. Set false to keep the globals untouched.
    */
   lightFetchObjects?: boolean;
-  /** Bind with SO_REUSEPORT where the runtime supports it (Deno and Bun on Linux). Default false. */
+  /** Bind with SO_REUSEPORT where the runtime's socket API offers it (on Linux). Default false. */
   reusePort?: boolean;
   /** How long `shutdown()` waits for in-flight requests before closing connections by force. Default 10000 ms. */
   shutdownTimeout?: number;

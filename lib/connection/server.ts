@@ -6,7 +6,6 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime/detect.ts";
 import { installLightFetchGlobals } from "./light_fetch.ts";
 import { RequestParser } from "../codec/request_parser.ts";
 import {
@@ -189,8 +188,7 @@ function resolveSettings(options: ServeOptions): ConnectionSettings {
     sendTimeout: positive(options.sendTimeout, DEFAULT_SEND_TIMEOUT, "sendTimeout"),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,
-    lightFetch: (options.lightFetchObjects ?? detectRuntime() === "node") &&
-      installLightFetchGlobals(),
+    lightFetch: options.lightFetchObjects === true && installLightFetchGlobals(),
     parser: {
       maxBodySize: positive(options.maxBodySize, DEFAULT_MAX_BODY_SIZE, "maxBodySize"),
       maxRequestLineSize: positive(

@@ -11,7 +11,7 @@
  */
 
 /**
- * The peer's address, as Deno.serve reports it.
+ * A TCP peer's address (the same shape as Fetch-style servers report).
  *
  * @example
  * ```ts
@@ -140,34 +140,33 @@ export interface Listener {
  *
  * @example
  * ```ts
- * import { listenNode } from "@keepwire/keepwire/node";
- * import type { Listener, ListenFunction, ListenOptions, NetAddr, Transport, TransportHandler } from "@keepwire/keepwire";
- * import { connect } from "node:net";
- * import assert from "node:assert/strict";
+ * import type { Listener, ListenFunction, Transport, TransportHandler } from "@keepwire/keepwire";
  *
- * // A raw binding used directly: every byte that arrives is echoed back, then FIN.
- * const listen: ListenFunction = listenNode;
- * const options: ListenOptions = { port: 0, hostname: "127.0.0.1" };
- * const listener: Listener = await listen(options, (transport: Transport): TransportHandler => ({
- *   onData: (chunk) => {
- *     transport.write(chunk);
- *     transport.end();
- *   },
+ * // An in-memory binding (as tests use): it "accepts" one connection whose
+ * // bytes are kept, so a connection layer can be driven without sockets.
+ * const written: Uint8Array[] = [];
+ * let connection: TransportHandler | undefined;
+ * const listenInMemory: ListenFunction = (options, onConnection) => {
+ *   const addr = { transport: "tcp" as const, hostname: options.hostname, port: options.port };
+ *   const transport: Transport = {
+ *     remoteAddr: addr,
+ *     write: (bytes) => written.push(bytes) > 0,
+ *     pause() {},
+ *     resume() {},
+ *     end() {},
+ *     close: () => connection?.onClose(),
+ *   };
+ *   connection = onConnection(transport);
+ *   return Promise.resolve({ addr, close: () => Promise.resolve() });
+ * };
+ * const listener: Listener = await listenInMemory({ port: 8080, hostname: "127.0.0.1" }, (transport) => ({
+ *   onData: (chunk) => void transport.write(chunk),
  *   onEnd: () => {},
  *   onDrain: () => {},
  *   onClose: () => {},
  * }));
- * const addr: NetAddr = listener.addr;
- * const echoed = await new Promise<string>((resolve) => {
- *   const socket = connect(addr.port, addr.hostname, () => socket.write("ping"));
- *   let text = "";
- *   socket.on("data", (chunk) => (text += chunk));
- *   socket.on("end", () => {
- *     socket.end();
- *     resolve(text);
- *   });
- * });
- * assert.equal(echoed, "ping");
+ * connection?.onData(new TextEncoder().encode("ping"));
+ * if (new TextDecoder().decode(written[0]) !== "ping") throw new Error("not echoed");
  * await listener.close();
  * ```
  */

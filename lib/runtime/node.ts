@@ -167,5 +167,7 @@ export const listenNode: ListenFunction = (
  * ```
  */
 export function serve(options: ServeOptions, handler: Handler): Promise<Server> {
-  return serveWith(listenNode, options, handler);
+  // Node's own Request/Response cost more than the rest of an exchange.
+  const lightFetchObjects = options.lightFetchObjects ?? true;
+  return serveWith(listenNode, { ...options, lightFetchObjects }, handler);
 }
