@@ -57,9 +57,9 @@ export const DEFAULT_MAX_HEADER_COUNT = 100;
 /**
  * Largest request body accepted; larger answers 413 (RFC 9110 §15.5.14).
  * A Content-Length over it is rejected with the head, a chunked body as
- * soon as a chunk-size would take the running total past it. 128 MiB, as
- * Bun.serve's default `maxRequestBodySize`; servers that stream large
- * uploads raise it.
+ * soon as a chunk-size would take the running total past it. 128 MiB, the
+ * default of one of the anchor servers (DESIGN.md); servers that stream
+ * large uploads raise it.
  *
  * @example
  * ```ts
