@@ -5,6 +5,7 @@
  */
 
 import { serveWith } from "./connection/server.ts";
+import { serveArguments } from "./connection/serve_arguments.ts";
 import type { Handler, ServeOptions, Server } from "./connection/options.ts";
 import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
 
@@ -14,7 +15,12 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * for `Deno.serve` and `Bun.serve`). The socket binding for Deno, Bun or
  * Node is picked automatically.
  *
- * @param options where to listen, timeouts and limits (see {@linkcode ServeOptions})
+ * Call it as `serve(handler)`, `serve(options, handler)` or
+ * `serve({ ...options, handler })`, as `Deno.serve`. The options are checked
+ * first: an unknown or misspelt name, another server's name for an option
+ * (`idleTimeout`, `fetch`, `cert`…), a wrong type or an out-of-range value
+ * rejects with a `TypeError` that names it.
+ *
  * @param handler turns each `Request` into a `Response`
  * @returns the running server, once it listens
  *
@@ -30,8 +36,31 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * assert.equal(await response.text(), "request #1");
  * await server.shutdown();
  * ```
+ *
+ * @example The handler alone, or inside the options
+ * ```ts
+ * import { serve } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1", handler: () => new Response("hi") });
+ * assert.equal(await (await fetch(`http://127.0.0.1:${server.addr.port}/`)).text(), "hi");
+ * await server.shutdown();
+ *
+ * // Bun's name for the idle timeout is refused with what keepwire calls it.
+ * await assert.rejects(
+ *   serve({ idleTimeout: 10 } as never, () => new Response("hi")),
+ *   { name: "TypeError", message: /keepAliveTimeout/ },
+ * );
+ * ```
  */
-export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
+export function serve(handler: Handler): Promise<Server>;
+export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
+export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
+export async function serve(
+  optionsOrHandler: ServeOptions | Handler,
+  maybeHandler?: Handler,
+): Promise<Server> {
+  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
   // Light Fetch objects by default only where the native ones are slow (Node).
   const lightFetchObjects = options.lightFetchObjects ?? detectRuntime() === "node";
   return serveWith(await listenForRuntime(), { ...options, lightFetchObjects }, handler);

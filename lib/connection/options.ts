@@ -49,6 +49,13 @@ export type Handler = (request: Request, info: ServeInfo) => Response | Promise<
 /**
  * Options of {@linkcode serve}. Durations are in milliseconds, sizes in bytes.
  *
+ * `serve()` checks them when it is called, in plain JavaScript as in
+ * TypeScript: an unknown name, a wrong type or an out-of-range value is a
+ * `TypeError` naming the option, and an option of `Deno.serve`, `Bun.serve`
+ * or `node:http` that keepwire names differently (or does not support yet)
+ * says so. `undefined` means the default. Each field has its rule in
+ * `option_rules.ts`.
+ *
  * @example
  * ```ts
  * import type { ServeOptions } from "@keepwire/keepwire";
@@ -57,6 +64,8 @@ export type Handler = (request: Request, info: ServeInfo) => Response | Promise<
  * ```
  */
 export interface ServeOptions {
+  /** The request handler, when it is not passed as `serve()`'s own argument (as `Deno.serve` allows). */
+  handler?: Handler;
   /** Port to listen on; 0 picks a free port. Default 8080. */
   port?: number;
   /** Address to bind. Default `"0.0.0.0"`. */

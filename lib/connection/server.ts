@@ -16,6 +16,7 @@ import {
 } from "../codec/limits.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import type { ConnectionSettings } from "./exchange.ts";
+import { serveArguments } from "./serve_arguments.ts";
 import type { ConnectionSnapshot, Handler, ServeOptions, Server, ServerStats } from "./options.ts";
 import type {
   Listener,
@@ -133,11 +134,22 @@ const PARSER_POOL_LIMIT = 1024;
  * await server.shutdown();
  * ```
  */
-export async function serveWith(
+export function serveWith(listen: ListenFunction, handler: Handler): Promise<Server>;
+export function serveWith(
+  listen: ListenFunction,
+  options: ServeOptions & { handler: Handler },
+): Promise<Server>;
+export function serveWith(
   listen: ListenFunction,
   options: ServeOptions,
   handler: Handler,
+): Promise<Server>;
+export async function serveWith(
+  listen: ListenFunction,
+  optionsOrHandler: ServeOptions | Handler,
+  maybeHandler?: Handler,
 ): Promise<Server> {
+  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
   const settings = resolveSettings(options);
   const host = new ServerCore(settings, handler, options);
   const listener = await listen(

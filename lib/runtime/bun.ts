@@ -256,8 +256,8 @@ export const listenBun: ListenFunction = (
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenBun}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- * @param options where to listen, timeouts and limits
- * @param handler turns each `Request` into a `Response`
+ * @param handler turns each `Request` into a `Response` (or pass it in the
+ *   options, or alone, as with `Deno.serve`)
  * @returns the running server, once it listens
  *
  * @example On Bun
@@ -268,6 +268,12 @@ export const listenBun: ListenFunction = (
  * await server.finished;
  * ```
  */
-export function serve(options: ServeOptions, handler: Handler): Promise<Server> {
-  return serveWith(listenBun, options, handler);
+export function serve(handler: Handler): Promise<Server>;
+export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
+export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
+export function serve(
+  optionsOrHandler: ServeOptions | Handler,
+  handler?: Handler,
+): Promise<Server> {
+  return serveWith(listenBun, optionsOrHandler as ServeOptions, handler as Handler);
 }

@@ -21,6 +21,7 @@ import type {
 } from "../connection/transport.ts";
 import type { Handler, ServeOptions, Server } from "../connection/options.ts";
 import { serveWith } from "../connection/server.ts";
+import { serveArguments } from "../connection/serve_arguments.ts";
 import { WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
 // Re-exported so this entry point documents the types its exports use.
 export type {
@@ -154,8 +155,8 @@ export const listenNode: ListenFunction = (
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenNode}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- * @param options where to listen, timeouts and limits
- * @param handler turns each `Request` into a `Response`
+ * @param handler turns each `Request` into a `Response` (or pass it in the
+ *   options, or alone, as with `Deno.serve`)
  * @returns the running server, once it listens
  *
  * @example On Node
@@ -166,8 +167,15 @@ export const listenNode: ListenFunction = (
  * await server.finished;
  * ```
  */
-export function serve(options: ServeOptions, handler: Handler): Promise<Server> {
+export function serve(handler: Handler): Promise<Server>;
+export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
+export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
+export async function serve(
+  optionsOrHandler: ServeOptions | Handler,
+  maybeHandler?: Handler,
+): Promise<Server> {
+  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
   // Node's own Request/Response cost more than the rest of an exchange.
   const lightFetchObjects = options.lightFetchObjects ?? true;
-  return serveWith(listenNode, { ...options, lightFetchObjects }, handler);
+  return await serveWith(listenNode, { ...options, lightFetchObjects }, handler);
 }

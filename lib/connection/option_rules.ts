@@ -1,0 +1,190 @@
+/**
+ * What `serve()` accepts, as data: one rule per keepwire option, and one
+ * sentence per option name that `Deno.serve`, `Bun.serve` or `node:http`
+ * use and keepwire does not (what keepwire calls it, or that it is not
+ * supported yet). {@linkcode checkServeOptions} reads both tables; a name in
+ * neither is an unknown option. A plain-JavaScript caller gets the same
+ * checks as a TypeScript one.
+ *
+ * Adding a field to `ServeOptions` fails the type check until it has a rule
+ * here ({@linkcode OPTION_RULES} is keyed by every option), and a keepwire
+ * option shadows a foreign entry of the same name, so a name moves from
+ * "not supported yet" to supported by adding its rule.
+ *
+ * @module
+ */
+
+import type { ServeOptions } from "./options.ts";
+
+/** A check of one option's value: what it must be, and whether a value is that. */
+export interface OptionRule {
+  /** Completes "must be …" in the error message. */
+  readonly expected: string;
+  /** True when the value is acceptable (never called with `undefined`: that means "default"). */
+  accepts(value: unknown): boolean;
+}
+
+/**
+ * The longest duration accepted: 2³¹−1 ms (~24.8 days), the most a runtime
+ * timer can wait (a longer `setTimeout` fires at once on every runtime).
+ */
+export const MAX_DURATION = 2 ** 31 - 1;
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER): OptionRule => ({
+  expected: max === Number.MAX_SAFE_INTEGER
+    ? `an integer ≥ ${min}`
+    : `an integer from ${min} to ${max}`,
+  accepts: (value) =>
+    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
+});
+
+const duration: OptionRule = {
+  expected: `a number of milliseconds from 0 to ${MAX_DURATION}`,
+  accepts: (value) => typeof value === "number" && value >= 0 && value <= MAX_DURATION,
+};
+
+const boolean: OptionRule = {
+  expected: "true or false",
+  accepts: (value) => typeof value === "boolean",
+};
+
+const hostname: OptionRule = {
+  expected: "a non-empty string (an IP address or a host name)",
+  accepts: (value) => typeof value === "string" && value.length > 0,
+};
+
+const callable: OptionRule = {
+  expected: "a function",
+  accepts: (value) => typeof value === "function",
+};
+
+/** Shaped like an `AbortSignal` (checked by shape so a signal from another realm or a polyfill passes). */
+const abortSignal: OptionRule = {
+  expected: "an AbortSignal",
+  accepts: (value) =>
+    typeof value === "object" && value !== null &&
+    typeof (value as AbortSignal).aborted === "boolean" &&
+    typeof (value as AbortSignal).addEventListener === "function",
+};
+
+/**
+ * Every keepwire option and the values it takes. Ranges are those that mean
+ * something: a connection carries at least one request, a port fits 16 bits,
+ * a timeout fits a timer.
+ */
+export const OPTION_RULES: { readonly [Name in keyof Required<ServeOptions>]: OptionRule } = {
+  handler: callable,
+  port: integer(0, 65_535),
+  hostname,
+  keepAliveTimeout: duration,
+  maxRequestsPerConnection: integer(1),
+  headersTimeout: duration,
+  requestBodyTimeout: duration,
+  sendTimeout: duration,
+  maxConnections: integer(1),
+  maxBodySize: integer(0),
+  maxRequestLineSize: integer(1),
+  maxHeaderSize: integer(1),
+  maxHeaderCount: integer(1),
+  keepAliveHint: boolean,
+  eagerContinue: boolean,
+  lightFetchObjects: boolean,
+  reusePort: boolean,
+  shutdownTimeout: duration,
+  onListen: callable,
+  onError: callable,
+  signal: abortSignal,
+};
+
+/** True when keepwire has an option of this name. */
+export function isKeepwireOption(name: string): name is keyof ServeOptions {
+  return Object.hasOwn(OPTION_RULES, name);
+}
+
+const tlsNote = (): string =>
+  isKeepwireOption("tls")
+    ? ""
+    : " (TLS is not supported yet, so keepwire cannot serve HTTPS today)";
+
+const unixNote = (): string =>
+  isKeepwireOption("path") ? "" : " (Unix domain sockets are not supported yet)";
+
+/**
+ * Option names that another server uses and keepwire does not, each with
+ * the sentence that tells its user what to do instead. A function is read
+ * when the error is made, so the sentence follows what keepwire supports.
+ */
+export const FOREIGN_OPTIONS: Readonly<Record<string, string | (() => string)>> = {
+  // Deno.serve
+  cert: () => `"cert" is Deno.serve's; keepwire takes it as tls: { cert, key }${tlsNote()}.`,
+  key: () => `"key" is Deno.serve's; keepwire takes it as tls: { cert, key }${tlsNote()}.`,
+  tls: "TLS is not supported yet: keepwire serves plain HTTP only, so it refuses tls rather " +
+    "than serve HTTP where HTTPS was asked for.",
+  path: "Unix domain sockets are not supported yet (path); keepwire listens on TCP " +
+    "(port, hostname).",
+  transport: () =>
+    `"transport" is Deno.serve's; keepwire listens on TCP, or on a Unix socket given ` +
+    `as path${unixNote()}.`,
+  tcpBacklog:
+    `"tcpBacklog" (Deno.serve) is not supported: the listen queue is the runtime's default.`,
+  cid: `"cid" (Deno.serve, VSOCK) is not supported: keepwire listens on TCP.`,
+  // Bun.serve
+  fetch: `"fetch" is Bun.serve's name for the handler: pass it as handler ` +
+    `(serve({ handler }) or serve(options, handler)).`,
+  error: `"error" is Bun.serve's; keepwire calls it onError (error) => Response.`,
+  idleTimeout: `"idleTimeout" is Bun.serve's, in seconds; keepwire calls it keepAliveTimeout, ` +
+    `in milliseconds (idleTimeout: 10 is keepAliveTimeout: 10_000). A stalled request or ` +
+    `response is cut by headersTimeout, requestBodyTimeout and sendTimeout.`,
+  maxRequestBodySize: `"maxRequestBodySize" is Bun.serve's; keepwire calls it maxBodySize (bytes).`,
+  unix: () => `"unix" is Bun.serve's; keepwire calls it path${unixNote()}.`,
+  websocket: `"websocket" (Bun.serve) is not supported yet: keepwire does not serve WebSocket ` +
+    `upgrades today.`,
+  routes: `"routes" (Bun.serve) is not supported: route inside the handler ` +
+    `(e.g. new URLPattern(...).exec(request.url)).`,
+  static: `"static" (Bun.serve) is not supported: answer fixed routes in the handler.`,
+  development: `"development" (Bun.serve) is not supported: keepwire has no error page; ` +
+    `onError turns a handler error into the response.`,
+  id: `"id" (Bun.serve, for --hot reloads) is not supported.`,
+  ipv6Only: `"ipv6Only" (Bun.serve, node:net) is not supported: the runtime's default applies.`,
+  http1: `"http1" (Bun.serve): keepwire speaks HTTP/1.0 and HTTP/1.1 only.`,
+  http2: `"http2" (Bun.serve) is not supported: keepwire speaks HTTP/1.0 and HTTP/1.1 only.`,
+  http3: `"http3" (Bun.serve) is not supported: keepwire speaks HTTP/1.0 and HTTP/1.1 only.`,
+  // node:http createServer() and server properties
+  requestTimeout: `"requestTimeout" (node:http, the whole request) is not supported yet; ` +
+    `headersTimeout bounds the head and requestBodyTimeout each pause in the body.`,
+  maxHeadersCount: `"maxHeadersCount" is node:http's; keepwire calls it maxHeaderCount.`,
+  maxRequestsPerSocket: `"maxRequestsPerSocket" is node:http's; keepwire calls it ` +
+    `maxRequestsPerConnection.`,
+  timeout: `"timeout" (node:http's socket inactivity timeout) is not an option here: keepwire ` +
+    `bounds each phase instead (keepAliveTimeout, headersTimeout, requestBodyTimeout, sendTimeout).`,
+  connectionsCheckingInterval: `"connectionsCheckingInterval" (node:http) is not an option: ` +
+    `keepwire checks its timeouts every 250 ms.`,
+  IncomingMessage: `"IncomingMessage" (node:http) does not apply: the handler receives a ` +
+    `Fetch Request.`,
+  ServerResponse: `"ServerResponse" (node:http) does not apply: the handler returns a ` +
+    `Fetch Response.`,
+  insecureHTTPParser: `"insecureHTTPParser" (node:http) is not supported: keepwire's parser ` +
+    `has no lenient mode, since leniency is what request smuggling exploits (RFC 9112 §11.2).`,
+  joinDuplicateHeaders: `"joinDuplicateHeaders" (node:http) is not needed: request.headers ` +
+    `joins repeated fields with ", " as Fetch Headers do.`,
+  uniqueHeaders: `"uniqueHeaders" (node:http) is not supported: the handler's Response ` +
+    `headers are sent as they are.`,
+  requireHostHeader: `"requireHostHeader" (node:http) is not an option: an HTTP/1.1 request ` +
+    `without Host always gets 400 (RFC 9112 §3.2).`,
+  rejectNonStandardBodyWrites: `"rejectNonStandardBodyWrites" (node:http) does not apply: ` +
+    `a Response to HEAD or a 204/304 is sent without its body.`,
+  shouldUpgradeCallback: `"shouldUpgradeCallback" (node:http) is not supported yet: keepwire ` +
+    `does not serve Upgrade requests today.`,
+  highWaterMark: `"highWaterMark" (node:http) is not supported: keepwire sizes its own buffers.`,
+  keepAlive: `"keepAlive" (node:http, TCP keep-alive probes) is not supported; HTTP keep-alive ` +
+    `is always on and tuned by keepAliveTimeout and maxRequestsPerConnection.`,
+  keepAliveInitialDelay: `"keepAliveInitialDelay" (node:http, TCP keep-alive probes) is not ` +
+    `supported.`,
+  noDelay: `"noDelay" (node:http) is not an option: keepwire always sets TCP_NODELAY.`,
+  // node:net server.listen()
+  host: `"host" is node:net's; keepwire calls it hostname.`,
+  backlog: `"backlog" (node:net) is not supported: the listen queue is the runtime's default.`,
+  exclusive: `"exclusive" (node:net, cluster) is not supported; see reusePort.`,
+  readableAll: () => `"readableAll" (node:net, Unix sockets) is not supported${unixNote()}.`,
+  writableAll: () => `"writableAll" (node:net, Unix sockets) is not supported${unixNote()}.`,
+};
