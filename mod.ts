@@ -69,3 +69,14 @@ export type {
   ConnectFunction,
   ConnectOptions,
 } from "./lib/client/socket.ts";
+export * from "./lib/codec/websocket/errors.ts";
+export * from "./lib/codec/websocket/limits.ts";
+export * from "./lib/codec/websocket/utf8.ts";
+export * from "./lib/codec/websocket/close.ts";
+export * from "./lib/codec/websocket/frame_events.ts";
+export * from "./lib/codec/websocket/frame_reader.ts";
+export * from "./lib/codec/websocket/frame_writer.ts";
+export * from "./lib/codec/websocket/message_reader.ts";
+export * from "./lib/codec/websocket/close_handshake.ts";
+export * from "./lib/codec/websocket/handshake.ts";
+export * from "./lib/codec/websocket/extensions.ts";
