@@ -80,3 +80,5 @@ export * from "./lib/codec/websocket/message_reader.ts";
 export * from "./lib/codec/websocket/close_handshake.ts";
 export * from "./lib/codec/websocket/handshake.ts";
 export * from "./lib/codec/websocket/extensions.ts";
+export * from "./lib/websocket/events.ts";
+export * from "./lib/websocket/websocket.ts";

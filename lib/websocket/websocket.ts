@@ -1,0 +1,506 @@
+/**
+ * A WebSocket object (the WHATWG `WebSocket` interface) over any pair of
+ * byte streams, so it needs neither a runtime nor keepwire's connection
+ * layer: the connection hands it the bytes after the `101`.
+ *
+ * Theory of operation: one read loop pulls chunks from `readable`, pushes
+ * them into a sans-IO {@linkcode MessageReader} and dispatches what comes
+ * out; every frame this end sends goes through one {@linkcode FrameWriter}
+ * to `writable`. The close handshake is a {@linkcode CloseHandshake}; the
+ * only timers are the close timeout and the optional idle ping.
+ * `bufferedAmount` counts application bytes handed to `send()` whose frames
+ * the writable has not yet accepted, so a slow peer shows there.
+ *
+ * @module
+ */
+
+import { CLOSE_ABNORMAL, CLOSE_NO_STATUS, isValidCloseCode } from "../codec/websocket/close.ts";
+import { CloseHandshake } from "../codec/websocket/close_handshake.ts";
+import { WebSocketError } from "../codec/websocket/errors.ts";
+import type { PerMessageDeflateParams } from "../codec/websocket/extensions.ts";
+import { Opcode } from "../codec/websocket/frame_events.ts";
+import { FrameWriter } from "../codec/websocket/frame_writer.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "../codec/websocket/limits.ts";
+import { type DataMessage, MessageReader } from "../codec/websocket/message_reader.ts";
+import { createCloseEvent } from "./events.ts";
+import { PerMessageDeflate } from "./deflate.ts";
+
+/**
+ * The two byte streams of an upgraded connection: what the peer sends
+ * (starting with any bytes already read past the handshake) and where this
+ * end's bytes go.
+ *
+ * @example
+ * ```ts
+ * import type { ByteDuplex } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+ * const loopback: ByteDuplex = { readable, writable };
+ * assert.ok(loopback.readable instanceof ReadableStream);
+ * ```
+ */
+export interface ByteDuplex {
+  /** The peer's bytes. Ending it is the peer closing the connection. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** This end's bytes. Closing it closes (or half-closes) the connection. */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * Options of {@linkcode KeepwireWebSocket}.
+ *
+ * @example
+ * ```ts
+ * import { KeepwireWebSocket, type KeepwireWebSocketOptions } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const options: KeepwireWebSocketOptions = { protocol: "chat", maxMessageSize: 1 << 20 };
+ * assert.equal(new KeepwireWebSocket(options).protocol, "chat");
+ * ```
+ */
+export interface KeepwireWebSocketOptions {
+  /** `"server"` (default) reads masked frames and sends unmasked ones; `"client"` the reverse. */
+  role?: "server" | "client";
+  /** The URL reported by `url`; default `""`. */
+  url?: string;
+  /** The subprotocol the handshake chose, reported by `protocol`; default `""`. */
+  protocol?: string;
+  /** The permessage-deflate parameters the handshake agreed on, or null (default) for none. */
+  deflate?: PerMessageDeflateParams | null;
+  /**
+   * Largest message accepted, in bytes (after inflating); a larger one
+   * fails the connection with 1009. Default {@linkcode DEFAULT_MAX_MESSAGE_SIZE} (64 MiB).
+   */
+  maxMessageSize?: number;
+  /**
+   * When nothing arrives for this many milliseconds, send a Ping; when
+   * nothing arrives for as long again, the peer is gone and the connection
+   * is closed (1006). Keeps proxies from cutting quiet sockets. Default 0: off.
+   */
+  idlePingInterval?: number;
+  /**
+   * How long to wait for the peer's Close after sending ours before
+   * dropping the connection, in milliseconds. Default 5000.
+   */
+  closeTimeout?: number;
+}
+
+/** Where the on* attributes keep their handler. */
+type Handler = ((event: Event) => unknown) | null;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+function domException(message: string, name: string): Error {
+  return new DOMException(message, name);
+}
+
+/**
+ * A standard `WebSocket`-like object over a {@linkcode ByteDuplex}: `onopen`,
+ * `onmessage`, `onclose`, `onerror` (and `addEventListener`), `send()`,
+ * `close()`, `readyState`, `bufferedAmount`, `binaryType`, `protocol`,
+ * `extensions`. Pings are answered automatically.
+ *
+ * It is created `CONNECTING`; {@linkcode attach} gives it the connection's
+ * byte streams (after the `101` was written) and opens it. A handler can
+ * therefore set `onmessage` before the connection is handed over.
+ *
+ * @example Echo over an in-memory connection
+ * ```ts
+ * import { encodeFrame, FrameReader, KeepwireWebSocket } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const toServer = new TransformStream<Uint8Array, Uint8Array>();
+ * const toClient = new TransformStream<Uint8Array, Uint8Array>();
+ * const socket = new KeepwireWebSocket();
+ * socket.onmessage = (event) => socket.send(`echo: ${event.data}`);
+ * socket.attach({ readable: toServer.readable, writable: toClient.writable });
+ *
+ * const client = toServer.writable.getWriter();
+ * const mask = new Uint8Array([1, 2, 3, 4]);
+ * await client.write(encodeFrame({ opcode: 0x1, payload: new TextEncoder().encode("hi"), mask }));
+ *
+ * const reader = new FrameReader({ role: "client" });
+ * const incoming = toClient.readable.getReader();
+ * let text = "";
+ * while (text === "") {
+ *   reader.push((await incoming.read()).value!);
+ *   for (let event = reader.next(); event !== null; event = reader.next()) {
+ *     if (event.type === "data") text += new TextDecoder().decode(event.bytes);
+ *   }
+ * }
+ * assert.equal(text, "echo: hi");
+ * socket.close();
+ * await client.close();
+ * ```
+ */
+export class KeepwireWebSocket extends EventTarget {
+  /** The connection is not yet handed over. */
+  static readonly CONNECTING = 0;
+  /** Messages flow. */
+  static readonly OPEN = 1;
+  /** A Close has been sent or received. */
+  static readonly CLOSING = 2;
+  /** The connection is closed. */
+  static readonly CLOSED = 3;
+  /** As the static. */
+  readonly CONNECTING = 0;
+  /** As the static. */
+  readonly OPEN = 1;
+  /** As the static. */
+  readonly CLOSING = 2;
+  /** As the static. */
+  readonly CLOSED = 3;
+
+  /** The URL given in the options, or `""`. */
+  readonly url: string;
+  /** The subprotocol in use, or `""`. */
+  readonly protocol: string;
+  /** The extensions in use (the `Sec-WebSocket-Extensions` answer), or `""`. */
+  readonly extensions: string;
+
+  #binaryType: "blob" | "arraybuffer" = "blob";
+  #readyState = 0;
+  #bufferedAmount = 0;
+  #handlers = new Map<string, Handler>();
+
+  #role: "server" | "client";
+  #maxMessageSize: number;
+  #idlePingInterval: number;
+  #closeTimeout: number;
+  #deflate: PerMessageDeflate | null;
+  #frames: FrameWriter;
+  #handshake = new CloseHandshake();
+  #reader: MessageReader;
+  #input: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #output: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  #sendQueue: Promise<void> | null = null;
+  #queued = 0;
+  #pendingClose: { code: number; reason: string } | null = null;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #heard = false;
+  #pingOutstanding = false;
+  #transportClosed = false;
+  #failed: unknown = undefined;
+
+  /**
+   * Creates a socket that waits, `CONNECTING`, for {@linkcode attach}.
+   *
+   * @param options the role, negotiated protocol and extensions, limits and timers
+   */
+  constructor(options: KeepwireWebSocketOptions = {}) {
+    super();
+    this.#role = options.role ?? "server";
+    this.url = options.url ?? "";
+    this.protocol = options.protocol ?? "";
+    this.extensions = options.deflate?.response ?? "";
+    this.#maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#idlePingInterval = options.idlePingInterval ?? 0;
+    this.#closeTimeout = options.closeTimeout ?? 5000;
+    this.#deflate = options.deflate ? new PerMessageDeflate(options.deflate, this.#role) : null;
+    this.#frames = new FrameWriter({ role: this.#role });
+    this.#reader = new MessageReader({
+      role: this.#role,
+      maxMessageSize: this.#maxMessageSize,
+      compression: this.#deflate !== null,
+    });
+  }
+
+  /** `CONNECTING` (0), `OPEN` (1), `CLOSING` (2) or `CLOSED` (3). */
+  get readyState(): number {
+    return this.#readyState;
+  }
+
+  /** Bytes of data passed to `send()` not yet accepted by the connection. */
+  get bufferedAmount(): number {
+    return this.#bufferedAmount;
+  }
+
+  /** How binary messages are delivered: `"blob"` (the default, as WHATWG) or `"arraybuffer"`. */
+  get binaryType(): "blob" | "arraybuffer" {
+    return this.#binaryType;
+  }
+  set binaryType(value: "blob" | "arraybuffer") {
+    if (value === "blob" || value === "arraybuffer") this.#binaryType = value;
+  }
+
+  /** Handler of `open` events. */
+  get onopen(): Handler {
+    return this.#handlers.get("open") ?? null;
+  }
+  set onopen(handler: Handler) {
+    this.#setHandler("open", handler);
+  }
+  /** Handler of `message` events (`MessageEvent`, `data` a string, `Blob` or `ArrayBuffer`). */
+  get onmessage(): Handler {
+    return this.#handlers.get("message") ?? null;
+  }
+  set onmessage(handler: ((event: MessageEvent) => unknown) | null) {
+    this.#setHandler("message", handler as Handler);
+  }
+  /** Handler of `close` events (`code`, `reason`, `wasClean`). */
+  get onclose(): Handler {
+    return this.#handlers.get("close") ?? null;
+  }
+  set onclose(handler: Handler) {
+    this.#setHandler("close", handler);
+  }
+  /** Handler of `error` events (the connection failed; a `close` follows). */
+  get onerror(): Handler {
+    return this.#handlers.get("error") ?? null;
+  }
+  set onerror(handler: Handler) {
+    this.#setHandler("error", handler);
+  }
+
+  #setHandler(type: string, handler: Handler): void {
+    // As an IDL event handler: one listener, added when first set, that
+    // calls whatever the attribute holds when the event fires.
+    if (!this.#handlers.has(type)) {
+      this.addEventListener(type, (event) => this.#handlers.get(type)?.call(this, event));
+    }
+    this.#handlers.set(type, typeof handler === "function" ? handler : null);
+  }
+
+  /**
+   * Hands the socket its connection and opens it: fires `open`, then reads.
+   * Called once, by whoever wrote the `101` (for keepwire's server, the
+   * connection layer), with the bytes already read past the handshake at
+   * the start of `duplex.readable`.
+   */
+  attach(duplex: ByteDuplex): void {
+    if (this.#input !== null || this.#readyState === 3) {
+      throw domException("the socket is already attached", "InvalidStateError");
+    }
+    this.#input = duplex.readable.getReader();
+    this.#output = duplex.writable.getWriter();
+    this.#readyState = 1;
+    this.dispatchEvent(new Event("open"));
+    if (this.#pendingClose !== null) this.close(this.#pendingClose.code, this.#pendingClose.reason);
+    if (this.#idlePingInterval > 0 && this.#readyState === 1) this.#startIdlePing();
+    void this.#readLoop();
+  }
+
+  /**
+   * Sends a message: a string as text, anything else as binary. Throws
+   * `InvalidStateError` while `CONNECTING`; after `close()` the data is
+   * counted in `bufferedAmount` and dropped, as WHATWG says.
+   */
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void {
+    if (this.#readyState === 0) {
+      throw domException("the socket is not open yet", "InvalidStateError");
+    }
+    if (typeof data === "string") {
+      const bytes = encoder.encode(data);
+      this.#sendMessage(Opcode.Text, bytes.length, () => bytes);
+    } else if (data instanceof ArrayBuffer) {
+      const bytes = new Uint8Array(data.slice(0));
+      this.#sendMessage(Opcode.Binary, bytes.length, () => bytes);
+    } else if (ArrayBuffer.isView(data)) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      this.#sendMessage(Opcode.Binary, bytes.length, () => bytes);
+    } else if (data instanceof Blob) {
+      this.#sendMessage(
+        Opcode.Binary,
+        data.size,
+        async () => new Uint8Array(await data.arrayBuffer()),
+      );
+    } else {
+      throw new TypeError("send() takes a string, ArrayBuffer, ArrayBufferView or Blob");
+    }
+  }
+
+  /**
+   * Starts the closing handshake with `code` (1000–1003, 1007–1014 or
+   * 3000–4999; default none, reported as 1005) and `reason` (at most 123
+   * UTF-8 bytes). `close` fires when the peer has answered and the
+   * connection is closed, or after `closeTimeout`.
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && !isValidCloseCode(code)) {
+      throw domException(`close code ${code} may not be sent`, "InvalidAccessError");
+    }
+    if (reason !== undefined && encoder.encode(reason).length > 123) {
+      throw domException("a close reason is at most 123 UTF-8 bytes", "SyntaxError");
+    }
+    if (this.#readyState >= 2) return;
+    const info = { code: code ?? CLOSE_NO_STATUS, reason: code === undefined ? "" : reason ?? "" };
+    if (this.#readyState === 0) {
+      this.#pendingClose = info;
+      return;
+    }
+    this.#readyState = 2;
+    if (this.#handshake.send(info)) this.#writeClose(info);
+    this.#closeTimer = setTimeout(() => this.#finish(), this.#closeTimeout);
+  }
+
+  // Messages go out in send() order: a message that needs an async step
+  // (a Blob, compression) queues itself and every later one behind it.
+  #sendMessage(
+    opcode: number,
+    size: number,
+    payload: () => Uint8Array | Promise<Uint8Array>,
+  ): void {
+    this.#bufferedAmount += size;
+    if (this.#readyState !== 1 || !this.#handshake.canSendData) return;
+    const deflate = this.#deflate;
+    if (this.#sendQueue === null && deflate === null) {
+      const bytes = payload();
+      if (bytes instanceof Uint8Array) {
+        this.#write(this.#frames.frame(opcode, bytes), size);
+        return;
+      }
+    }
+    this.#queued++;
+    const previous = this.#sendQueue ?? Promise.resolve();
+    this.#sendQueue = previous.then(async () => {
+      try {
+        let bytes = await payload();
+        let compressed = false;
+        if (deflate !== null && bytes.length >= PerMessageDeflate.MIN_SIZE) {
+          bytes = await deflate.compress(bytes);
+          compressed = true;
+        }
+        if (this.#readyState === 1 && this.#handshake.canSendData) {
+          this.#write(this.#frames.frame(opcode, bytes, { compressed }), size);
+        }
+      } catch (error) {
+        this.#fail(1011, error);
+      } finally {
+        if (--this.#queued === 0) this.#sendQueue = null;
+      }
+    });
+  }
+
+  #write(frame: Uint8Array, size: number): void {
+    const output = this.#output;
+    if (output === null || this.#transportClosed) return;
+    output.write(frame).then(
+      () => this.#bufferedAmount -= size,
+      () => this.#finish(),
+    );
+  }
+
+  #writeClose(info: { code: number; reason: string }): void {
+    const frame = info.code === CLOSE_NO_STATUS
+      ? this.#frames.close()
+      : this.#frames.close(info.code, info.reason);
+    this.#write(frame, 0);
+  }
+
+  async #readLoop(): Promise<void> {
+    const input = this.#input!;
+    try {
+      for (;;) {
+        const { value, done } = await input.read();
+        if (done) break;
+        this.#heard = true;
+        this.#reader.push(value);
+        for (let event = this.#reader.next(); event !== null; event = this.#reader.next()) {
+          if (event.type === "message") {
+            if (event.compressed) this.#inflateAndDeliver(event);
+            else this.#deliver(event.kind, event.data);
+          } else if (event.type === "ping") {
+            if (this.#readyState === 1) this.#write(this.#frames.pong(event.payload), 0);
+          } else if (event.type === "pong") {
+            this.#pingOutstanding = false;
+          } else if (event.type === "close") {
+            this.#onPeerClose(event);
+          }
+          if (this.#transportClosed) return;
+        }
+      }
+    } catch (error) {
+      if (error instanceof WebSocketError) return this.#fail(error.closeCode, error);
+    }
+    // EOF (or a broken stream): without both Close frames this is abnormal (§7.1.5).
+    this.#finish();
+  }
+
+  #inflateAndDeliver(message: DataMessage): void {
+    const data = this.#deflate!.inflate(message.data, this.#maxMessageSize);
+    if (data === null) {
+      throw new WebSocketError(1009, "message-too-big", "an inflated message over the size limit");
+    }
+    if (message.kind === "text") {
+      try {
+        fatalDecoder.decode(data);
+      } catch {
+        throw new WebSocketError(1007, "invalid-utf8", "a text message is not UTF-8");
+      }
+    }
+    this.#deliver(message.kind, data);
+  }
+
+  #deliver(kind: "text" | "binary", data: Uint8Array): void {
+    // WHATWG: messages that arrive after close() was called are dropped.
+    if (this.#readyState !== 1) return;
+    let value: string | Blob | ArrayBuffer;
+    if (kind === "text") value = decoder.decode(data);
+    else if (this.#binaryType === "blob") value = new Blob([data as Uint8Array<ArrayBuffer>]);
+    else if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+      value = data.buffer as ArrayBuffer;
+    } else value = data.slice().buffer;
+    this.dispatchEvent(new MessageEvent("message", { data: value, origin: this.url }));
+  }
+
+  #onPeerClose(info: { code: number; reason: string }): void {
+    const reply = this.#handshake.receive(info);
+    if (this.#readyState === 1) this.#readyState = 2;
+    if (reply !== null) this.#writeClose(reply);
+    // §7.1.1: the server closes the TCP connection first; a client waits
+    // for that (bounded by closeTimeout), then closes its side.
+    if (this.#role === "server") this.#finish();
+    else {
+      clearTimeout(this.#closeTimer);
+      this.#closeTimer = setTimeout(() => this.#finish(), this.#closeTimeout);
+    }
+  }
+
+  /** Fails the connection (§7.1.7): a Close with `code` if none was sent, then closed. */
+  #fail(code: number, error: unknown): void {
+    // A Close with this code, unless one was sent; then closed at once.
+    if (this.#readyState === 3) return;
+    if (this.#handshake.send({ code, reason: "" })) this.#writeClose({ code, reason: "" });
+    this.#failed = error;
+    this.#finish();
+  }
+
+  #startIdlePing(): void {
+    this.#pingTimer = setInterval(() => {
+      if (this.#heard) {
+        this.#heard = false;
+        this.#pingOutstanding = false;
+      } else if (this.#pingOutstanding) {
+        this.#finish(); // a whole interval without a byte after a ping: the peer is gone
+      } else if (this.#readyState === 1) {
+        this.#pingOutstanding = true;
+        this.#write(this.#frames.ping(), 0);
+      }
+    }, this.#idlePingInterval);
+  }
+
+  /** Closes the connection (once) and fires `error` if it failed, then `close`. */
+  #finish(): void {
+    if (this.#readyState === 3) return;
+    this.#readyState = 3;
+    this.#transportClosed = true;
+    clearTimeout(this.#closeTimer);
+    clearInterval(this.#pingTimer);
+    const output = this.#output;
+    if (output !== null) output.close().catch(() => {});
+    this.#input?.cancel().catch(() => {});
+    const result = this.#failed === undefined
+      ? this.#handshake.result
+      : { code: CLOSE_ABNORMAL, reason: "", wasClean: false };
+    if (this.#failed !== undefined) {
+      const event = new Event("error");
+      (event as Event & { error?: unknown }).error = this.#failed;
+      this.dispatchEvent(event);
+    }
+    this.dispatchEvent(createCloseEvent(result));
+  }
+}
