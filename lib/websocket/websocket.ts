@@ -228,31 +228,31 @@ export class KeepwireWebSocket extends EventTarget {
   }
 
   /** Handler of `open` events. */
-  get onopen(): Handler {
+  get onopen(): ((event: Event) => unknown) | null {
     return this.#handlers.get("open") ?? null;
   }
-  set onopen(handler: Handler) {
+  set onopen(handler: ((event: Event) => unknown) | null) {
     this.#setHandler("open", handler);
   }
   /** Handler of `message` events (`MessageEvent`, `data` a string, `Blob` or `ArrayBuffer`). */
-  get onmessage(): Handler {
+  get onmessage(): ((event: Event) => unknown) | null {
     return this.#handlers.get("message") ?? null;
   }
   set onmessage(handler: ((event: MessageEvent) => unknown) | null) {
-    this.#setHandler("message", handler as Handler);
+    this.#setHandler("message", handler as ((event: Event) => unknown) | null);
   }
   /** Handler of `close` events (`code`, `reason`, `wasClean`). */
-  get onclose(): Handler {
+  get onclose(): ((event: Event) => unknown) | null {
     return this.#handlers.get("close") ?? null;
   }
-  set onclose(handler: Handler) {
+  set onclose(handler: ((event: Event) => unknown) | null) {
     this.#setHandler("close", handler);
   }
   /** Handler of `error` events (the connection failed; a `close` follows). */
-  get onerror(): Handler {
+  get onerror(): ((event: Event) => unknown) | null {
     return this.#handlers.get("error") ?? null;
   }
-  set onerror(handler: Handler) {
+  set onerror(handler: ((event: Event) => unknown) | null) {
     this.#setHandler("error", handler);
   }
 
