@@ -364,9 +364,9 @@ export class KeepwireWebSocket extends EventTarget {
           bytes = await deflate.compress(bytes);
           compressed = true;
         }
-        if (this.#readyState === 1 && this.#handshake.canSendData) {
-          this.#write(this.#frames.frame(opcode, bytes, { compressed }), size);
-        }
+        // Accepted before any Close, so it goes out before the Close,
+        // which is queued behind it (§5.5.1).
+        this.#write(this.#frames.frame(opcode, bytes, { compressed }), size);
       } catch (error) {
         this.#fail(1011, error);
       } finally {
@@ -384,11 +384,14 @@ export class KeepwireWebSocket extends EventTarget {
     );
   }
 
-  #writeClose(info: { code: number; reason: string }): void {
+  /** Writes a Close after every message accepted before it, unless `now`. */
+  #writeClose(info: { code: number; reason: string }, now = false): void {
     const frame = info.code === CLOSE_NO_STATUS
       ? this.#frames.close()
       : this.#frames.close(info.code, info.reason);
-    this.#write(frame, 0);
+    const queue = this.#sendQueue;
+    if (queue === null || now) this.#write(frame, 0);
+    else queue.then(() => this.#write(frame, 0));
   }
 
   async #readLoop(): Promise<void> {
@@ -410,7 +413,7 @@ export class KeepwireWebSocket extends EventTarget {
           } else if (event.type === "close") {
             this.#onPeerClose(event);
           }
-          if (this.#transportClosed) return;
+          if (this.#readyState === 3) return;
         }
       }
     } catch (error) {
@@ -453,7 +456,7 @@ export class KeepwireWebSocket extends EventTarget {
     if (reply !== null) this.#writeClose(reply);
     // §7.1.1: the server closes the TCP connection first; a client waits
     // for that (bounded by closeTimeout), then closes its side.
-    if (this.#role === "server") this.#finish();
+    if (this.#role === "server") this.#finish(true);
     else {
       clearTimeout(this.#closeTimer);
       this.#closeTimer = setTimeout(() => this.#finish(), this.#closeTimeout);
@@ -464,7 +467,7 @@ export class KeepwireWebSocket extends EventTarget {
   #fail(code: number, error: unknown): void {
     // A Close with this code, unless one was sent; then closed at once.
     if (this.#readyState === 3) return;
-    if (this.#handshake.send({ code, reason: "" })) this.#writeClose({ code, reason: "" });
+    if (this.#handshake.send({ code, reason: "" })) this.#writeClose({ code, reason: "" }, true);
     this.#failed = error;
     this.#finish();
   }
@@ -483,16 +486,19 @@ export class KeepwireWebSocket extends EventTarget {
     }, this.#idlePingInterval);
   }
 
-  /** Closes the connection (once) and fires `error` if it failed, then `close`. */
-  #finish(): void {
+  /**
+   * Closes the connection (once) and fires `error` if it failed, then
+   * `close`. With `flush` (a completed closing handshake) the messages
+   * and Close already queued go out first; otherwise they are dropped.
+   */
+  #finish(flush = false): void {
     if (this.#readyState === 3) return;
     this.#readyState = 3;
-    this.#transportClosed = true;
     clearTimeout(this.#closeTimer);
     clearInterval(this.#pingTimer);
-    const output = this.#output;
-    if (output !== null) output.close().catch(() => {});
-    this.#input?.cancel().catch(() => {});
+    const queue = this.#sendQueue;
+    if (flush && queue !== null) queue.then(() => this.#closeTransport());
+    else this.#closeTransport();
     const result = this.#failed === undefined
       ? this.#handshake.result
       : { code: CLOSE_ABNORMAL, reason: "", wasClean: false };
@@ -502,5 +508,12 @@ export class KeepwireWebSocket extends EventTarget {
       this.dispatchEvent(event);
     }
     this.dispatchEvent(createCloseEvent(result));
+  }
+
+  #closeTransport(): void {
+    if (this.#transportClosed) return;
+    this.#transportClosed = true;
+    this.#output?.close().catch(() => {});
+    this.#input?.cancel().catch(() => {});
   }
 }

@@ -161,6 +161,43 @@ describe("KeepwireWebSocket closing handshake (§7)", () => {
     assert.deepEqual(await peer.rest(), []);
     assert.deepEqual(await closed, { code: 1000, reason: "", wasClean: true });
   });
+  test("messages sent before close() go out before the Close, even a Blob (§5.5.1)", async () => {
+    const { socket, peer } = open();
+    socket.send(new Blob(["blob"]));
+    socket.send("after");
+    socket.close(1000);
+    const kinds: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const frame = await peer.next();
+      kinds.push(
+        frame !== "eof" && frame.type === "frame"
+          ? decode(frame.payload)
+          : frame !== "eof" && frame.type,
+      );
+    }
+    assert.deepEqual(kinds, ["blob", "after", "close"]);
+  });
+  test("a client-role socket masks what it sends and waits for the server to end the connection (§7.1.1)", async () => {
+    const [socketSide, peerSide] = duplexPair();
+    const socket = new KeepwireWebSocket({ role: "client" });
+    const closed = new Promise<{ code: number; wasClean: boolean }>((resolve) =>
+      socket.addEventListener(
+        "close",
+        (event) => resolve(event as Event & { code: number; wasClean: boolean }),
+      )
+    );
+    socket.attach(socketSide);
+    const server = new RawPeer(peerSide, "server");
+    socket.send("masked");
+    const frame = await server.next();
+    assert.ok(frame !== "eof" && frame.type === "frame" && decode(frame.payload) === "masked");
+    await server.send(encodeFrame({ opcode: 8, payload: new Uint8Array([0x03, 0xe8]) }));
+    assert.deepEqual(await server.next(), { type: "close", code: 1000, reason: "" });
+    assert.equal(socket.readyState, socket.CLOSING, "waits for the server's FIN");
+    await server.end();
+    assert.equal((await closed).code, 1000);
+    assert.equal((await closed).wasClean, true);
+  });
   test("close() without an answer gives up after closeTimeout: 1006, not clean", async () => {
     const [socketSide, peerSide] = duplexPair();
     const socket = new KeepwireWebSocket({ closeTimeout: 50 });
