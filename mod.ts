@@ -24,6 +24,7 @@ export * from "./lib/codec/response_writer.ts";
 export * from "./lib/connection/keep_alive.ts";
 export type * from "./lib/connection/options.ts";
 export type * from "./lib/connection/transport.ts";
+export * from "./lib/connection/observer.ts";
 export * from "./lib/codec/limits.ts";
 export { serve } from "./lib/serve.ts";
 export {

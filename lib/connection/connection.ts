@@ -42,6 +42,7 @@ import {
   requestUrl,
 } from "./incoming.ts";
 import { decidePersistence, parseConnectionTokens, type PersistenceFraming } from "./keep_alive.ts";
+import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 import { prepareResponse } from "./outgoing.ts";
 import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
@@ -65,6 +66,8 @@ export interface ConnectionHost {
   takeParser(): RequestParser;
   /** A parser back from an idle connection, at rest with nothing buffered. */
   returnParser(parser: RequestParser): void;
+  /** The server's observer (observer.ts); null while nobody listens. */
+  readonly onConnectionEvent: ConnectionEventListener | null;
 }
 
 type Phase = "open" | "lingering" | "closed";
@@ -100,6 +103,11 @@ export class Connection implements TransportHandler {
   /** When body bytes last arrived for the request being read. */
   #bodyActivityAt = 0;
   #lingerDeadline = 0;
+  /**
+   * Why it closes, for observers: set by the first reason to stop reading
+   * or to close (every `#closeCause ??=` line), read once it has closed.
+   */
+  #closeCause: CloseCause | null = null;
 
   constructor(id: number, transport: Transport, host: ConnectionHost, now: number) {
     this.id = id;
@@ -113,6 +121,11 @@ export class Connection implements TransportHandler {
   /** The peer's address. */
   get remoteAddr(): NetAddr {
     return this.#transport.remoteAddr;
+  }
+
+  /** Why the connection closed (or is closing); null while nothing has decided it. */
+  get closeCause(): CloseCause | null {
+    return this.#closeCause;
   }
 
   /** Requests parsed so far. */
@@ -144,6 +157,7 @@ export class Connection implements TransportHandler {
 
   onEnd(): void {
     this.#peerEnded = true;
+    this.#closeCause ??= "client_close";
     if (this.#phase === "lingering") return this.#destroy();
     if (this.#phase !== "open") return;
     (this.#parser ??= this.#host.takeParser()).finish();
@@ -160,6 +174,7 @@ export class Connection implements TransportHandler {
   onClose(error?: unknown): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
+    this.#closeCause ??= error === undefined ? "client_close" : "error";
     const reason = error ?? new Error("connection closed");
     for (const exchange of this.#exchanges) exchange.body?.error(reason);
     this.#current?.body?.error(reason);
@@ -182,12 +197,16 @@ export class Connection implements TransportHandler {
     // A peer that stops reading would hold responses in memory forever.
     const blockedSince = this.#output.blockedSince;
     if (blockedSince !== 0 && now - blockedSince >= settings.sendTimeout) {
+      this.#closeCause ??= "send_timeout";
       this.#destroy();
       return;
     }
     if (this.#readingHeads && this.#isIdle()) {
       // RFC 9112 §9.8: close idle connections; never before the advertised timeout.
-      if (now - this.#idleSince >= settings.keepAliveTimeout) this.#closePolitely(false);
+      if (now - this.#idleSince >= settings.keepAliveTimeout) {
+        this.#closeCause ??= "idle_timeout";
+        this.#closePolitely(false);
+      }
       return;
     }
     if (this.#headStartedAt !== 0 && now - this.#headStartedAt >= settings.headersTimeout) {
@@ -208,13 +227,15 @@ export class Connection implements TransportHandler {
   /** Graceful shutdown: idle connections close now, busy ones after their in-flight responses. */
   shutdown(): void {
     if (this.#phase !== "open") return;
+    this.#closeCause ??= "shutdown";
     this.#readingHeads = false;
     if (this.#isIdle()) this.#closePolitely(false);
     else if (this.#exchanges.length === 0 && !this.#writing) this.#closePolitely();
   }
 
   /** Closes at once, losing whatever is in flight (shutdown deadline, eviction). */
-  destroy(): void {
+  destroy(cause: CloseCause = "error"): void {
+    this.#closeCause ??= cause;
     this.#destroy();
   }
 
@@ -293,6 +314,7 @@ export class Connection implements TransportHandler {
     this.#bodyActivityAt = now;
     const index = ++this.#requestCount;
     this.#host.countRequest(index > 1);
+    this.#host.onConnectionEvent?.({ type: "request", id: this.id, time: now, index });
     const exchange = new Exchange(index, head);
     this.#exchanges.push(exchange);
     this.#current = exchange;
@@ -305,6 +327,11 @@ export class Connection implements TransportHandler {
     ) {
       exchange.last = true;
       this.#readingHeads = false;
+      this.#closeCause ??= this.#host.shuttingDown
+        ? "shutdown"
+        : index >= this.#host.settings.maxRequestsPerConnection
+        ? "max_requests"
+        : "request_close";
     }
 
     if (isMethodFetchForbids(head.method)) {
@@ -365,6 +392,7 @@ export class Connection implements TransportHandler {
     exchange.discardedBytes += bytes.byteLength;
     if (exchange.discardedBytes > UNREAD_BODY_DRAIN_LIMIT && exchange.response !== null) {
       // Draining would cost more than a new connection: stop after this exchange.
+      this.#closeCause ??= "unread_body";
       exchange.last = true;
       this.#readingHeads = false;
       if (!this.#exchanges.includes(exchange)) this.#closePolitely();
@@ -404,6 +432,11 @@ export class Connection implements TransportHandler {
 
   /** The request cannot be read on: answer its status, then close. */
   #failRequest(error: ProtocolError): void {
+    this.#closeCause ??= error.code === "headers-timeout"
+      ? "headers_timeout"
+      : error.code === "body-timeout"
+      ? "body_timeout"
+      : "protocol_error";
     this.#parserFailed = true;
     this.#readingHeads = false;
     this.#headStartedAt = 0;
@@ -463,6 +496,13 @@ export class Connection implements TransportHandler {
         if (exchange === undefined || exchange.response === null) break;
         const persist = await this.#writeExchange(exchange);
         this.#exchanges.shift();
+        this.#host.onConnectionEvent?.({
+          type: "response",
+          id: this.id,
+          time: Date.now(),
+          index: exchange.index,
+          status: exchange.response?.status ?? 500,
+        });
         if (!persist) {
           this.#writing = false;
           this.#closeAfter();
@@ -476,6 +516,7 @@ export class Connection implements TransportHandler {
       }
     } catch {
       this.#writing = false;
+      this.#closeCause ??= "error";
       this.#destroy();
       return;
     }
@@ -494,7 +535,10 @@ export class Connection implements TransportHandler {
       this.#closePolitely();
       return;
     }
-    if (this.#isIdle()) this.#idleSince = Date.now();
+    if (this.#isIdle()) {
+      this.#idleSince = Date.now();
+      this.#host.onConnectionEvent?.({ type: "idle", id: this.id, time: this.#idleSince });
+    }
     this.#pump();
     this.#releaseParserIfIdle();
   }
@@ -543,6 +587,8 @@ export class Connection implements TransportHandler {
       timeoutMs: this.#host.settings.keepAliveTimeout,
     });
     if (!decision.persist) {
+      // Left undecided so far: the response's own say, or a body it left unread.
+      this.#closeCause ??= this.#mustClose(exchange) ? "unread_body" : "response_close";
       exchange.last = true;
       this.#readingHeads = false;
     }

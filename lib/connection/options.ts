@@ -6,6 +6,7 @@
  */
 
 import type { HttpVersion } from "../codec/events.ts";
+import type { ConnectionEventListener, ServerLimits } from "./observer.ts";
 import type { NetAddr } from "./transport.ts";
 
 /**
@@ -190,6 +191,14 @@ export interface Server {
   readonly stats: ServerStats;
   /** A snapshot of every open connection. */
   connections(): ConnectionSnapshot[];
+  /** The timeouts and the request cap in force, resolved from the options. */
+  readonly limits: ServerLimits;
+  /**
+   * Calls `listener` for every open, request, response, idle turn and close
+   * of every connection from now on; returns the function that stops it.
+   * Listeners run synchronously on the connection's path: keep them quick.
+   */
+  observeConnections(listener: ConnectionEventListener): () => void;
   /**
    * Graceful shutdown: stop accepting, close idle connections at once, let
    * in-flight requests finish with `Connection: close`, force the rest after

@@ -16,6 +16,7 @@ import {
 } from "../codec/limits.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import type { ConnectionSettings } from "./exchange.ts";
+import type { ConnectionEvent, ConnectionEventListener, ServerLimits } from "./observer.ts";
 import { serveArguments } from "./serve_arguments.ts";
 import type { ConnectionSnapshot, Handler, ServeOptions, Server, ServerStats } from "./options.ts";
 import type {
@@ -221,6 +222,9 @@ class ServerCore implements Server, ConnectionHost {
   readonly finished: Promise<void>;
   fallbackAuthority = "localhost";
   shuttingDown = false;
+  /** Null while nobody observes, so a connection's `onConnectionEvent?.(…)` costs one check. */
+  onConnectionEvent: ConnectionEventListener | null = null;
+  #observers = new Set<ConnectionEventListener>();
   #listener: Listener | null = null;
   #connections = new Set<Connection>();
   #parsers: RequestParser[] = [];
@@ -268,6 +272,37 @@ class ServerCore implements Server, ConnectionHost {
     };
   }
 
+  get limits(): ServerLimits {
+    const { keepAliveTimeout, headersTimeout, requestBodyTimeout, sendTimeout } = this.settings;
+    const { maxRequestsPerConnection } = this.settings;
+    return {
+      keepAliveTimeout,
+      headersTimeout,
+      requestBodyTimeout,
+      sendTimeout,
+      maxRequestsPerConnection,
+    };
+  }
+
+  observeConnections(listener: ConnectionEventListener): () => void {
+    this.#observers.add(listener);
+    this.onConnectionEvent = this.#notify;
+    return () => {
+      this.#observers.delete(listener);
+      if (this.#observers.size === 0) this.onConnectionEvent = null;
+    };
+  }
+
+  #notify = (event: ConnectionEvent): void => {
+    for (const listener of this.#observers) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error("keepwire: connection observer failed:", error);
+      }
+    }
+  };
+
   connections(): ConnectionSnapshot[] {
     const now = Date.now();
     const snapshots: ConnectionSnapshot[] = [];
@@ -302,6 +337,12 @@ class ServerCore implements Server, ConnectionHost {
     const connection = new Connection(this.#nextId++, transport, this, now);
     this.#connections.add(connection);
     this.#totalConnections++;
+    this.onConnectionEvent?.({
+      type: "open",
+      id: connection.id,
+      time: now,
+      remoteAddr: connection.remoteAddr,
+    });
     return connection;
   }
 
@@ -320,6 +361,13 @@ class ServerCore implements Server, ConnectionHost {
 
   connectionClosed(connection: Connection): void {
     this.#connections.delete(connection);
+    this.onConnectionEvent?.({
+      type: "close",
+      id: connection.id,
+      time: Date.now(),
+      cause: connection.closeCause ?? "client_close",
+      requests: connection.requestCount,
+    });
     if (this.shuttingDown && this.#connections.size === 0) this.#finish();
   }
 
@@ -331,7 +379,7 @@ class ServerCore implements Server, ConnectionHost {
       for (const connection of [...this.#connections]) connection.shutdown();
       if (this.#connections.size === 0) this.#finish();
       const deadline = setTimeout(() => {
-        for (const connection of [...this.#connections]) connection.destroy();
+        for (const connection of [...this.#connections]) connection.destroy("shutdown");
         this.#finish();
       }, this.#shutdownTimeout);
       await this.finished;
@@ -365,7 +413,7 @@ class ServerCore implements Server, ConnectionHost {
       }
     }
     if (oldest === null) return false;
-    oldest.destroy();
+    oldest.destroy("evicted");
     return true;
   }
 }
