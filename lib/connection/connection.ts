@@ -42,6 +42,7 @@ import {
   requestUrl,
 } from "./incoming.ts";
 import { decidePersistence, parseConnectionTokens, type PersistenceFraming } from "./keep_alive.ts";
+import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 import { prepareResponse } from "./outgoing.ts";
@@ -174,7 +175,7 @@ export class Connection implements TransportHandler {
   onClose(error?: unknown): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
-    this.#closeCause ??= error === undefined ? "client_close" : "error";
+    this.#closeCause ??= causeOfSocketClose(error);
     const reason = error ?? new Error("connection closed");
     for (const exchange of this.#exchanges) exchange.body?.error(reason);
     this.#current?.body?.error(reason);
@@ -432,11 +433,7 @@ export class Connection implements TransportHandler {
 
   /** The request cannot be read on: answer its status, then close. */
   #failRequest(error: ProtocolError): void {
-    this.#closeCause ??= error.code === "headers-timeout"
-      ? "headers_timeout"
-      : error.code === "body-timeout"
-      ? "body_timeout"
-      : "protocol_error";
+    this.#closeCause ??= causeOfProtocolError(error);
     this.#parserFailed = true;
     this.#readingHeads = false;
     this.#headStartedAt = 0;
@@ -504,6 +501,7 @@ export class Connection implements TransportHandler {
           status: exchange.response?.status ?? 500,
         });
         if (!persist) {
+          this.#closeCause ??= "error"; // undecided until now: the body could not be sent whole
           this.#writing = false;
           this.#closeAfter();
           return;

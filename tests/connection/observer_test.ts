@@ -130,6 +130,46 @@ describe("Server.observeConnections()", () => {
     }
   });
 
+  test("names client_close for a client that leaves mid-response, error for a body that fails", async () => {
+    const handler: Handler = (request) => {
+      const failing = new URL(request.url).pathname === "/fail";
+      let timer: ReturnType<typeof setInterval>;
+      return new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("x".repeat(100)));
+            if (failing) setTimeout(() => controller.error(new Error("handler bug")), 20);
+            else timer = setInterval(() => controller.enqueue(new Uint8Array(1000)), 5);
+          },
+          cancel() {
+            clearInterval(timer);
+          },
+        }),
+      );
+    };
+    const events = await observed({}, handler, async (_server, connect) => {
+      const leaving = await connect();
+      await leaving.write(get());
+      await leaving.readUntil("\r\n\r\n");
+      leaving.destroy();
+      const failing = await connect();
+      await failing.write("GET /fail HTTP/1.1\r\nHost: test\r\n\r\n");
+      await failing.readToEnd().catch(() => {});
+    });
+    assert.deepEqual(causes(events), ["client_close", "error"]);
+  });
+
+  test("names unread_body when a large unread body is not worth draining", async () => {
+    const events = await observed({}, hello, async (_server, connect) => {
+      const client = await connect();
+      await client.write(`POST / HTTP/1.1\r\nHost: test\r\nContent-Length: ${1 << 20}\r\n\r\n`);
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("connection"), "close");
+      client.destroy();
+    });
+    assert.deepEqual(causes(events), ["unread_body"]);
+  });
+
   test("stops calling a listener once it unsubscribes, and survives one that throws", async () => {
     const server = await serve({ port: 0, hostname: "127.0.0.1" }, hello);
     let seen = 0;
