@@ -48,7 +48,7 @@ export {
   type LiveHandlerOptions,
   type LiveSnapshot,
 } from "./lib/handlers/live.ts";
-export type { ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts";
+export type { LiveServerView, ServerView, ServerViewGetter } from "./lib/handlers/server_view.ts";
 export type { ClosedConnection } from "./lib/handlers/connection_history.ts";
 export * from "./lib/codec/response_parser.ts";
 export * from "./lib/codec/request_writer.ts";

@@ -28,41 +28,33 @@ import {
 import { createEchoHandler } from "./handlers/echo.ts";
 import { createFileHandler } from "./handlers/files.ts";
 import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
+import { isLoopbackHostname } from "./handlers/loopback.ts";
 import { splitTarget } from "./handlers/target.ts";
 import { serve } from "./serve.ts";
-
-/** The idle timeout the server uses when `--keep-alive-timeout` is absent (ServeOptions' documented default), for the live page. */
-const DEFAULT_KEEP_ALIVE_MS = 5_000;
-
-/** How often the live page samples connections, so ones that close between views still show in its chart. */
-const LIVE_SAMPLE_INTERVAL = 250;
 
 function urlHost(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
 
-/** `serve`'s handler: the live page under its prefix, files everywhere else. */
-function serveHandler(
-  dir: string,
-  command: CliCommand,
-  getServer: () => Server | undefined,
-  signal: AbortSignal,
-): Handler {
-  const live = createLiveHandler({
-    getServer,
-    keepAliveTimeout: command.options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS,
-    sampleInterval: LIVE_SAMPLE_INTERVAL,
-    signal,
-  });
+/**
+ * `serve`'s handler: the live page under its prefix (once `startLive` has
+ * built it, and only when it is on), files everywhere else. The live page is
+ * built after `serve()` resolves so it observes the server from its first
+ * connection: no socket is accepted before that continuation runs.
+ */
+function serveHandler(dir: string): { handler: Handler; startLive(live: Handler): void } {
+  let live: Handler | null = null;
   const files = createFileHandler(dir);
   const livePrefix = LIVE_PREFIX.slice(0, -1);
-  return (request, info) => {
+  const handler: Handler = (request, info) => {
+    if (live === null) return files(request, info);
     const { path } = splitTarget(request.url);
     return path.startsWith(livePrefix) &&
         (path.length === livePrefix.length || path[livePrefix.length] === "/")
       ? live(request, info)
       : files(request, info);
   };
+  return { handler, startLive: (handler) => (live = handler) };
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -123,9 +115,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let server: Server | undefined;
   const getServer = (): Server | undefined => server;
   const stopping = new AbortController();
-  const handler = command.command === "serve"
-    ? serveHandler(command.dir, command, getServer, stopping.signal)
-    : createEchoHandler(getServer);
+  const site = command.command === "serve" ? serveHandler(command.dir) : null;
+  const handler = site?.handler ?? createEchoHandler(getServer);
 
   try {
     server = await serve(options, handler);
@@ -156,11 +147,25 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
     }
   });
+  // The live page shows every client's address: on by default only where no one else can look.
+  const liveOn = command.live ?? isLoopbackHostname(command.options.hostname);
+  if (site !== null && liveOn) {
+    site.startLive(createLiveHandler({ getServer, signal: stopping.signal }));
+  }
   const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
   console.log(`Listening on ${origin}/`);
   if (command.command === "serve") {
     console.log(`Serving ${command.dir}`);
-    console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
+    if (liveOn) {
+      console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
+      console.log(`Metrics: ${origin}${LIVE_PREFIX}metrics`);
+    } else {
+      console.log(
+        command.live === false
+          ? "Live page off (--no-live)"
+          : `Live page off: ${command.options.hostname} is not a loopback address (--live turns it on)`,
+      );
+    }
   }
 
   const signal = await stopRequested;

@@ -52,6 +52,8 @@ export interface CliCommand {
   readonly options: CliServeOptions;
   /** Processes to serve from (`--workers`); absent means one. */
   readonly workers?: number;
+  /** `--live` (true) or `--no-live` (false); absent: on only on a loopback address. */
+  readonly live?: boolean;
 }
 
 /**
@@ -106,6 +108,8 @@ Flags:
   --max-header-size BYTES          largest request header section (431 above)
   --max-body-size BYTES            largest request body (413 above)
   --workers N                      serve from N processes sharing the port (default 1)
+  --live, --no-live                serve's live page and metrics at /_keepwire/, which show
+                                   every client's address (default: on for loopback only)
   -h, --help                       print this help
 `;
 
@@ -190,11 +194,16 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const positionals: string[] = [];
   let help = false;
   let workers: number | undefined;
+  let live: boolean | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") {
       help = true;
+      continue;
+    }
+    if (arg === "--live" || arg === "--no-live") {
+      live = arg === "--live";
       continue;
     }
     if (!arg.startsWith("-") || arg === "-") {
@@ -226,10 +235,14 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
 
   const [command, ...rest] = positionals;
-  const extra = workers === undefined ? {} : { workers };
+  const extra = {
+    ...(workers === undefined ? {} : { workers }),
+    ...(live === undefined ? {} : { live }),
+  };
   if (help || command === "help") return { command: "help", dir: "", options };
   if (command === "echo") {
     if (rest.length > 0) throw new UsageError(`echo: unexpected argument "${rest[0]}"`);
+    if (live !== undefined) throw new UsageError("echo: --live and --no-live are for serve");
     return { command, dir: "", options, ...extra };
   }
   if (command === "serve") {

@@ -1,22 +1,36 @@
 /**
  * The live connections page at `/_keepwire/`: keep-alive made visible.
  *
- * Three routes under the prefix:
+ * Four routes under the prefix:
  * - `/_keepwire/` the page (HTML with inline CSS and JS, no external assets)
- * - `/_keepwire/events` Server-Sent Events, one `data:` JSON snapshot a second
- * - `/_keepwire/stats.json` the same snapshot, for polling and tests
+ * - `/_keepwire/events` Server-Sent Events: a snapshot, then every
+ *   connection's open, requests, responses, idle turns and close as they happen
+ * - `/_keepwire/stats.json` the snapshot, for polling and tests
+ * - `/_keepwire/metrics` the counters in the Prometheus text format
+ *
+ * The handler learns from `Server.observeConnections()`, so it misses no
+ * connection from the moment it first sees the server: build it after
+ * `serve()` resolves, or let its first request find the server.
  *
  * The event stream is a long-lived response of unknown length, so it goes
  * out chunked (RFC 9112 §7.1) on the same keep-alive connection the page
  * came on.
  *
+ * The page and the metrics show every client's address: expose them only
+ * where that is fine (`keepwire serve` turns them on by default on loopback
+ * addresses only, see `isLoopbackHostname`).
+ *
  * @module
  */
 
 import type { Handler, ServerStats } from "../connection/options.ts";
-import { type ClosedConnection, ConnectionHistory, formatRemote } from "./connection_history.ts";
+import type { CloseCause, ServerLimits } from "../connection/observer.ts";
+import type { ClosedConnection } from "./connection_history.ts";
+import { LiveFeed } from "./live_feed.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./live_metrics.ts";
 import { LIVE_PAGE_HTML } from "./live_page.ts";
-import type { ServerView, ServerViewGetter } from "./server_view.ts";
+import { SNAPSHOT_PLACEHOLDER } from "./live_page_script.ts";
+import type { LiveServerView } from "./server_view.ts";
 import { splitTarget } from "./target.ts";
 
 /**
@@ -37,35 +51,27 @@ export const LIVE_PREFIX = "/_keepwire/";
  *
  * @example
  * ```ts
- * import { createLiveHandler, type LiveHandlerOptions, serve, type Server } from "@keepwire/keepwire";
+ * import { createLiveHandler, type LiveHandlerOptions, serve } from "@keepwire/keepwire";
  *
- * let server: Server | undefined;
  * const stop = new AbortController();
- * const options: LiveHandlerOptions = { getServer: () => server, keepAliveTimeout: 5_000, signal: stop.signal };
- * server = await serve({ port: 0, hostname: "127.0.0.1", keepAliveTimeout: 5_000 }, createLiveHandler(options));
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * const options: LiveHandlerOptions = { getServer: () => server, signal: stop.signal };
+ * const live = createLiveHandler(options);
  * stop.abort();
  * await server.shutdown();
  * ```
  */
 export interface LiveHandlerOptions {
   /** Returns the running server (`undefined` before it runs). */
-  readonly getServer: ServerViewGetter;
-  /** The server's idle timeout in ms, shown on the page. */
-  readonly keepAliveTimeout?: number;
-  /** Time between two event-stream snapshots, in ms. Default 1000. */
+  readonly getServer: () => LiveServerView | undefined;
+  /** Longest time an event waits before it is written to the event streams, in ms. Default 100. */
   readonly eventInterval?: number;
-  /**
-   * Sample connections this often (ms) even when nobody watches, so closed
-   * connections are remembered for the chart. Default 0: sample only when a
-   * snapshot is built. A timer runs while it is on: stop it with `signal`.
-   */
-  readonly sampleInterval?: number;
-  /** Aborting it ends every event stream and stops sampling (call it before a graceful shutdown). */
+  /** Aborting it ends every event stream (call it before a graceful shutdown). */
   readonly signal?: AbortSignal;
 }
 
 /**
- * What `/_keepwire/stats.json` and each event carry.
+ * What `/_keepwire/stats.json` and the stream's `snapshot` event carry.
  *
  * @example
  * ```ts
@@ -77,13 +83,13 @@ export interface LiveHandlerOptions {
 export interface LiveSnapshot {
   /** Server time of the snapshot (ms since the epoch). */
   readonly now: number;
-  /** The idle timeout in ms, when known. */
-  readonly keepAliveTimeout: number | null;
+  /** The timeouts and request cap in force. */
+  readonly limits: ServerLimits;
   /** The server's counters. */
   readonly stats: ServerStats;
   /** Share of requests that reused a connection (0 to 1). */
   readonly reuseRatio: number;
-  /** The open connections. */
+  /** The open connections, with their latest exchanges. */
   readonly connections: ReadonlyArray<{
     readonly id: number;
     readonly remote: string;
@@ -91,22 +97,43 @@ export interface LiveSnapshot {
     readonly requests: number;
     readonly openedAt: number;
     readonly idleTimeLeft: number | null;
+    readonly idleSince: number | null;
+    readonly exchanges: ClosedConnection["exchanges"];
   }>;
-  /** Connections seen open earlier and closed now, most recent first. */
+  /** Connections closed, most recent first (the latest {@linkcode ClosedConnection}s). */
   readonly recentlyClosed: readonly ClosedConnection[];
+  /** Closes since the handler began observing, by cause. */
+  readonly closes: Readonly<Record<CloseCause, number>>;
 }
 
 const encoder = new TextEncoder();
-const PAGE = encoder.encode(LIVE_PAGE_HTML);
-const PAGE_LENGTH = String(PAGE.byteLength);
+const [PAGE_BEFORE_SNAPSHOT, PAGE_AFTER_SNAPSHOT] = LIVE_PAGE_HTML.split(SNAPSHOT_PLACEHOLDER);
 
-/** Events queued for a reader that stopped reading, before new ones are dropped instead of piling up. */
-const MAX_QUEUED_EVENTS = 8;
+/** The page with `snapshot` in place, escaped so no text in it can end the script element. */
+function page(snapshot: LiveSnapshot | null): string {
+  const json = JSON.stringify(snapshot).replace(/</g, "\\u003c");
+  return PAGE_BEFORE_SNAPSHOT + json + PAGE_AFTER_SNAPSHOT;
+}
 
 function notFound(): Response {
   return new Response("Not Found\n", {
     status: 404,
     headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+function text(
+  request: Request,
+  body: string,
+  contentType: string,
+): Response {
+  const bytes = encoder.encode(body);
+  return new Response(request.method === "HEAD" ? null : bytes, {
+    headers: {
+      "content-type": contentType,
+      "content-length": String(bytes.byteLength),
+      "cache-control": "no-store",
+    },
   });
 }
 
@@ -117,97 +144,34 @@ function notFound(): Response {
  *
  * @example
  * ```ts
- * import { createLiveHandler } from "@keepwire/keepwire";
+ * import { createLiveHandler, serve } from "@keepwire/keepwire";
  * import assert from "node:assert/strict";
  *
- * const stats = { openConnections: 1, idleConnections: 0, totalConnections: 1, totalRequests: 4, reusedRequests: 3 };
- * const live = createLiveHandler({ getServer: () => ({ stats, connections: () => [] }) });
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * const live = createLiveHandler({ getServer: () => server });
+ * await (await fetch(`http://127.0.0.1:${server.addr.port}/`)).text();
  * const info = {
  *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
  * } as const;
  * const response = await live(new Request("http://localhost/_keepwire/stats.json"), info);
- * assert.equal((await response.json()).reuseRatio, 0.75);
+ * assert.equal((await response.json()).stats.totalRequests, 1);
+ * await server.shutdown();
  * ```
  *
  * @param options see {@linkcode LiveHandlerOptions}
  * @returns the handler
  */
 export function createLiveHandler(options: LiveHandlerOptions): Handler {
-  const { getServer, signal } = options;
-  const eventInterval = options.eventInterval ?? 1000;
-  const history = new ConnectionHistory();
-
-  const snapshot = (server: ServerView): LiveSnapshot => {
-    const now = Date.now();
-    const open = server.connections();
-    history.observe(open, now);
-    const stats = { ...server.stats };
-    return {
-      now,
-      keepAliveTimeout: options.keepAliveTimeout ?? null,
-      stats,
-      reuseRatio: stats.totalRequests === 0 ? 0 : stats.reusedRequests / stats.totalRequests,
-      connections: open.map((c) => ({
-        id: c.id,
-        remote: formatRemote(c.remoteAddr),
-        state: c.state,
-        requests: c.requests,
-        openedAt: c.openedAt,
-        idleTimeLeft: c.idleTimeLeft,
-      })),
-      recentlyClosed: history.closed(),
-    };
+  const { getServer } = options;
+  const feed = new LiveFeed(options.eventInterval ?? 100, options.signal);
+  const watching = (): LiveServerView | undefined => {
+    const server = getServer();
+    if (server !== undefined) feed.watch(server);
+    return server;
   };
-
-  if ((options.sampleInterval ?? 0) > 0 && !signal?.aborted) {
-    const timer = setInterval(() => {
-      const server = getServer();
-      if (server !== undefined) history.observe(server.connections(), Date.now());
-    }, options.sampleInterval);
-    signal?.addEventListener("abort", () => clearInterval(timer), { once: true });
-  }
-
-  const events = (server: ServerView): Response => {
-    let timer: ReturnType<typeof setInterval> | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = (): void => {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
-      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
-    };
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const send = (): void => {
-          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) return;
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(snapshot(server))}\n\n`));
-        };
-        // `retry` tells EventSource how soon to reconnect after a restart (WHATWG HTML §9.2).
-        controller.enqueue(encoder.encode("retry: 2000\n\n"));
-        send();
-        if (signal?.aborted) {
-          controller.close();
-          return;
-        }
-        timer = setInterval(send, eventInterval);
-        onAbort = () => {
-          stop();
-          controller.close();
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-      },
-      cancel() {
-        stop();
-      },
-    });
-    return new Response(body, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-store",
-      },
-    });
-  };
+  watching();
 
   return (request) => {
     const { path } = splitTarget(request.url);
@@ -222,29 +186,35 @@ export function createLiveHandler(options: LiveHandlerOptions): Handler {
       });
     }
     const route = path.slice(LIVE_PREFIX.length);
+    const server = watching();
     if (route === "" || route === "index.html") {
-      return new Response(request.method === "HEAD" ? null : PAGE, {
-        headers: {
-          "content-type": "text/html; charset=utf-8",
-          "content-length": PAGE_LENGTH,
-          "cache-control": "no-store",
-        },
-      });
+      const snapshot = server === undefined ? null : feed.snapshot(server);
+      return text(request, page(snapshot), "text/html; charset=utf-8");
     }
-    if (route !== "events" && route !== "stats.json") return notFound();
-    const server = getServer();
+    if (route !== "events" && route !== "stats.json" && route !== "metrics") return notFound();
     if (server === undefined) {
       return new Response("server not started\n", {
         status: 503,
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
     }
-    if (route === "events") return events(server);
-    const json = encoder.encode(JSON.stringify(snapshot(server)));
-    return new Response(request.method === "HEAD" ? null : json, {
+    if (route === "metrics") {
+      return text(
+        request,
+        renderMetrics(server.stats, feed.history, server.limits),
+        METRICS_CONTENT_TYPE,
+      );
+    }
+    if (route === "stats.json") {
+      return text(
+        request,
+        JSON.stringify(feed.snapshot(server)),
+        "application/json; charset=utf-8",
+      );
+    }
+    return new Response(request.method === "HEAD" ? null : feed.stream(server), {
       headers: {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": String(json.byteLength),
+        "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store",
       },
     });

@@ -35,3 +35,19 @@ export type ServerView = Pick<Server, "stats" | "connections">;
  * ```
  */
 export type ServerViewGetter = () => ServerView | undefined;
+
+/**
+ * What the live page reads from a server: the counters and connections of
+ * {@linkcode ServerView}, the limits in force, and the connection events.
+ *
+ * @example
+ * ```ts
+ * import type { LiveServerView } from "@keepwire/keepwire";
+ *
+ * const idle = (server: LiveServerView) => server.limits.keepAliveTimeout;
+ * ```
+ */
+export type LiveServerView = Pick<
+  Server,
+  "stats" | "connections" | "limits" | "observeConnections"
+>;

@@ -1,13 +1,15 @@
 // The real-browser test: headless Chromium loads the demo site (60 assets) from
 // `keepwire serve` running as a child process, and the server's own stats must show
-// the browser carried them over at most 6 keep-alive connections. Then it takes the
-// screenshot of the live page: into a temp folder, or over docs/live-page.png (the
-// README's picture) when KEEPWIRE_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean.
+// the browser carried them over at most 6 keep-alive connections, with every one of
+// them on the live page. Then it takes the screenshot of the live page: into a temp
+// folder, or over docs/live-page.png (the README's picture) when
+// KEEPWIRE_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean. Last, the live
+// page must fit a 420 px screen without sideways scrolling, three-digit ids included.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import process from "node:process";
@@ -74,6 +76,13 @@ if (!existsSync(CHROMIUM)) {
         assert.ok(
           afterLoad.stats.reusedRequests - before.stats.reusedRequests >= requests - connections,
         );
+        // Every connection is on the live page, however short it lived: ids 1..N, none skipped.
+        const ids = [...afterLoad.connections, ...afterLoad.recentlyClosed].map((c) => c.id)
+          .sort((a, b) => a - b);
+        assert.deepEqual(
+          ids,
+          Array.from({ length: afterLoad.stats.totalConnections }, (_, i) => i + 1),
+        );
 
         const screenshot = UPDATE_SCREENSHOT
           ? join(ROOT, "docs", "live-page.png")
@@ -95,12 +104,74 @@ if (!existsSync(CHROMIUM)) {
         assert.ok(png.byteLength > 10_000, "the screenshot is not blank");
       },
     );
+
+    test(
+      "the live page fits 420 px without sideways scrolling, with three-digit ids",
+      { timeout: 120_000 },
+      async () => {
+        // Chromium's headless window is at least 500 px wide, so the page is measured in a
+        // 420 px iframe of a page on the same origin (a second server, on a folder of our own).
+        const site = join(profile, "site");
+        await mkdir(site, { recursive: true });
+        await writeFile(join(site, "frame.html"), FRAME_PAGE);
+        const framed = await startCli(["serve", site, "--port", "0", "--keep-alive-timeout", "30"]);
+        try {
+          const { port: framedPort } = await framed.listening();
+          // 120 short connections and a few kept alive: the timeline's ids reach three digits.
+          for (let i = 0; i < 120; i++) await liveStats(framedPort);
+          const kept: RawClient[] = [];
+          for (let i = 0; i < 3; i++) {
+            const client = await RawClient.connect(framedPort);
+            await client.write("GET /frame.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            await readResponse(client);
+            kept.push(client);
+          }
+          const dom = await chromium(profile, [
+            "--window-size=800,900",
+            "--dump-dom",
+            `http://127.0.0.1:${framedPort}/frame.html`,
+          ]);
+          for (const client of kept) client.destroy();
+          const measured =
+            /<p id="measured" data-client="(\d+)" data-scroll="(\d+)" data-rows="(\d+)" data-last-id="#(\d+)"/
+              .exec(dom);
+          assert.ok(measured !== null, `the frame page reported nothing:\n${dom.slice(-600)}`);
+          const [, client, scroll, rows, lastId] = measured.map(Number);
+          assert.ok(client <= 420 && client >= 380, `the frame is 420 px wide (client ${client})`);
+          assert.equal(scroll, client, "no sideways scrolling at 420 px");
+          assert.ok(rows >= 10, `the timeline shows rows (${rows})`);
+          assert.ok(lastId >= 120, `three-digit ids are drawn (#${lastId})`);
+        } finally {
+          await framed.stop();
+        }
+      },
+    );
   });
 }
 
 interface LiveStats {
   stats: { totalConnections: number; totalRequests: number; reusedRequests: number };
+  connections: { id: number }[];
+  recentlyClosed: { id: number }[];
 }
+
+/** A page that measures the live page in a 420 px iframe (same origin, so it may look inside). */
+const FRAME_PAGE = `<!doctype html><html><body style="margin:0">
+<iframe id="live" src="/_keepwire/" width="420" height="900" style="border:0"></iframe>
+<script>
+document.getElementById("live").addEventListener("load", function () {
+  var doc = this.contentDocument, root = doc.documentElement;
+  var labels = doc.querySelectorAll("#timeline text.id");
+  var out = document.createElement("p");
+  out.id = "measured";
+  out.setAttribute("data-client", String(root.clientWidth));
+  out.setAttribute("data-scroll", String(root.scrollWidth));
+  out.setAttribute("data-rows", String(doc.querySelectorAll("#timeline [data-connection]").length));
+  out.setAttribute("data-last-id", labels.length ? labels[labels.length - 1].textContent : "#0");
+  document.body.appendChild(out);
+});
+</script></body></html>
+`;
 
 /** Reads /_keepwire/stats.json over a fresh connection closed after the one request, so it costs exactly one connection. */
 async function liveStats(port: number): Promise<LiveStats> {

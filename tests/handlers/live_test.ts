@@ -1,26 +1,131 @@
+/**
+ * The live page: its routes against a fake server that emits connection
+ * events by hand, the history's bounds, and /_keepwire/metrics over real
+ * sockets, checked line by line against the text exposition grammar and
+ * against the traffic sent.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createLiveHandler, type LiveSnapshot } from "../../lib/handlers/live.ts";
-import { ConnectionHistory } from "../../lib/handlers/connection_history.ts";
-import { fakeInfo, fakeServer, snapshot } from "./fake_server.ts";
+import {
+  ConnectionHistory,
+  MAX_EXCHANGES_KEPT,
+  REQUESTS_PER_CONNECTION_BUCKETS,
+} from "../../lib/handlers/connection_history.ts";
+import { MAX_BATCH_EVENTS } from "../../lib/handlers/live_feed.ts";
+import { isLoopbackHostname } from "../../lib/handlers/loopback.ts";
+import type { ConnectionEvent, ConnectionEventListener } from "../../lib/connection/observer.ts";
+import type { ConnectionSnapshot, ServerStats } from "../../lib/connection/options.ts";
+import type { LiveServerView } from "../../lib/handlers/server_view.ts";
+import { serve } from "../../lib/serve.ts";
+import { RawClient, waitFor } from "../_support/raw_client.ts";
+import { readResponse } from "../_support/http_reader.ts";
+import { fakeInfo } from "./fake_server.ts";
+
+const LIMITS = {
+  keepAliveTimeout: 5000,
+  headersTimeout: 20_000,
+  requestBodyTimeout: 30_000,
+  sendTimeout: 60_000,
+  maxRequestsPerConnection: 1000,
+};
+const remoteAddr = (id: number) =>
+  ({ transport: "tcp", hostname: "127.0.0.1", port: 40000 + id }) as const;
+
+/** A server view whose events the test emits by hand, with counters kept to match. */
+class FakeLiveServer implements LiveServerView {
+  readonly limits = LIMITS;
+  listeners = new Set<ConnectionEventListener>();
+  #open = new Map<number, ConnectionSnapshot>();
+  #stats = { totalConnections: 0, totalRequests: 0, reusedRequests: 0 };
+
+  get stats(): ServerStats {
+    const open = [...this.#open.values()];
+    return {
+      ...this.#stats,
+      openConnections: open.length,
+      idleConnections: open.filter((c) => c.state === "idle").length,
+    };
+  }
+  connections(): ConnectionSnapshot[] {
+    return [...this.#open.values()];
+  }
+  observeConnections(listener: ConnectionEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: ConnectionEvent): void {
+    const c = this.#open.get(event.id);
+    if (event.type === "open") {
+      this.#stats.totalConnections++;
+      this.#open.set(event.id, {
+        id: event.id,
+        remoteAddr: event.remoteAddr,
+        state: "idle",
+        requests: 0,
+        openedAt: event.time,
+        idleTimeLeft: LIMITS.keepAliveTimeout,
+      });
+    } else if (event.type === "request" && c !== undefined) {
+      this.#stats.totalRequests++;
+      if (event.index > 1) this.#stats.reusedRequests++;
+      this.#open.set(event.id, { ...c, state: "busy", requests: event.index, idleTimeLeft: null });
+    } else if (event.type === "idle" && c !== undefined) {
+      this.#open.set(event.id, { ...c, state: "idle", idleTimeLeft: LIMITS.keepAliveTimeout });
+    } else if (event.type === "close") {
+      this.#open.delete(event.id);
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+  /** One whole connection: open, `requests` exchanges, then close for `cause`. */
+  connection(
+    id: number,
+    requests: number,
+    cause: "client_close" | "idle_timeout" = "client_close",
+  ) {
+    const t = 1_000_000 + id * 100;
+    this.emit({ type: "open", id, time: t, remoteAddr: remoteAddr(id) });
+    for (let i = 1; i <= requests; i++) {
+      this.emit({ type: "request", id, time: t + i * 2, index: i });
+      this.emit({ type: "response", id, time: t + i * 2 + 1, index: i, status: 200 });
+      this.emit({ type: "idle", id, time: t + i * 2 + 1 });
+    }
+    this.emit({ type: "close", id, time: t + 50, cause, requests });
+  }
+}
 
 const get = (handler: ReturnType<typeof createLiveHandler>, target: string, init?: RequestInit) =>
   Promise.resolve(handler(new Request(`http://127.0.0.1:8080${target}`, init), fakeInfo()));
 
-async function readEvent(
+const buffers = new WeakMap<ReadableStreamDefaultReader<Uint8Array>, { text: string }>();
+const decoder = new TextDecoder();
+
+/** Reads SSE messages until `count` have arrived; returns them as { event, data }. */
+async function readMessages(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  decoder: TextDecoder,
-): Promise<string> {
-  let text = "";
-  while (!text.endsWith("\n\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("stream ended");
-    text += decoder.decode(value, { stream: true });
+  count: number,
+): Promise<Array<{ event: string; data: unknown }>> {
+  const buffer = buffers.get(reader) ?? { text: "" };
+  buffers.set(reader, buffer);
+  const messages: Array<{ event: string; data: unknown }> = [];
+  while (messages.length < count) {
+    const end = buffer.text.indexOf("\n\n");
+    if (end === -1) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error("stream ended");
+      buffer.text += decoder.decode(value, { stream: true });
+      continue;
+    }
+    const block = buffer.text.slice(0, end);
+    buffer.text = buffer.text.slice(end + 2);
+    const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (data !== undefined) messages.push({ event, data: JSON.parse(data) });
   }
-  return text;
+  return messages;
 }
 
-describe("live page handler", () => {
+describe("live page handler: routes", () => {
   test("serves the page as self-contained HTML with a known length", async () => {
     const live = createLiveHandler({ getServer: () => undefined });
     const response = await get(live, "/_keepwire/");
@@ -33,162 +138,347 @@ describe("live page handler", () => {
     );
     assert.ok(html.includes("<script>") && html.includes("<style>"));
     assert.ok(html.includes("/_keepwire/events") && html.includes("/_keepwire/stats.json"));
+    assert.ok(html.includes('id="timeline"') && html.includes('id="chart"'));
     assert.ok(!/<(link|img|script)[^>]+(src|href)=/.test(html), "no external assets");
   });
 
-  test("answers HEAD for the page without a body", async () => {
-    const live = createLiveHandler({ getServer: () => undefined });
-    const response = await get(live, "/_keepwire/", { method: "HEAD" });
-    assert.equal(response.status, 200);
-    assert.equal(response.body, null);
+  test("writes the snapshot of the moment into the page, unable to end its script", async () => {
+    const server = new FakeLiveServer();
+    server.emit({
+      type: "open",
+      id: 7,
+      time: 1,
+      remoteAddr: { transport: "tcp", hostname: "</script><b>", port: 1 },
+    });
+    const live = createLiveHandler({ getServer: () => server });
+    const html = await (await get(live, "/_keepwire/")).text();
+    assert.equal(html.split("</script>").length, 2, "one script element, closed once");
+    const json = /var initial = (.*);\n/.exec(html)?.[1];
+    assert.ok(json !== undefined);
+    const snapshot: LiveSnapshot = JSON.parse(json);
+    assert.equal(snapshot.connections[0].remote, "</script><b>:1");
   });
 
-  test("redirects /_keepwire to /_keepwire/", async () => {
+  test("answers HEAD without a body, redirects /_keepwire, 404s and 405s the rest", async () => {
     const live = createLiveHandler({ getServer: () => undefined });
-    const response = await get(live, "/_keepwire");
-    assert.equal(response.status, 301);
-    assert.equal(response.headers.get("location"), "/_keepwire/");
-  });
-
-  test("answers unknown routes with 404 and other methods with 405", async () => {
-    const live = createLiveHandler({ getServer: () => undefined });
+    assert.equal((await get(live, "/_keepwire/", { method: "HEAD" })).body, null);
+    const redirect = await get(live, "/_keepwire");
+    assert.equal(redirect.status, 301);
+    assert.equal(redirect.headers.get("location"), "/_keepwire/");
     assert.equal((await get(live, "/_keepwire/nope")).status, 404);
     assert.equal((await get(live, "/elsewhere")).status, 404);
     assert.equal((await get(live, "/_keepwire/", { method: "POST", body: "x" })).status, 405);
   });
 
-  test("answers stats.json with 503 before the server runs", async () => {
+  test("answers stats.json, events and metrics with 503 before the server runs", async () => {
     const live = createLiveHandler({ getServer: () => undefined });
-    assert.equal((await get(live, "/_keepwire/stats.json")).status, 503);
+    for (const route of ["stats.json", "events", "metrics"]) {
+      assert.equal((await get(live, `/_keepwire/${route}`)).status, 503, route);
+    }
   });
+});
 
-  test("reports totals, reuse ratio and each open connection in stats.json", async () => {
-    const server = fakeServer(
-      {
-        openConnections: 2,
-        idleConnections: 1,
-        totalConnections: 5,
-        totalRequests: 40,
-        reusedRequests: 35,
-      },
-      [snapshot(4, 12, "idle"), snapshot(5, 3, "busy")],
-    );
-    const live = createLiveHandler({ getServer: () => server, keepAliveTimeout: 5000 });
-    const response = await get(live, "/_keepwire/stats.json");
-    assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
-    assert.equal(response.headers.get("cache-control"), "no-store");
-    const body: LiveSnapshot = await response.json();
-    assert.equal(body.stats.totalConnections, 5);
-    assert.equal(body.stats.totalRequests, 40);
-    assert.equal(body.reuseRatio, 35 / 40);
-    assert.equal(body.keepAliveTimeout, 5000);
-    assert.ok(Math.abs(body.now - Date.now()) < 1000);
-    assert.deepEqual(
-      body.connections.map((c) => [c.id, c.remote, c.state, c.requests, c.idleTimeLeft]),
-      [
-        [4, "127.0.0.1:40004", "idle", 12, 4000],
-        [5, "127.0.0.1:40005", "busy", 3, null],
-      ],
-    );
-    assert.deepEqual(body.recentlyClosed, []);
-  });
-
-  test("reports a zero reuse ratio before any request", async () => {
-    const live = createLiveHandler({ getServer: () => fakeServer() });
-    assert.equal((await (await get(live, "/_keepwire/stats.json")).json()).reuseRatio, 0);
-  });
-
-  test("remembers connections that closed between two snapshots", async () => {
-    const server = fakeServer({}, [snapshot(1, 10), snapshot(2, 7)]);
+describe("live page handler: every event counts", () => {
+  test("remembers every connection, however short, with its exchanges and close cause", async () => {
+    const server = new FakeLiveServer();
     const live = createLiveHandler({ getServer: () => server });
-    await (await get(live, "/_keepwire/stats.json")).text();
-    server.setConnections([snapshot(2, 9)]);
+    // Three connections open and close between two looks: sampling would miss them all.
+    server.connection(1, 3);
+    server.connection(2, 1, "idle_timeout");
+    server.connection(3, 2);
+    server.emit({ type: "open", id: 4, time: 2_000_000, remoteAddr: remoteAddr(4) });
+    server.emit({ type: "request", id: 4, time: 2_000_001, index: 1 });
     const body: LiveSnapshot = await (await get(live, "/_keepwire/stats.json")).json();
-    assert.deepEqual(body.connections.map((c) => c.id), [2]);
-    assert.deepEqual(body.recentlyClosed.map((c) => [c.id, c.requests]), [[1, 10]]);
+    assert.deepEqual(body.recentlyClosed.map((c) => [c.id, c.requests, c.cause]), [
+      [3, 2, "client_close"],
+      [2, 1, "idle_timeout"],
+      [1, 3, "client_close"],
+    ]);
+    assert.deepEqual(body.recentlyClosed[2].exchanges, [
+      [1_000_102, 1_000_103],
+      [1_000_104, 1_000_105],
+      [1_000_106, 1_000_107],
+    ]);
+    assert.deepEqual(
+      body.connections.map((c) => [c.id, c.state, c.requests, c.exchanges]),
+      [[4, "busy", 1, [[2_000_001, null]]]],
+    );
+    assert.equal(body.closes.client_close, 2);
+    assert.equal(body.closes.idle_timeout, 1);
+    assert.equal(body.stats.totalConnections, 4);
+    assert.equal(body.reuseRatio, 3 / 7);
+    assert.deepEqual(body.limits, LIMITS);
   });
 
-  test("samples in the background when asked, until the signal aborts", async () => {
-    const server = fakeServer({}, [snapshot(1, 10)]);
-    const controller = new AbortController();
-    const live = createLiveHandler({
-      getServer: () => server,
-      sampleInterval: 10,
-      signal: controller.signal,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    server.setConnections([]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    controller.abort();
+  test("learns the connections already open when it first sees the server", async () => {
+    const server = new FakeLiveServer();
+    server.emit({ type: "open", id: 9, time: 5, remoteAddr: remoteAddr(9) });
+    const live = createLiveHandler({ getServer: () => server });
+    server.emit({ type: "request", id: 9, time: 6, index: 1 });
+    server.emit({ type: "close", id: 9, time: 7, cause: "request_close", requests: 1 });
     const body: LiveSnapshot = await (await get(live, "/_keepwire/stats.json")).json();
-    assert.deepEqual(body.recentlyClosed.map((c) => [c.id, c.requests]), [[1, 10]]);
+    assert.deepEqual(body.recentlyClosed.map((c) => [c.id, c.cause, c.exchanges.length]), [
+      [9, "request_close", 1],
+    ]);
   });
 
-  test("streams one data: snapshot per interval as Server-Sent Events", async () => {
-    const server = fakeServer({ totalRequests: 1 }, [snapshot(1, 1)]);
-    const live = createLiveHandler({ getServer: () => server, eventInterval: 20 });
+  test("streams a snapshot, then every event as its own SSE event, then the stats", async () => {
+    const server = new FakeLiveServer();
+    const live = createLiveHandler({ getServer: () => server, eventInterval: 5 });
     const response = await get(live, "/_keepwire/events");
     assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
     assert.equal(response.headers.get("content-length"), null);
     const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    const first = await readEvent(reader, decoder);
-    assert.ok(first.startsWith("retry: 2000\n\n"));
-    let events = first.split("\n\n").filter((e) => e.startsWith("data: "));
-    while (events.length < 3) {
-      events = events.concat(
-        (await readEvent(reader, decoder)).split("\n\n").filter((e) => e.startsWith("data: ")),
-      );
-    }
-    for (const event of events) {
-      const data: LiveSnapshot = JSON.parse(event.slice("data: ".length));
-      assert.equal(data.stats.totalRequests, 1);
-      assert.equal(data.connections[0].id, 1);
-    }
+    const [snapshot] = await readMessages(reader, 1);
+    assert.equal(snapshot.event, "snapshot");
+    server.connection(1, 2);
+    server.connection(2, 1);
+    const messages = await readMessages(reader, 13);
+    assert.deepEqual(
+      messages.map((m) => m.event === "connection" ? (m.data as ConnectionEvent).type : m.event),
+      [
+        ...["open", "request", "response", "idle", "request", "response", "idle", "close"],
+        ...["open", "request", "response", "idle", "close"],
+      ],
+    );
+    assert.deepEqual(messages[0].data, {
+      type: "open",
+      id: 1,
+      time: 1_000_100,
+      remote: "127.0.0.1:40001",
+    });
+    const [stats] = await readMessages(reader, 1);
+    assert.equal(stats.event, "stats");
+    assert.equal((stats.data as { stats: ServerStats }).stats.totalRequests, 3);
     await reader.cancel();
   });
 
-  test("ends every event stream when the signal aborts", async () => {
-    const controller = new AbortController();
-    const live = createLiveHandler({
-      getServer: () => fakeServer(),
-      eventInterval: 10_000,
-      signal: controller.signal,
-    });
-    const response = await get(live, "/_keepwire/events");
-    const reader = response.body!.getReader();
-    await readEvent(reader, new TextDecoder());
-    controller.abort();
-    for (;;) {
-      const { done } = await reader.read();
-      if (done) break;
-    }
+  test("sends a fresh snapshot instead of a backlog larger than a batch", async () => {
+    const server = new FakeLiveServer();
+    const live = createLiveHandler({ getServer: () => server, eventInterval: 20 });
+    const reader = (await get(live, "/_keepwire/events")).body!.getReader();
+    await readMessages(reader, 1);
+    for (let id = 1; id <= MAX_BATCH_EVENTS / 2; id++) server.connection(id, 1);
+    const [next] = await readMessages(reader, 1);
+    assert.equal(next.event, "snapshot");
+    assert.equal((next.data as LiveSnapshot).stats.totalConnections, MAX_BATCH_EVENTS / 2);
+    await reader.cancel();
   });
 
-  test("stops the interval when the client goes away", async () => {
-    let built = 0;
-    const server = fakeServer();
-    const counting = { stats: server.stats, connections: () => (built++, []) };
-    const live = createLiveHandler({ getServer: () => counting, eventInterval: 5 });
-    const response = await get(live, "/_keepwire/events");
-    await response.body!.cancel();
-    const after = built;
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.equal(built, after);
+  test("ends every event stream when the signal aborts, and stops its timer on cancel", async () => {
+    const controller = new AbortController();
+    const server = new FakeLiveServer();
+    const live = createLiveHandler({ getServer: () => server, signal: controller.signal });
+    const reader = (await get(live, "/_keepwire/events")).body!.getReader();
+    await readMessages(reader, 1);
+    controller.abort();
+    for (;;) if ((await reader.read()).done) break;
+    const other = createLiveHandler({ getServer: () => server, eventInterval: 5 });
+    await (await get(other, "/_keepwire/events")).body!.cancel();
+    // A leaked interval would keep Deno's test sanitizer (and Node's event loop) busy.
   });
 });
 
 describe("ConnectionHistory", () => {
-  test("records the last request count seen and keeps the newest closed first, bounded", () => {
+  test("keeps the newest closed connections and the latest exchanges, within bounds", () => {
     const history = new ConnectionHistory(2);
-    history.observe([snapshot(1, 1), snapshot(2, 1), snapshot(3, 1)], 0);
-    history.observe([snapshot(1, 5), snapshot(2, 6), snapshot(3, 7)], 1);
-    history.observe([snapshot(3, 8)], 2);
-    history.observe([], 3);
-    assert.deepEqual(history.closed().map((c) => [c.id, c.requests, c.closedAt]), [[3, 8, 3], [
-      2,
-      6,
-      2,
-    ]]);
+    for (let id = 1; id <= 3; id++) {
+      history.apply({ type: "open", id, time: id, remoteAddr: remoteAddr(id) });
+      history.apply({ type: "close", id, time: id + 1, cause: "client_close", requests: id });
+    }
+    assert.deepEqual(history.closed().map((c) => c.id), [3, 2]);
+    history.apply({ type: "open", id: 4, time: 0, remoteAddr: remoteAddr(4) });
+    for (let i = 1; i <= MAX_EXCHANGES_KEPT + 5; i++) {
+      history.apply({ type: "request", id: 4, time: i, index: i });
+    }
+    const [open] = history.open();
+    assert.equal(open.requests, MAX_EXCHANGES_KEPT + 5);
+    assert.equal(open.exchanges.length, MAX_EXCHANGES_KEPT);
+    assert.equal(open.exchanges[0][0], 6);
+    assert.equal(history.closes.client_close, 3, "counters cover more than the kept records");
+  });
+
+  test("counts requests per connection into histogram buckets at the bounds", () => {
+    const history = new ConnectionHistory();
+    const counts = [0, 1, 2, 3, 1000, 1001];
+    counts.forEach((requests, id) =>
+      history.apply({ type: "close", id, time: 0, cause: "max_requests", requests })
+    );
+    const bucket = (n: number) => REQUESTS_PER_CONNECTION_BUCKETS.findIndex((b) => n <= b);
+    assert.equal(history.requestsPerConnection[bucket(1)], 2); // 0 and 1
+    assert.equal(history.requestsPerConnection[bucket(2)], 1);
+    assert.equal(history.requestsPerConnection[bucket(3)], 1);
+    assert.equal(history.requestsPerConnection[bucket(1000)], 1);
+    assert.equal(history.requestsPerConnection.at(-1), 1); // +Inf
+    assert.equal(history.requestsOnClosed, 2007);
+  });
+});
+
+describe("isLoopbackHostname", () => {
+  const cases: Array<[string, boolean]> = [
+    ["127.0.0.1", true],
+    ["127.8.9.10", true],
+    ["localhost", true],
+    ["LocalHost.", true],
+    ["app.localhost", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["0:0:0:0:0:0:0:1", true],
+    ["::ffff:127.0.0.1", true],
+    ["0.0.0.0", false], // every interface
+    ["::", false], // every interface
+    ["192.168.1.10", false],
+    ["128.0.0.1", false],
+    ["127.0.0.256", false],
+    ["::2", false],
+    ["::ffff:10.0.0.1", false],
+    ["localhost.example.com", false],
+    ["example.com", false],
+  ];
+  for (const [hostname, loopback] of cases) {
+    test(`${hostname} is ${loopback ? "" : "not "}loopback`, () => {
+      assert.equal(isLoopbackHostname(hostname), loopback);
+    });
+  }
+});
+
+// ---- /_keepwire/metrics over real sockets ---------------------------------------
+
+/** The text exposition format 0.0.4, line by line (prometheus/docs exposition_formats.md). */
+const METRIC_NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+const HELP = new RegExp(`^# HELP (${METRIC_NAME}) (.*)$`);
+const TYPE = new RegExp(`^# TYPE (${METRIC_NAME}) (counter|gauge|histogram|summary|untyped)$`);
+const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
+const SAMPLE = new RegExp(
+  `^(${METRIC_NAME})(\\{(?:${LABEL})(?:,${LABEL})*\\})? (-?[0-9]+(?:\\.[0-9]+)?(?:e[+-]?[0-9]+)?|[+-]Inf|NaN)$`,
+);
+
+interface Family {
+  type: string;
+  help: string;
+  samples: Map<string, number>;
+}
+
+/** Parses the exposition text, failing on any line outside the grammar or out of place. */
+function parseExposition(text: string): Map<string, Family> {
+  assert.ok(text.endsWith("\n"), "ends with a line feed");
+  const families = new Map<string, Family>();
+  let current: { name: string; family: Family } | null = null;
+  for (const line of text.slice(0, -1).split("\n")) {
+    const help = HELP.exec(line);
+    if (help !== null) {
+      assert.ok(!families.has(help[1]), `one HELP per family: ${line}`);
+      current = { name: help[1], family: { type: "", help: help[2], samples: new Map() } };
+      families.set(help[1], current.family);
+      continue;
+    }
+    const type = TYPE.exec(line);
+    if (type !== null) {
+      assert.equal(type[1], current?.name, `TYPE follows its HELP: ${line}`);
+      assert.equal(current!.family.samples.size, 0, "TYPE before samples");
+      current!.family.type = type[2];
+      continue;
+    }
+    const sample = SAMPLE.exec(line);
+    assert.ok(sample !== null, `not a valid exposition line: ${JSON.stringify(line)}`);
+    const [, name, labels = "", value] = sample;
+    const base = current!.name;
+    const suffixes = current!.family.type === "histogram" ? ["_bucket", "_sum", "_count"] : [""];
+    assert.ok(suffixes.some((suffix) => name === base + suffix), `${name} belongs to ${base}`);
+    assert.ok(!current!.family.samples.has(name + labels), `no duplicate sample ${name}${labels}`);
+    current!.family.samples.set(name + labels, Number(value.replace("Inf", "Infinity")));
+  }
+  return families;
+}
+
+describe("/_keepwire/metrics", () => {
+  test("is valid exposition text whose numbers match the traffic sent", async () => {
+    let live: ReturnType<typeof createLiveHandler> | null = null;
+    const server = await serve(
+      { port: 0, hostname: "127.0.0.1", keepAliveTimeout: 300, maxRequestsPerConnection: 3 },
+      (request, info) => live!(request, info),
+    );
+    live = createLiveHandler({ getServer: () => server });
+    const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
+    const clients: RawClient[] = [];
+    const connect = async () => {
+      const client = await RawClient.connect(server.addr.port);
+      clients.push(client);
+      return client;
+    };
+    try {
+      // 1: three requests hit max_requests. 2: two requests, the second says close.
+      // 3: one request, then the idle timeout. 4: one request, then the client leaves.
+      const capped = await connect();
+      await capped.write(get("/_keepwire/nope").repeat(3));
+      for (let i = 0; i < 3; i++) await readResponse(capped);
+      const asking = await connect();
+      await asking.write(get("/_keepwire/nope"));
+      await readResponse(asking);
+      await asking.write(get("/_keepwire/nope", "Connection: close\r\n"));
+      await readResponse(asking);
+      const idle = await connect();
+      await idle.write(get("/_keepwire/nope"));
+      await readResponse(idle);
+      const leaving = await connect();
+      await leaving.write(get("/_keepwire/nope"));
+      await readResponse(leaving);
+      leaving.end();
+      await waitFor(() => server.stats.openConnections === 0, "every connection closed");
+
+      const scraper = await connect();
+      await scraper.write(get("/_keepwire/metrics", "Connection: close\r\n"));
+      const response = await readResponse(scraper);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get("content-type")!, /^text\/plain; version=0\.0\.4(;|$)/);
+      const families = parseExposition(response.text);
+      const value = (family: string, sample = family) => {
+        const found = families.get(family)?.samples.get(sample);
+        assert.ok(found !== undefined, `missing ${sample}`);
+        return found;
+      };
+      assert.equal(families.get("keepwire_connections_total")!.type, "counter");
+      assert.equal(families.get("keepwire_requests_per_connection")!.type, "histogram");
+      assert.equal(value("keepwire_connections_open"), 1); // the scraper's own
+      assert.equal(value("keepwire_connections_idle"), 0);
+      assert.equal(value("keepwire_connections_total"), 5);
+      assert.equal(value("keepwire_requests_total"), 3 + 2 + 1 + 1 + 1);
+      assert.equal(value("keepwire_requests_reused_total"), 2 + 1);
+      const closed = (cause: string) =>
+        value(
+          "keepwire_connections_closed_total",
+          `keepwire_connections_closed_total{cause="${cause}"}`,
+        );
+      assert.equal(closed("max_requests"), 1);
+      assert.equal(closed("request_close"), 1);
+      assert.equal(closed("idle_timeout"), 1);
+      assert.equal(closed("client_close"), 1);
+      assert.equal(closed("error"), 0);
+      assert.equal(closed("shutdown"), 0);
+      const h = "keepwire_requests_per_connection";
+      assert.equal(value(h, `${h}_bucket{le="1"}`), 2);
+      assert.equal(value(h, `${h}_bucket{le="2"}`), 3);
+      assert.equal(value(h, `${h}_bucket{le="5"}`), 4);
+      assert.equal(value(h, `${h}_bucket{le="+Inf"}`), 4);
+      assert.equal(value(h, `${h}_count`), 4);
+      assert.equal(value(h, `${h}_sum`), 7);
+      assert.equal(value("keepwire_timeout_seconds", 'keepwire_timeout_seconds{kind="idle"}'), 0.3);
+      assert.equal(value("keepwire_max_requests_per_connection"), 3);
+    } finally {
+      for (const client of clients) client.destroy();
+      await server.shutdown();
+    }
+  });
+
+  test("the exposition parser refuses what the format does not allow", () => {
+    const bad = [
+      "# HELP x x\n# TYPE x gauge\nx 1", // no final line feed
+      "# HELP x x\n# TYPE x gauge\nx one\n",
+      "# HELP x x\n# TYPE x gauge\nx{a=1} 1\n",
+      "# HELP x x\n# TYPE x gauge\ny 1\n",
+      "# HELP x x\n# TYPE x gauge\nx 1\nx 2\n",
+    ];
+    for (const text of bad) assert.throws(() => parseExposition(text), text);
+    assert.equal(parseExposition('# HELP x x\n# TYPE x gauge\nx{a="b"} 1.5\n').size, 1);
   });
 });
