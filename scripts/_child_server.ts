@@ -7,10 +7,11 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { bundleForNode, systemNode } from "./_node_bundle.mjs";
 
 /** Runtimes a child server can run on. */
 export type Runtime = "deno" | "bun" | "node";
@@ -20,33 +21,10 @@ export const ROOT: string = resolve(new URL("..", import.meta.url).pathname);
 
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
 
-/** `node` on PATH outside node_modules (the machine's Node), else `node`. */
-function systemNode(): string {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir === "" || dir.includes("node_modules")) continue;
-    if (existsSync(join(dir, "node"))) return join(dir, "node");
-  }
-  return "node";
-}
-
 /** Node runs an esbuild bundle of lib/cli.ts, as the npm bin does. */
 function bundleCliForNode(): Promise<string> {
-  const out = join(mkdtempSync(join(tmpdir(), "kw-child-")), "keepwire.mjs");
-  return new Promise((done, fail) => {
-    const child = spawn(bin("esbuild"), [
-      "lib/cli.ts",
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      "--log-level=error",
-      `--outfile=${out}`,
-    ], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-    child.on("error", fail);
-    child.on(
-      "close",
-      (code) => (code === 0 ? done(out) : fail(new Error(`esbuild exited ${code}`))),
-    );
-  });
+  const outfile = join(mkdtempSync(join(tmpdir(), "kw-child-")), "keepwire.mjs");
+  return bundleForNode({ root: ROOT, entry: "lib/cli.ts", outfile });
 }
 
 async function commandFor(runtime: Runtime): Promise<string[]> {

@@ -10,8 +10,9 @@
  * (runtime, client, callers) case in a fresh child process for a warm-up
  * second plus BENCH_SECONDS (default 3) and prints a table with ratios.
  * With `taskset`, the server is pinned to CPU 0 and the clients to CPU 1,
- * so the two never compete for a core. Node runs an esbuild bundle of this
- * same file (Node 20 runs no TypeScript). Bounded: every child is killed
+ * so the two never compete for a core. Node (the machine's Node 20, not the
+ * node_modules one) runs an esbuild bundle of this same file (Node 20 runs
+ * no TypeScript). Bounded: every child is killed
  * after its time plus 20 s.
  *
  * @module
@@ -22,6 +23,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "../lib/client/client.ts";
+import { bundleForNode, systemNode } from "./_node_bundle.mjs";
 
 type ClientKind = "keepwire" | "undici.request" | "fetch";
 type RuntimeKind = "node" | "deno" | "bun";
@@ -128,22 +130,18 @@ async function orchestrate(): Promise<void> {
   const buildDir = join(root, ".test-build", `bench-client-${Date.now()}`);
   mkdirSync(buildDir, { recursive: true });
   const bundle = join(buildDir, "bench_client.mjs");
-  const built = await run([
-    bin("esbuild"),
-    fileURLToPath(import.meta.url),
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--packages=external",
-    `--outfile=${bundle}`,
-  ], 60_000);
-  if (built.code !== 0) throw new Error(`esbuild failed: ${built.stderr}`);
+  await bundleForNode({
+    root,
+    entry: fileURLToPath(import.meta.url),
+    outfile: bundle,
+    externalPackages: true,
+  });
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const url = `http://127.0.0.1:${port}/`;
   const stopServer = await startServer(port);
   const self = fileURLToPath(import.meta.url);
   const runtimes: [RuntimeKind, string[], ClientKind[]][] = [
-    ["node", ["node", bundle], ["keepwire", "undici.request", "fetch"]],
+    ["node", [systemNode(), bundle], ["keepwire", "undici.request", "fetch"]],
     ["deno", [bin("deno"), "run", "-A", self], ["keepwire", "fetch"]],
     ["bun", [bin("bun"), self], ["keepwire", "fetch"]],
   ];

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import process from "node:process";
+import { bundleForNode } from "../../scripts/_node_bundle.mjs";
 
 /** The repository root: tests are run from it (scripts/test.mjs chdirs there). */
 export const ROOT: string = resolve(".");
@@ -20,22 +21,12 @@ const runtime = globalThis as unknown as {
 
 let nodeBundle: Promise<string> | undefined;
 
-function bundleForNode(): Promise<string> {
-  nodeBundle ??= new Promise((resolveBundle, reject) => {
-    const out = join(mkdtempSync(join(tmpdir(), "kw-cli-")), "keepwire.mjs");
-    const child = spawn(join(ROOT, "node_modules", ".bin", "esbuild"), [
-      "lib/cli.ts",
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      "--log-level=error",
-      `--outfile=${out}`,
-    ], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-    child.on("error", reject);
-    child.on(
-      "close",
-      (code) => (code === 0 ? resolveBundle(out) : reject(new Error(`esbuild exited ${code}`))),
-    );
+/** lib/cli.ts bundled for Node, once per test process. */
+function bundleForNodeOnce(): Promise<string> {
+  nodeBundle ??= bundleForNode({
+    root: ROOT,
+    entry: "lib/cli.ts",
+    outfile: join(mkdtempSync(join(tmpdir(), "kw-cli-")), "keepwire.mjs"),
   });
   return nodeBundle;
 }
@@ -46,7 +37,7 @@ export async function cliCommand(): Promise<string[]> {
     return [runtime.Deno.execPath(), "run", "-A", "--no-check", "lib/cli.ts"];
   }
   if (runtime.Bun !== undefined) return [runtime.process.execPath, "lib/cli.ts"];
-  return [runtime.process.execPath, await bundleForNode()];
+  return [runtime.process.execPath, await bundleForNodeOnce()];
 }
 
 /** What a finished CLI process left behind. */
