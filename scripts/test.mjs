@@ -11,8 +11,10 @@
  * The quick tier holds the test files whose imports, followed through the
  * repository, never reach a socket, a child process or a runtime shim: the
  * codec, the pure rules, in-memory lifecycle tests. A new test joins the
- * right tier by what it imports. `--quick codec` narrows it. Doc tests,
- * the other Node versions, Bun and the checks are left to the full run.
+ * right tier by what it imports. `--quick codec` narrows it. Its files run
+ * together (one module on Deno, one bundle on Node) and Deno and Node run
+ * side by side. Doc tests, Bun, Node 22/24 and the checks are left to the
+ * full run.
  *
  * Each runner's output is streamed as it comes and its summary is parsed
  * afterwards. A runner that exits non-zero, or whose summary cannot be
@@ -132,11 +134,13 @@ const libraryFiles = quick
 
 /**
  * Run a command, streaming its output; resolve with its exit code, all
- * output, and how long it took in seconds.
+ * output, and how long it took in seconds. With `buffered`, the output is
+ * printed whole when the command ends instead (for runners side by side).
  */
-function run(command, args, options = {}) {
+function run(command, args, { buffered = false, ...options } = {}) {
   const shown = command.startsWith(root) ? relative(root, command) : command.split(sep).at(-1);
-  console.log(`\n$ ${[shown, ...args].join(" ")}`);
+  const commandLine = `\n$ ${[shown, ...args].join(" ")}`;
+  if (!buffered) console.log(commandLine);
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
   return new Promise((resolve) => {
@@ -148,7 +152,7 @@ function run(command, args, options = {}) {
     });
     let output = "";
     const collect = (stream) => (chunk) => {
-      stream.write(chunk);
+      if (!buffered) stream.write(chunk);
       output += chunk.toString();
     };
     child.stdout.on("data", collect(process.stdout));
@@ -157,14 +161,13 @@ function run(command, args, options = {}) {
       output += `\n[test.mjs] killed after ${RUNNER_TIMEOUT_MS} ms\n`;
       child.kill("SIGKILL");
     }, RUNNER_TIMEOUT_MS);
-    child.on("error", (error) => {
+    const finish = (result) => {
       clearTimeout(timer);
-      resolve({ code: 127, output: `${output}\n${error.message}`, seconds: seconds() });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), output, seconds: seconds() });
-    });
+      if (buffered) process.stdout.write(`${commandLine}\n${result.output}`);
+      resolve({ ...result, seconds: seconds() });
+    };
+    child.on("error", (error) => finish({ code: 127, output: `${output}\n${error.message}` }));
+    child.on("close", (code, signal) => finish({ code: code ?? (signal ? 128 : 1), output }));
   });
 }
 
@@ -252,15 +255,27 @@ function recordCheck(name, { code, seconds }) {
 }
 
 /**
+ * One module that imports each of `files`, written into `buildDir`: the
+ * quick tier runs its test files together, in one module on Deno and one
+ * bundle and process on Node (Bun runs every test file in one process
+ * too), because a module or process per file cost more CPU than the quick
+ * tests themselves.
+ */
+function writeTogetherEntry(name, files) {
+  const entry = join(buildDir, name);
+  const imports = files.map((file) => relative(buildDir, join(root, file)).split(sep).join("/"));
+  writeFileSync(entry, imports.map((path) => `import "${path}";\n`).join(""));
+  return entry;
+}
+
+/**
  * Bundle the test files for Node into `buildDir`, a few at a time; resolves
  * with the bundles to run. Each file gets a bundle of its own, in which
  * import.meta.url keeps pointing at the source file, as on Deno and Bun.
- * The quick tier instead bundles its files into one, run in one process
- * (Bun runs every test file in one process too): a Node process per file
- * cost more CPU than the quick tests themselves. A file that reads
- * import.meta still gets a bundle of its own there.
+ * `together` bundles them into one instead, except any file that reads
+ * import.meta, which keeps a bundle of its own.
  */
-async function bundleTestsForNode() {
+async function bundleTestsForNode(together) {
   const ownBundle = (file) => ({
     root,
     entry: file,
@@ -268,13 +283,11 @@ async function bundleTestsForNode() {
     sourceImportMetaUrl: true,
   });
   const readsImportMeta = (file) => readFileSync(join(root, file), "utf8").includes("import.meta");
-  const shared = quick ? testFiles.filter((file) => !readsImportMeta(file)) : [];
+  const shared = together ? testFiles.filter((file) => !readsImportMeta(file)) : [];
   const pending = testFiles.filter((file) => !shared.includes(file)).map(ownBundle);
   if (shared.length > 0) {
-    const entry = join(buildDir, "quick_tests.ts");
-    mkdirSync(buildDir, { recursive: true });
-    writeFileSync(entry, shared.map((file) => `import "${join(root, file)}";\n`).join(""));
-    pending.push({ root, entry, outfile: join(buildDir, "quick_tests.mjs") });
+    const entry = writeTogetherEntry("node_tests.ts", shared);
+    pending.push({ root, entry, outfile: join(buildDir, "node_tests.mjs") });
   }
   const outputs = [];
   const worker = async () => {
@@ -292,6 +305,68 @@ function publicEntryPoints() {
   return Object.values(exports).map((path) => path.replace(/^\.\//, ""));
 }
 
+/** Deno: the test files and the doc tests of the library modules. */
+async function testOnDeno(deno, { together = false, buffered = false } = {}) {
+  const tier = quick ? "quick tier, " : "";
+  console.log(
+    `\n=== Deno: ${tier}${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
+  );
+  if (everything) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
+  const junitPath = join(buildDir, "deno-junit.xml");
+  const modules = together && testFiles.length > 0
+    ? [relative(root, writeTogetherEntry("deno_tests.ts", testFiles)), ...libraryFiles]
+    : [...testFiles, ...libraryFiles];
+  record(
+    "deno",
+    await run(deno, ["test", "-A", "--doc", `--junit-path=${junitPath}`, ...modules], { buffered }),
+    (output) => parseDeno(output, junitPath),
+  );
+}
+
+/** The publish, documentation and @example checks (whole suite only). */
+async function checkDeno(deno) {
+  recordCheck(
+    "deno publish --dry-run",
+    await run(deno, ["publish", "--dry-run", "--allow-dirty"]),
+  );
+  recordCheck("deno doc --lint", await run(deno, ["doc", "--lint", ...publicEntryPoints()]));
+  recordCheck(
+    "@example on every public symbol",
+    await run(deno, ["run", "-A", "scripts/check_doc_examples.ts"]),
+  );
+}
+
+/** Bun runs the TypeScript test files as they are. */
+async function testOnBun(bun) {
+  if (testFiles.length === 0) return;
+  console.log(`\n=== Bun: ${testFiles.length} test files ===`);
+  record(
+    "bun",
+    await run(bun, ["test", "--timeout", "30000", ...testFiles.map((file) => `./${file}`)]),
+    parseBun,
+  );
+}
+
+/** Node runs esbuild bundles of the test files, on each of `binaries`. */
+async function testOnNode(binaries, { together = false, buffered = false } = {}) {
+  if (testFiles.length === 0) return;
+  const tier = quick ? "quick tier, " : "";
+  console.log(`\n=== Node: ${tier}${testFiles.length} test files, bundled into .test-build/ ===`);
+  let bundles;
+  try {
+    bundles = await bundleTestsForNode(together);
+  } catch (error) {
+    console.error(error);
+    results.push({ name: "node (esbuild)", passed: 0, failed: 1, note: "bundling failed" });
+    return;
+  }
+  const nodeArgs = ["--test", "--test-reporter=spec", "--test-timeout=60000", ...bundles];
+  for (const binary of binaries) {
+    const version = await run(binary, ["--version"], { buffered });
+    record(`node ${version.output.trim()}`, await run(binary, nodeArgs, { buffered }), parseNode);
+  }
+}
+
 async function main() {
   if (filter === "npm" && !quick) {
     await checkPackage();
@@ -304,66 +379,21 @@ async function main() {
   }
   const deno = join(binDir, "deno");
   const bun = join(binDir, "bun");
-
-  const tier = quick ? "quick tier, " : "";
-  console.log(
-    `\n=== Deno: ${tier}${testFiles.length} test files, doc tests of ${libraryFiles.length} modules ===`,
-  );
-  if (everything) recordCheck("deno check mod.ts", await run(deno, ["check", "mod.ts"]));
-  const junitPath = join(buildDir, "deno-junit.xml");
   rmSync(buildDir, { recursive: true, force: true });
-  record(
-    "deno",
-    await run(deno, [
-      "test",
-      "-A",
-      "--doc",
-      `--junit-path=${junitPath}`,
-      ...testFiles,
-      ...libraryFiles,
-    ]),
-    (output) => parseDeno(output, junitPath),
-  );
-  if (everything) {
-    recordCheck(
-      "deno publish --dry-run",
-      await run(deno, ["publish", "--dry-run", "--allow-dirty"]),
-    );
-    recordCheck(
-      "deno doc --lint",
-      await run(deno, ["doc", "--lint", ...publicEntryPoints()]),
-    );
-    recordCheck(
-      "@example on every public symbol",
-      await run(deno, ["run", "-A", "scripts/check_doc_examples.ts"]),
-    );
-  }
+  mkdirSync(buildDir, { recursive: true });
 
-  if (testFiles.length > 0 && !quick) {
-    console.log(`\n=== Bun: ${testFiles.length} test files ===`);
-    record(
-      "bun",
-      await run(bun, ["test", "--timeout", "30000", ...testFiles.map((file) => `./${file}`)]),
-      parseBun,
-    );
-  }
-  if (testFiles.length > 0) {
-    console.log(`\n=== Node: ${tier}${testFiles.length} test files, bundled into .test-build/ ===`);
-    let bundles;
-    try {
-      bundles = await bundleTestsForNode();
-    } catch (error) {
-      console.error(error);
-      results.push({ name: "node (esbuild)", passed: 0, failed: 1, note: "bundling failed" });
-    }
-    if (bundles !== undefined) {
-      const nodeArgs = ["--test", "--test-reporter=spec", "--test-timeout=60000", ...bundles];
-      const binaries = quick ? [systemNode()] : [systemNode(), ...extraNodeBinaries(root)];
-      for (const binary of binaries) {
-        const version = await run(binary, ["--version"]);
-        record(`node ${version.output.trim()}`, await run(binary, nodeArgs), parseNode);
-      }
-    }
+  if (quick) {
+    // Deno and Node side by side (two cores), each runner's output printed
+    // whole when it ends.
+    await Promise.all([
+      testOnDeno(deno, { together: true, buffered: true }),
+      testOnNode([systemNode()], { together: true, buffered: true }),
+    ]);
+  } else {
+    await testOnDeno(deno);
+    if (everything) await checkDeno(deno);
+    await testOnBun(bun);
+    await testOnNode([systemNode(), ...extraNodeBinaries(root)]);
   }
 
   rmSync(buildDir, { recursive: true, force: true });
