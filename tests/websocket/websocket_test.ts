@@ -126,6 +126,32 @@ describe("KeepwireWebSocket lifecycle", () => {
     for (let i = 0; i < 10; i++) await peer.next();
     await until(() => socket.bufferedAmount === 0);
   });
+  test("frames sent in one turn go out in one write", async () => {
+    const writes: number[] = [];
+    const socket = new KeepwireWebSocket();
+    socket.attach({
+      readable: new ReadableStream(),
+      writable: new WritableStream({ write: (chunk) => void writes.push(chunk.length) }),
+    });
+    for (let i = 0; i < 100; i++) socket.send("hello"); // 7 bytes a frame
+    await until(() => socket.bufferedAmount === 0);
+    assert.deepEqual(writes, [700]);
+  });
+  test("a 16 MiB binary message is echoed, in 64 KiB reads", async () => {
+    const { socket, peer } = open();
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (event) => socket.send(event.data);
+    const payload = new Uint8Array(16 << 20).map((_, i) => i * 7);
+    const frame = encodeFrame({ opcode: 2, payload, mask: MASK });
+    for (let at = 0; at < frame.length; at += 65536) {
+      await peer.send(frame.subarray(at, at + 65536));
+    }
+    const echoed = await peer.next(30_000);
+    assert.ok(echoed !== "eof" && echoed.type === "frame");
+    assert.equal(echoed.payload.length, payload.length);
+    assert.ok(echoed.payload.every((byte, i) => byte === payload[i]));
+    socket.close();
+  });
   test("a ping is answered with a pong carrying its payload (§5.5.2, §5.5.3)", async () => {
     const { socket, peer } = open();
     await peer.send(encodeFrame({ opcode: 9, payload: new Uint8Array([1, 2]), mask: MASK }));
