@@ -21,6 +21,8 @@
 export * from "./lib/codec/errors.ts";
 export type * from "./lib/codec/events.ts";
 export * from "./lib/codec/response_writer.ts";
+export * from "./lib/codec/chunks.ts";
+export * from "./lib/codec/rules.ts";
 export * from "./lib/connection/keep_alive.ts";
 export type * from "./lib/connection/options.ts";
 export type * from "./lib/connection/transport.ts";

@@ -15,7 +15,7 @@
 
 import { ResponseParser, type ResponseParserOptions } from "../codec/response_parser.ts";
 import type { ResponseHead } from "../codec/response_events.ts";
-import { encodeChunk, encodeLastChunk } from "../codec/response_writer.ts";
+import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
 import { ClientError } from "./errors.ts";
 import type { BodyFlow, Exchange } from "./_exchange.ts";
 import type { PoolMember } from "./pool.ts";

@@ -13,7 +13,7 @@
  */
 
 import type { ResponseHead } from "../codec/response_events.ts";
-import { parseConnectionTokens } from "../connection/keep_alive.ts";
+import { connectionPersists } from "../codec/rules.ts";
 
 /**
  * What a `Keep-Alive` field value hints: `timeout` in seconds, `max`
@@ -116,9 +116,11 @@ const CLOSE: ReuseDecision = Object.freeze({ reuse: false, idleMs: 0, remainingR
 /**
  * Decides whether the connection that carried `head` can be reused.
  *
- * - A close-delimited body ends the connection (RFC 9112 §6.3 item 8).
- * - `Connection: close` from either side ends it (§9.6).
- * - An HTTP/1.0 response persists only with `Connection: keep-alive` (§9.3).
+ * - The protocol's rule first, the codec's {@linkcode connectionPersists}
+ *   with the response as the message received: a close-delimited body
+ *   (RFC 9112 §6.3 item 8) or `Connection: close` from either side (§9.6)
+ *   ends the connection, and an HTTP/1.0 response persists only with
+ *   `Connection: keep-alive` (§9.3).
  * - `Keep-Alive: timeout=T` lowers the idle lifetime to T seconds minus the
  *   safety margin, the margin capped at half of T so a short hint still
  *   allows some reuse; `max=M` caps further requests at M, and `max=0`
@@ -147,10 +149,10 @@ export function decideReuse(
   requestSaidClose: boolean,
   policy: ReusePolicy,
 ): ReuseDecision {
-  if (requestSaidClose || head.framing === "close") return CLOSE;
-  const tokens = parseConnectionTokens(head.connection);
-  if (tokens.close) return CLOSE;
-  if (head.version === "1.0" && !tokens.keepAlive) return CLOSE;
+  const sentConnection = requestSaidClose ? "close" : "";
+  if (!connectionPersists(head.version, head.connection, sentConnection, head.framing)) {
+    return CLOSE;
+  }
   const hint = parseKeepAliveHint(head.keepAlive);
   let idleMs = policy.idleTimeout;
   if (hint.timeout !== undefined) {

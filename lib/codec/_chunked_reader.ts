@@ -1,8 +1,9 @@
 /**
  * The chunked transfer coding (RFC 9112 §7.1) as a resumable state machine
- * reading from a {@linkcode ByteBuffer}. {@linkcode ChunkedDecoder} wraps
- * it with its own buffer; the request parser drives it on the connection's
- * buffer so body bytes are never copied between the two.
+ * reading from a {@linkcode ByteBuffer}: the chunked case of the body
+ * reader (`_body_reader.ts`), which both parsers drive on the connection's
+ * buffer (so body bytes are never copied) and the standalone decoders and
+ * stream adapters on their own.
  *
  * States: `size` (a chunk line), `data` (chunk bytes still owed), `data-end`
  * (the CRLF after chunk data), `trailers` (field lines after the last
@@ -29,6 +30,7 @@ import { FieldSpan, parseFieldLine } from "./_field_line.ts";
 import {
   bareLf,
   CR,
+  incompleteMessage,
   HEX_VALUE,
   HTAB,
   latin1,
@@ -302,10 +304,6 @@ function needMore(eof: boolean): null {
   return null;
 }
 
-/** The error for EOF inside a message: a cut-short body is never a short body. */
-export function incompleteMessage(): ProtocolError {
-  return new ProtocolError(400, "incomplete-message", "connection closed inside a message");
-}
 
 function trailersTooLarge(): ProtocolError {
   return new ProtocolError(

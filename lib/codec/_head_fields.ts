@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BodyFraming, HttpVersion } from "./events.ts";
+import type { Framing, HttpVersion } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
 import type { FieldSpan } from "./_field_line.ts";
 import { FIELD_NAMES, FIELD_VALUES } from "./_intern.ts";
@@ -160,10 +160,11 @@ export class HeadFields {
   }
 
   /**
-   * Judges the complete header section; returns the framing. Order: Host
-   * rules, then Transfer-Encoding, then Content-Length, each error once.
+   * RFC 9112 §3.2's Host rules for a request: one Host is required in
+   * HTTP/1.1 (repeats and malformed values were refused line by line), and
+   * it must agree with an absolute-form target.
    */
-  framing(line: RequestLine, maxBodySize: number): BodyFraming {
+  checkHost(line: RequestLine): void {
     if (line.version === "1.1" && this.#hostCount === 0) {
       throw bad("missing-host", "HTTP/1.1 request without Host");
     }
@@ -176,11 +177,23 @@ export class HeadFields {
     ) {
       throw bad("host-mismatch", "Host differs from the target's authority");
     }
+  }
+
+  /**
+   * Judges the framing fields of a complete header section (RFC 9112 §6.3
+   * items 3-8) for a message that may have content; the response role has
+   * already settled the cases that never do (HEAD, 1xx, 204, 304). Without
+   * either field a request has no body and a response runs until the close
+   * (`"close"`). The size limit is the body reader's to check. Strict in
+   * both directions: both framing fields, a repeated chunked, chunked not
+   * last or Transfer-Encoding in HTTP/1.0 are refused.
+   */
+  framing(version: HttpVersion, request: boolean): Framing["kind"] {
     if (this.#transferEncoding) {
       // RFC 9112 §6.1: a server MUST NOT apply a transfer coding to HTTP/1.0
       // framing; such a message is treated as faulty.
-      if (line.version === "1.0") {
-        throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 request");
+      if (version === "1.0") {
+        throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 message");
       }
       // RFC 9112 §6.3 item 3 lets TE override CL, but a message with both is
       // the classic smuggling vector; like nginx and hyper we reject it.
@@ -191,11 +204,10 @@ export class HeadFields {
         );
       }
       if (this.#chunkedCount > 1) throw bad("duplicate-chunked", "chunked applied more than once");
-      // §6.3 item 4: without chunked last, a request's length is unknowable.
-      if (!this.#lastIsChunked) {
-        throw bad("chunked-not-final", "chunked is not the final transfer coding");
-      }
-      // §6.1: a server receiving a coding it does not understand answers 501.
+      // §6.3 item 4: without chunked last, a request's length is unknowable
+      // (400); a response's coding we cannot undo is not implemented (501).
+      if (request && !this.#lastIsChunked) throw chunkedNotFinal();
+      // §6.1: a recipient of a coding it does not understand answers 501.
       if (this.#otherCoding) {
         throw new ProtocolError(
           501,
@@ -203,52 +215,16 @@ export class HeadFields {
           "transfer coding not implemented",
         );
       }
+      if (!this.#lastIsChunked) throw chunkedNotFinal();
       return "chunked";
     }
-    if (this.contentLength > maxBodySize) {
-      throw new ProtocolError(413, "body-too-large", "Content-Length exceeds the size limit");
-    }
+    if (this.contentLength === -1) return request ? "none" : "close";
     return this.contentLength > 0 ? "length" : "none";
   }
+}
 
-  /**
-   * Judges a response's header section when the response may have content
-   * (RFC 9112 §6.3 items 3-8); the caller has already settled the cases
-   * that never have content (HEAD, 1xx, 204, 304). Returns `"close"` when
-   * neither field frames the body: it then ends when the connection does.
-   * The same strictness as requests: both framing fields, a repeated
-   * chunked, chunked not last or Transfer-Encoding in HTTP/1.0 are refused.
-   */
-  responseFraming(version: HttpVersion, maxBodySize: number): BodyFraming | "close" {
-    if (this.#transferEncoding) {
-      if (version === "1.0") {
-        throw bad("transfer-encoding-http10", "Transfer-Encoding in an HTTP/1.0 message");
-      }
-      if (this.contentLength !== -1) {
-        throw bad(
-          "content-length-with-transfer-encoding",
-          "both Content-Length and Transfer-Encoding",
-        );
-      }
-      if (this.#chunkedCount > 1) throw bad("duplicate-chunked", "chunked applied more than once");
-      if (this.#otherCoding) {
-        throw new ProtocolError(
-          501,
-          "unsupported-transfer-coding",
-          "transfer coding not implemented",
-        );
-      }
-      if (!this.#lastIsChunked) {
-        throw bad("chunked-not-final", "chunked is not the final transfer coding");
-      }
-      return "chunked";
-    }
-    if (this.contentLength === -1) return "close";
-    if (this.contentLength > maxBodySize) {
-      throw new ProtocolError(413, "body-too-large", "Content-Length exceeds the size limit");
-    }
-    return this.contentLength > 0 ? "length" : "none";
-  }
+function chunkedNotFinal(): ProtocolError {
+  return bad("chunked-not-final", "chunked is not the final transfer coding");
 }
 
 function conflicting(): ProtocolError {

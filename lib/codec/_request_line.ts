@@ -1,13 +1,16 @@
 /**
- * The request-line (RFC 9112 §3): `method SP request-target SP
+ * The request role's start line (RFC 9112 §3): `method SP request-target SP
  * HTTP-version`, exactly one SP between parts, and the four target forms
- * (§3.2) each allowed only where the RFC allows it.
+ * (§3.2) each allowed only where the RFC allows it. The head reader calls
+ * it through {@linkcode StartLine}; it is the request role's only part of
+ * reading a head.
  *
  * @module
  */
 
 import type { HttpVersion } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
+import type { StartLine } from "./_head_reader.ts";
 import {
   equalsIgnoreCase,
   HEX_VALUE,
@@ -19,8 +22,13 @@ import {
   unexpectedByte,
 } from "./_syntax.ts";
 
-/** The parts of a validated request-line; reused across requests. */
-export class RequestLine {
+/**
+ * The request role's start line: the parts of a validated request-line,
+ * reused across requests, and how a request-line is judged.
+ */
+export class RequestLine implements StartLine {
+  /** Named in errors. */
+  readonly label = "request-line";
   /** The method token. */
   method = "";
   /** The request-target as sent. */
@@ -29,6 +37,31 @@ export class RequestLine {
   version: HttpVersion = "1.1";
   /** The authority of an absolute-form target (compared with Host), else null. */
   authority: string | null = null;
+
+  /** Validates bytes[start, end) (CRLF excluded) into this object. */
+  parse(bytes: Uint8Array, start: number, end: number): void {
+    parseRequestLine(bytes, start, end, this);
+  }
+
+  /**
+   * The error for a request-line over `max` bytes, judged on its first
+   * `max + 1` bytes so that every split of the input gets the same one.
+   * RFC 9112 §3: 414 is for a request-target longer than the server will
+   * parse; a method that alone fills the limit is "longer than any it
+   * implements" (501), and a line whose method is malformed before any SP
+   * gets the 400 a short line would.
+   */
+  tooLong(bytes: Uint8Array, start: number, max: number): ProtocolError {
+    const end = start + max + 1;
+    let i = start;
+    while (i < end && TCHAR[bytes[i]] === 1) i++;
+    if (i === end) {
+      return new ProtocolError(501, "method-too-long", "method exceeds the request-line limit");
+    }
+    if (bytes[i] !== SP) return unexpectedByte(bytes[i], "invalid-method", "invalid byte in method");
+    if (i === start) return invalidLine();
+    return new ProtocolError(414, "request-line-too-long", "request-line exceeds the size limit");
+  }
 }
 
 // Methods interned so the common ones cost no string allocation.

@@ -1,5 +1,5 @@
 /**
- * The status-line (RFC 9112 §4): `HTTP-version SP status-code SP
+ * The response role's start line (RFC 9112 §4): `HTTP-version SP status-code SP
  * [ reason-phrase ]`. The SP before an empty reason phrase is required by
  * the grammar but left out by some servers; like llhttp and hyper, a line
  * that ends right after the status code is accepted.
@@ -9,29 +9,44 @@
 
 import type { HttpVersion } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
-import { HTAB, latin1, SP, unexpectedByte } from "./_syntax.ts";
+import { statusText } from "./rules.ts";
+import type { StartLine } from "./_head_reader.ts";
+import { latin1, SP, TEXT_CHAR, unexpectedByte } from "./_syntax.ts";
 
-/** The parts of a validated status-line; reused across responses. */
-export class StatusLine {
+/**
+ * The response role's start line: the parts of a validated status-line,
+ * reused across responses, and how a status-line is judged.
+ */
+export class StatusLine implements StartLine {
+  /** Named in errors. */
+  readonly label = "status-line";
   /** The protocol version. */
   version: HttpVersion = "1.1";
   /** The three-digit status code, 100..999. */
   status = 0;
   /** The reason phrase, Latin-1 decoded (often empty, never interpreted). */
   statusText = "";
+
+  /** Validates bytes[start, end) (CRLF excluded) into this object. */
+  parse(bytes: Uint8Array, start: number, end: number): void {
+    parseStatusLine(bytes, start, end, this);
+  }
+
+  /** A status-line over the limit is a server's fault: 400, whatever it holds. */
+  tooLong(): ProtocolError {
+    return new ProtocolError(400, "status-line-too-long", "status-line exceeds the size limit");
+  }
 }
 
-// Reason phrases the common statuses carry, interned so that parsing
-// "200 OK" allocates no string.
-const COMMON_REASONS = ["OK", "No Content", "Not Modified", "Not Found", "Continue", "Found"];
-
-function reasonText(bytes: Uint8Array, start: number, end: number): string {
+// The reason phrase is usually the standard one: compared against it, it
+// costs no string allocation.
+function reasonText(bytes: Uint8Array, start: number, end: number, status: number): string {
+  const standard = statusText(status);
   const length = end - start;
-  for (const reason of COMMON_REASONS) {
-    if (reason.length !== length) continue;
+  if (standard.length === length) {
     let i = 0;
-    while (i < length && reason.charCodeAt(i) === bytes[start + i]) i++;
-    if (i === length) return reason;
+    while (i < length && standard.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) return standard;
   }
   return latin1(bytes, start, end);
 }
@@ -92,9 +107,9 @@ export function parseStatusLine(
   // RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ).
   for (let i = after + 1; i < end; i++) {
     const byte = bytes[i];
-    if (byte !== HTAB && (byte < 0x20 || byte === 0x7f)) {
+    if (TEXT_CHAR[byte] === 0) {
       throw unexpectedByte(byte, "invalid-reason", "control character in reason phrase");
     }
   }
-  line.statusText = reasonText(bytes, after + 1, end);
+  line.statusText = reasonText(bytes, after + 1, end, status);
 }

@@ -1,8 +1,9 @@
 /**
- * Byte-level grammar shared by the request parser and the body decoders:
- * lookup tables for RFC 9110 §5.6 character classes and small scanners.
- * Tables beat regexes and range comparisons on the hot path: one indexed
- * load per byte, and V8/JSC keep the loop monomorphic.
+ * Byte-level grammar shared by every reader and writer of the codec: the one
+ * home of its character tables (RFC 9110 §5.6 classes, what a writer may
+ * send) and of the small scanners over them. Tables beat regexes and range
+ * comparisons on the hot path: one indexed load per byte, and V8/JSC keep
+ * the loop monomorphic.
  *
  * @module
  */
@@ -73,8 +74,19 @@ export const HEX_VALUE: Int8Array = (() => {
   return result;
 })();
 
-/** RFC 9110 §5.6.4 qdtext and quoted-pair payloads: HTAB, SP, VCHAR, obs-text. */
-const QUOTED_CHAR: Uint8Array = table((b) => b === HTAB || (b >= 0x20 && b !== 0x7f));
+/**
+ * HTAB, SP, VCHAR and obs-text: RFC 9112 §4's reason-phrase, and RFC 9110
+ * §5.6.4's qdtext and quoted-pair payloads.
+ */
+export const TEXT_CHAR: Uint8Array = table((b) => b === HTAB || (b >= 0x20 && b !== 0x7f));
+
+/**
+ * What a writer lets through in a field value it is given: everything but
+ * NUL, CR and LF (Fetch's header-value rule, wider than what the parsers
+ * accept). Without CR and LF a value can never end its line early and
+ * start a smuggled field.
+ */
+export const SENDABLE_VALUE_CHAR: Uint8Array = table((b) => b !== 0 && b !== CR && b !== LF);
 
 // String.fromCharCode.apply spreads its argument on the stack; slices longer
 // than this are decoded in pieces so a large configured limit cannot overflow it.
@@ -141,8 +153,8 @@ export function skipQuotedString(bytes: Uint8Array, i: number, end: number): num
     if (byte === 0x22) return i + 1;
     if (byte === 0x5c) {
       i++;
-      if (i >= end || QUOTED_CHAR[bytes[i]] === 0) return -1;
-    } else if (QUOTED_CHAR[byte] === 0) {
+      if (i >= end || TEXT_CHAR[bytes[i]] === 0) return -1;
+    } else if (TEXT_CHAR[byte] === 0) {
       return -1;
     }
     i++;
@@ -189,4 +201,9 @@ export function unexpectedByte(byte: number, code: string, message: string): Pro
 /** The error for a line that ends in LF without CR (RFC 9112 §2.2; we never accept bare LF). */
 export function bareLf(): ProtocolError {
   return new ProtocolError(400, "bare-lf", "line ends in LF without CR");
+}
+
+/** The error for EOF inside a message: a cut-short body is never a short body. */
+export function incompleteMessage(): ProtocolError {
+  return new ProtocolError(400, "incomplete-message", "connection closed inside a message");
 }

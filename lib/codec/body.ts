@@ -1,18 +1,75 @@
 /**
- * Standalone body decoders: chunked (RFC 9112 §7.1) and Content-Length
- * (RFC 9112 §6.2). Both are sans-IO: `push()` bytes, `next()` events.
- * {@linkcode RequestParser} runs the same state machine on its own buffer;
- * these classes are for stream adapters and a future response parser.
+ * The standalone body decoders: the codec's one body reader
+ * (`_body_reader.ts`: length | chunked | until-close) with a buffer of its
+ * own, for bodies that do not come through a parser — the stream adapters
+ * in `streams.ts` run on these. Sans-IO: `push()` bytes, `next()` events.
  *
  * @module
  */
 
-import type { RequestData, RequestEnd } from "./events.ts";
-import type { ProtocolError } from "./errors.ts";
+import type { Framing, RequestData, RequestEnd } from "./events.ts";
 import type { ChunkedDecoderOptions } from "./limits.ts";
-import { ByteBuffer } from "./_byte_buffer.ts";
-import { chunkedLimits, ChunkedReader, incompleteMessage } from "./_chunked_reader.ts";
-import { EMPTY_BYTES, NO_FIELDS } from "./_syntax.ts";
+import type { ByteBuffer } from "./_byte_buffer.ts";
+import { BodyReader } from "./_body_reader.ts";
+import { chunkedLimits } from "./_chunked_reader.ts";
+import { ReaderShell } from "./_shell.ts";
+import { EMPTY_BYTES } from "./_syntax.ts";
+
+/**
+ * Decodes one body framed as a {@linkcode Framing}: `data` events (views
+ * into the pushed chunks where possible), then one `end` with the trailers
+ * of a chunked body. A body of `length` bytes or a chunked one cut short
+ * by `finish()` throws `ProtocolError(400, "incomplete-message")`; a
+ * `"close"` body ends at `finish()`. A declared length or a decoded size
+ * over `maxBodySize` throws `ProtocolError(413, "body-too-large")` (a
+ * length at once, from the constructor). After an error every call throws
+ * the same error.
+ *
+ * @example A body delimited by the end of its input
+ * ```ts
+ * import { BodyDecoder } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const decoder = new BodyDecoder({ kind: "close" }, { maxBodySize: 1024 });
+ * decoder.push(new TextEncoder().encode("all of it"));
+ * assert.equal(decoder.next()?.type, "data");
+ * assert.equal(decoder.next(), null);
+ * decoder.finish();
+ * assert.deepEqual(decoder.next(), { type: "end", trailers: [] });
+ * ```
+ */
+export class BodyDecoder extends ReaderShell<RequestData | RequestEnd> {
+  #reader: BodyReader;
+
+  /**
+   * Creates a decoder for one body.
+   *
+   * @param framing how the body is delimited; a length must be a non-negative safe integer
+   * @param options limits; see {@linkcode ChunkedDecoderOptions} for defaults
+   */
+  constructor(framing: Framing, options: ChunkedDecoderOptions = {}) {
+    super();
+    const length = framing.kind === "length" ? framing.length : 0;
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError("length must be a non-negative safe integer");
+    }
+    this.#reader = new BodyReader(chunkedLimits(options));
+    this.#reader.start(framing.kind, length);
+  }
+
+  /**
+   * The bytes after the body (e.g. the next pipelined message), consumed.
+   * Empty until `next()` has returned `end`.
+   */
+  takeRemainder(): Uint8Array {
+    if (!this.#reader.done) return EMPTY_BYTES;
+    return this.input.takeAll();
+  }
+
+  protected read(buffer: ByteBuffer, eof: boolean): RequestData | RequestEnd | null {
+    return this.#reader.read(buffer, eof);
+  }
+}
 
 /**
  * Decodes one chunked body: `data` events with the chunk bytes (views into
@@ -39,52 +96,14 @@ import { EMPTY_BYTES, NO_FIELDS } from "./_syntax.ts";
  * assert.equal(new TextDecoder().decode(decoder.takeRemainder()), "NEXT");
  * ```
  */
-export class ChunkedDecoder {
-  #buffer = new ByteBuffer();
-  #reader: ChunkedReader;
-  #eof = false;
-  #error: ProtocolError | null = null;
-
+export class ChunkedDecoder extends BodyDecoder {
   /**
    * Creates a decoder for one chunked body.
    *
    * @param options limits; see {@linkcode ChunkedDecoderOptions} for defaults
    */
   constructor(options: ChunkedDecoderOptions = {}) {
-    this.#reader = new ChunkedReader(chunkedLimits(options));
-  }
-
-  /** Appends bytes. Never decodes. Do not mutate `chunk` afterwards: data events may be views into it. */
-  push(chunk: Uint8Array): void {
-    if (this.#error !== null) throw this.#error;
-    if (this.#eof) throw new TypeError("push() after finish()");
-    this.#buffer.push(chunk);
-  }
-
-  /** The next event, or null when more input is needed (or after `end`). Throws ProtocolError. */
-  next(): RequestData | RequestEnd | null {
-    if (this.#error !== null) throw this.#error;
-    try {
-      return this.#reader.read(this.#buffer, this.#eof);
-    } catch (error) {
-      this.#error = error as ProtocolError;
-      throw error;
-    }
-  }
-
-  /** The input ended: from now on, running out of bytes before `end` throws `incomplete-message`. */
-  finish(): void {
-    if (this.#error !== null) throw this.#error;
-    this.#eof = true;
-  }
-
-  /**
-   * The bytes after the body's final CRLF (e.g. the next pipelined message),
-   * consumed. Empty until `next()` has returned `end`.
-   */
-  takeRemainder(): Uint8Array {
-    if (!this.#reader.done) return EMPTY_BYTES;
-    return this.#buffer.takeAll();
+    super(CHUNKED, options);
   }
 }
 
@@ -106,59 +125,17 @@ export class ChunkedDecoder {
  * assert.deepEqual(decoder.takeRemainder(), new Uint8Array([4]));
  * ```
  */
-export class LengthDecoder {
-  #buffer = new ByteBuffer();
-  #remaining: number;
-  #done = false;
-  #eof = false;
-  #error: ProtocolError | null = null;
-
+export class LengthDecoder extends BodyDecoder {
   /**
    * Creates a decoder for a body of `length` bytes.
    *
    * @param length the body length in bytes: a non-negative safe integer
    */
   constructor(length: number) {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw new RangeError("length must be a non-negative safe integer");
-    }
-    this.#remaining = length;
-  }
-
-  /** Appends bytes. Never decodes. Do not mutate `chunk` afterwards: data events may be views into it. */
-  push(chunk: Uint8Array): void {
-    if (this.#error !== null) throw this.#error;
-    if (this.#eof) throw new TypeError("push() after finish()");
-    this.#buffer.push(chunk);
-  }
-
-  /** The next event, or null when more input is needed (or after `end`). Throws ProtocolError. */
-  next(): RequestData | RequestEnd | null {
-    if (this.#error !== null) throw this.#error;
-    if (this.#done) return null;
-    if (this.#remaining === 0) {
-      this.#done = true;
-      return { type: "end", trailers: NO_FIELDS };
-    }
-    const available = this.#buffer.size;
-    if (available === 0) {
-      if (this.#eof) throw (this.#error = incompleteMessage());
-      return null;
-    }
-    const count = available < this.#remaining ? available : this.#remaining;
-    this.#remaining -= count;
-    return { type: "data", bytes: this.#buffer.take(count) };
-  }
-
-  /** The input ended: from now on, running out of bytes before `end` throws `incomplete-message`. */
-  finish(): void {
-    if (this.#error !== null) throw this.#error;
-    this.#eof = true;
-  }
-
-  /** The bytes after the body, consumed. Empty until `next()` has returned `end`. */
-  takeRemainder(): Uint8Array {
-    if (!this.#done) return EMPTY_BYTES;
-    return this.#buffer.takeAll();
+    super({ kind: "length", length }, UNLIMITED);
   }
 }
+
+const CHUNKED: Framing = { kind: "chunked" };
+// The caller declared the length itself; no limit second-guesses it.
+const UNLIMITED: ChunkedDecoderOptions = { maxBodySize: Number.MAX_SAFE_INTEGER };

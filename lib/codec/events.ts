@@ -1,5 +1,7 @@
 /**
- * The vocabulary of the request codec: what {@linkcode RequestParser} emits.
+ * The vocabulary of the codec: the HTTP version and the one framing type
+ * both roles share, and what {@linkcode RequestParser} emits (the response
+ * side's events are in `response_events.ts`).
  *
  * A request is always `head`, zero or more `data`, then `end`; the next
  * pipelined request starts after `end`. Nothing here does I/O.
@@ -25,9 +27,40 @@
 export type HttpVersion = "1.0" | "1.1";
 
 /**
- * How the request body is framed (RFC 9112 §6.3):
- * `"none"` no body, `"length"` exactly `contentLength` bytes, `"chunked"` the
- * chunked transfer coding.
+ * How a message body is delimited (RFC 9112 §6.3), in either direction:
+ * the one framing type of the codec. Parsers report its `kind` in their
+ * head events (with the length beside it); writers take it whole.
+ *
+ * - `none`: no content (a request without a body; HEAD, 1xx, 204 and 304
+ *   responses; `Content-Length: 0`).
+ * - `length`: exactly `length` bytes (`Content-Length`).
+ * - `chunked`: the chunked transfer coding (§7.1).
+ * - `close`: every byte until the connection closes (§6.3 item 8); only a
+ *   response can be framed so, since a client could never read the answer
+ *   to a request that ends the connection.
+ *
+ * @example
+ * ```ts
+ * import { encodeResponseHead, type Framing } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const framing: Framing = { kind: "length", length: 2 };
+ * const head = encodeResponseHead({ status: 200, headers: [], framing });
+ * assert.match(new TextDecoder().decode(head), /Content-Length: 2\r\n/);
+ * ```
+ */
+export type Framing =
+  | { readonly kind: "none" }
+  | { readonly kind: "length"; readonly length: number }
+  | { readonly kind: "chunked" }
+  | { readonly kind: "close" };
+
+/**
+ * The framing kinds a request can have: {@linkcode Framing}'s kinds but
+ * `"close"`.
+ *
+ * @deprecated Use `Framing["kind"]`; kept so code written against the
+ * request parser's first vocabulary still compiles.
  *
  * @example
  * ```ts
@@ -41,7 +74,7 @@ export type HttpVersion = "1.0" | "1.1";
  * assert.equal(framing, "chunked");
  * ```
  */
-export type BodyFraming = "none" | "length" | "chunked";
+export type BodyFraming = Exclude<Framing["kind"], "close">;
 
 /**
  * The request-line and header section of one request.
@@ -77,8 +110,8 @@ export interface RequestHead {
    * bytes are decoded as Latin-1 (one char per byte), as Fetch's ByteString.
    */
   readonly headers: readonly string[];
-  /** How the body is framed. */
-  readonly framing: BodyFraming;
+  /** How the body is framed (a request is never close-delimited). */
+  readonly framing: Exclude<Framing["kind"], "close">;
   /** The body length when `framing` is `"length"`, else 0. */
   readonly contentLength: number;
   /**

@@ -5,20 +5,37 @@
  * request and response bodies alike (RFC 9112 §7.1). Nothing here holds
  * state or does I/O.
  *
- * Theory of operation: one pass validates every char against a 256-entry
- * table and sums the length, a second writes each char as one byte
+ * Theory of operation: the request-line is the role's only part; the field
+ * section is written by `_head_writer.ts` exactly as for a response, one
+ * pass measuring and one copying each char as one byte after a table check
  * (Latin-1, as Fetch's ByteString header values mean), so a value with
  * obs-text is never turned into UTF-8 and a CR or LF can never start a
- * second, smuggled header.
+ * second, smuggled header. The result is a view into a pooled slab: write
+ * or copy it, never transfer its `.buffer`.
  *
  * @module
  */
 
+import type { Framing } from "./events.ts";
+import {
+  asciiBytes,
+  fieldSectionSize,
+  framingLengthText,
+  type SectionExtras,
+  writeChars,
+  writeFieldSection,
+} from "./_head_writer.ts";
+import { allocate } from "./_pool.ts";
+import { SP, TARGET_CHAR, TCHAR } from "./_syntax.ts";
+
 /**
- * How a request body is delimited (RFC 9112 §6.3): `"length"` writes
- * `Content-Length: N`, `"chunked"` writes `Transfer-Encoding: chunked`,
- * `"none"` writes no framing field (a request without content; a request
- * cannot be close-delimited, the client could never read the answer).
+ * How a request body is delimited: the codec's one {@linkcode Framing}
+ * but `"close"` (a request cannot be close-delimited, the client could
+ * never read the answer). `"length"` writes `Content-Length: N`,
+ * `"chunked"` writes `Transfer-Encoding: chunked`, `"none"` writes no
+ * framing field.
+ *
+ * @deprecated Use {@linkcode Framing}.
  *
  * @example
  * ```ts
@@ -27,10 +44,7 @@
  * const framing: RequestFraming = { kind: "length", length: 5 };
  * ```
  */
-export type RequestFraming =
-  | { kind: "length"; length: number }
-  | { kind: "chunked" }
-  | { kind: "none" };
+export type RequestFraming = Exclude<Framing, { kind: "close" }>;
 
 /**
  * Everything {@linkcode encodeRequestHead} needs.
@@ -60,48 +74,14 @@ export interface RequestHeadInit {
    * can never carry two disagreeing framings.
    */
   headers: readonly string[];
-  /** How the body that follows is delimited. */
-  framing: RequestFraming;
+  /** How the body that follows is delimited (never `"close"`). */
+  framing: Exclude<Framing, { kind: "close" }>;
   /**
    * Send `Expect: 100-continue` (RFC 9110 §10.1.1): the caller then waits
    * for `100 Continue` (or a final status) before writing the body.
    * Only meaningful with a body; default false.
    */
   expectContinue?: boolean;
-}
-
-const TOKEN = 1;
-const VALUE = 2; // anything but NUL, CR, LF, up to 0xFF
-const TARGET = 4; // VCHAR
-
-const CHAR_CLASS: Uint8Array = /* @__PURE__ */ (() => {
-  const table = new Uint8Array(256);
-  for (let code = 0; code < 256; code++) {
-    let bits = 0;
-    if (code !== 0x00 && code !== 0x0a && code !== 0x0d) bits |= VALUE;
-    if (code >= 0x21 && code <= 0x7e) bits |= TARGET;
-    table[code] = bits;
-  }
-  for (const char of "!#$%&'*+-.^_`|~") table[char.charCodeAt(0)] |= TOKEN;
-  for (let code = 0x30; code <= 0x39; code++) table[code] |= TOKEN;
-  for (let code = 0x41; code <= 0x5a; code++) table[code] |= TOKEN;
-  for (let code = 0x61; code <= 0x7a; code++) table[code] |= TOKEN;
-  return table;
-})();
-
-function check(text: string, bit: number, what: string, allowEmpty: boolean): void {
-  if (text.length === 0 && !allowEmpty) throw new TypeError(`${what} must not be empty`);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0xff || (CHAR_CLASS[code] & bit) === 0) {
-      throw new TypeError(`invalid char U+${code.toString(16).padStart(4, "0")} in ${what}`);
-    }
-  }
-}
-
-// The fields a caller may not set by hand; see RequestHeadInit.headers.
-function isFramingField(lower: string): boolean {
-  return lower === "content-length" || lower === "transfer-encoding" || lower === "expect";
 }
 
 /**
@@ -149,44 +129,39 @@ function isFramingField(lower: string): boolean {
  */
 export function encodeRequestHead(init: RequestHeadInit): Uint8Array {
   const { method, target, headers, framing } = init;
-  check(method, TOKEN, "method", false);
-  check(target, TARGET, "target", false);
-  if (headers.length % 2 !== 0) throw new TypeError("headers must be [name, value, …] pairs");
+  if (method.length === 0) throw new TypeError("method must not be empty");
+  if (target.length === 0) throw new TypeError("target must not be empty");
+  if ((framing.kind as string) === "close") {
+    throw new TypeError("a request cannot be close-delimited");
+  }
+  const extras: SectionExtras = {
+    lengthText: framingLengthText(framing),
+    chunked: framing.kind === "chunked",
+    expectContinue: init.expectContinue === true,
+    request: true,
+  };
+  // `method SP target SP HTTP/1.1 CRLF`
+  const lineSize = method.length + 1 + target.length + HTTP_11_CRLF.length;
+  const out = allocate(lineSize + fieldSectionSize(headers, extras));
+  let at = writeChars(out, 0, method, TCHAR, "method");
+  out[at++] = SP;
+  at = writeChars(out, at, target, TARGET_CHAR, "target");
+  out.set(HTTP_11_CRLF, at);
+  at += HTTP_11_CRLF.length;
+  // RFC 9112 §3.2: a client MUST send exactly one Host in HTTP/1.1.
+  const hosts = countHosts(headers);
+  if (hosts !== 1) throw new TypeError(`exactly one Host field is required, got ${hosts}`);
+  writeFieldSection(out, at, headers, extras);
+  return out;
+}
+
+const HTTP_11_CRLF = asciiBytes(" HTTP/1.1\r\n");
+
+function countHosts(headers: readonly string[]): number {
   let hosts = 0;
-  let text = `${method} ${target} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
-    const value = headers[i + 1];
-    check(name, TOKEN, "field name", false);
-    check(value, VALUE, `value of ${name}`, true);
-    const lower = name.toLowerCase();
-    if (isFramingField(lower)) continue;
-    if (lower === "host") hosts++;
-    text += `${name}: ${value}\r\n`;
+    if (name.length === 4 && name.toLowerCase() === "host") hosts++;
   }
-  // RFC 9112 §3.2: a client MUST send exactly one Host in HTTP/1.1.
-  if (hosts !== 1) throw new TypeError(`exactly one Host field is required, got ${hosts}`);
-  switch (framing.kind) {
-    case "length": {
-      const length = framing.length;
-      if (!Number.isSafeInteger(length) || length < 0) {
-        throw new TypeError(`framing length must be a non-negative safe integer, got ${length}`);
-      }
-      text += `Content-Length: ${length}\r\n`;
-      break;
-    }
-    case "chunked":
-      text += "Transfer-Encoding: chunked\r\n";
-      break;
-    case "none":
-      break;
-    default:
-      throw new TypeError(`unknown framing kind ${(framing as { kind: unknown }).kind}`);
-  }
-  if (init.expectContinue === true) text += "Expect: 100-continue\r\n";
-  text += "\r\n";
-  const out = new Uint8Array(text.length);
-  // Every char was checked to be <= 0xFF above: one byte each (Latin-1).
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+  return hosts;
 }

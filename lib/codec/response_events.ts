@@ -9,14 +9,13 @@
  * @module
  */
 
-import type { HttpVersion, RequestData, RequestEnd } from "./events.ts";
+import type { Framing, HttpVersion, RequestData, RequestEnd } from "./events.ts";
 import type { RequestParserOptions } from "./limits.ts";
 
 /**
- * How a response body is framed (RFC 9112 §6.3): `"none"` no content (HEAD,
- * 1xx, 204, 304, or `Content-Length: 0`), `"length"` exactly
- * `contentLength` bytes, `"chunked"` the chunked coding, `"close"` every
- * byte until the server closes the connection.
+ * The framing kinds of a response body: {@linkcode Framing}'s kinds.
+ *
+ * @deprecated Use `Framing["kind"]`.
  *
  * @example
  * ```ts
@@ -25,7 +24,7 @@ import type { RequestParserOptions } from "./limits.ts";
  * const reusable = (framing: ResponseBodyFraming) => framing !== "close";
  * ```
  */
-export type ResponseBodyFraming = "none" | "length" | "chunked" | "close";
+export type ResponseBodyFraming = Framing["kind"];
 
 /**
  * The status-line and header section of a final (non-1xx) response.
@@ -54,8 +53,12 @@ export interface ResponseHead {
   readonly version: HttpVersion;
   /** Header fields in arrival order, flat: `[name0, value0, …]`, Latin-1 decoded. */
   readonly headers: readonly string[];
-  /** How the body is framed. */
-  readonly framing: ResponseBodyFraming;
+  /**
+   * How the body is framed: `"none"` for HEAD, 204 and 304 whatever the
+   * fields say (RFC 9112 §6.3 item 1), `"close"` when neither
+   * Content-Length nor chunked frames it.
+   */
+  readonly framing: Framing["kind"];
   /** The body length when `framing` is `"length"`, else 0. */
   readonly contentLength: number;
   /** Every `Connection` value joined with `", "`, or `""`. */

@@ -1,10 +1,12 @@
 /**
  * WHATWG `TransformStream` adapters over the sans-IO codec, for composing
  * keepwire with `pipeThrough`. They run the very objects the connection layer
- * drives directly ({@linkcode RequestParser}, {@linkcode ChunkedDecoder},
- * {@linkcode encodeChunk}), so a stream and a socket fast path cannot
- * disagree about the protocol; the streams only add the per-chunk cost of the
- * Streams machinery.
+ * drives directly ({@linkcode RequestParser}, the one body decoder behind
+ * {@linkcode BodyDecoder}, {@linkcode encodeChunk}), so a stream and a
+ * socket fast path cannot disagree about the protocol; the streams only add
+ * the per-chunk cost of the Streams machinery. Both body streams are one
+ * transformer (`bodyTransformer`) around a {@linkcode BodyDecoder}; they
+ * differ in the framing and in what bytes after the body mean.
  *
  * Every rejection of input errors the stream with a {@linkcode ProtocolError}
  * whose `status` is what a server should answer.
@@ -15,12 +17,12 @@
  * @module
  */
 
-import { ChunkedDecoder } from "./body.ts";
+import { BodyDecoder, ChunkedDecoder, LengthDecoder } from "./body.ts";
+import { encodeChunk, encodeLastChunk } from "./chunks.ts";
 import { ProtocolError } from "./errors.ts";
 import type { RequestEvent } from "./events.ts";
 import type { ChunkedDecoderOptions, RequestParserOptions } from "./limits.ts";
 import { RequestParser } from "./request_parser.ts";
-import { encodeChunk, encodeLastChunk } from "./response_writer.ts";
 
 /**
  * Parses a byte stream of pipelined requests into `head`, `data` and `end`
@@ -98,10 +100,6 @@ export class RequestDecoderStream extends TransformStream<Uint8Array, RequestEve
  * ```
  */
 export class ChunkedDecoderStream extends TransformStream<Uint8Array, Uint8Array> {
-  #decoder: ChunkedDecoder;
-  #ended = false;
-  #resolveTrailers!: (trailers: readonly string[]) => void;
-  #rejectTrailers!: (reason: unknown) => void;
   #trailers: Promise<readonly string[]>;
 
   /**
@@ -110,23 +108,21 @@ export class ChunkedDecoderStream extends TransformStream<Uint8Array, Uint8Array
    * @param options decoder limits; see {@linkcode ChunkedDecoderOptions} for defaults
    */
   constructor(options: ChunkedDecoderOptions = {}) {
-    // `cancel` (called on the output's cancel or the input's abort) is in
-    // the Streams standard and all three runtimes, but not yet in every
-    // TypeScript DOM lib, hence the assertion.
-    super({
-      transform: (chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) =>
-        this.#transform(chunk, controller),
-      flush: (controller: TransformStreamDefaultController<Uint8Array>) => this.#flush(controller),
-      cancel: (reason: unknown) => this.#rejectTrailers(reason),
-    } as Transformer<Uint8Array, Uint8Array>);
-    this.#decoder = new ChunkedDecoder(options);
-    this.#trailers = new Promise((resolve, reject) => {
-      this.#resolveTrailers = resolve;
-      this.#rejectTrailers = reject;
+    let resolve!: (trailers: readonly string[]) => void;
+    let reject!: (reason: unknown) => void;
+    const trailers = new Promise<readonly string[]>((onResolve, onReject) => {
+      resolve = onResolve;
+      reject = onReject;
     });
     // Most consumers never read the trailers: without a handler, an errored
     // body would also surface as an unhandled rejection and kill the process.
-    this.#trailers.catch(() => {});
+    trailers.catch(() => {});
+    super(bodyTransformer(() => new ChunkedDecoder(options), {
+      overrun: "bytes-after-last-chunk",
+      onEnd: resolve,
+      onError: reject,
+    }));
+    this.#trailers = trailers;
   }
 
   /**
@@ -138,57 +134,6 @@ export class ChunkedDecoderStream extends TransformStream<Uint8Array, Uint8Array
   get trailers(): Promise<readonly string[]> {
     return this.#trailers;
   }
-
-  #transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>): void {
-    try {
-      if (this.#ended) {
-        if (chunk.length !== 0) throw bytesAfterLastChunk();
-        return;
-      }
-      this.#decoder.push(chunk);
-      this.#drain(controller);
-    } catch (error) {
-      this.#rejectTrailers(error);
-      throw error;
-    }
-  }
-
-  #flush(controller: TransformStreamDefaultController<Uint8Array>): void {
-    try {
-      if (this.#ended) return;
-      this.#decoder.finish();
-      this.#drain(controller);
-      // finish() makes the decoder throw rather than ask for more, so this is
-      // a guard, not a path.
-      if (!this.#ended) {
-        throw new ProtocolError(400, "incomplete-message", "input ended inside a chunked body");
-      }
-    } catch (error) {
-      this.#rejectTrailers(error);
-      throw error;
-    }
-  }
-
-  #drain(controller: TransformStreamDefaultController<Uint8Array>): void {
-    const decoder = this.#decoder;
-    for (let event = decoder.next(); event !== null; event = decoder.next()) {
-      if (event.type === "data") {
-        controller.enqueue(event.bytes);
-        continue;
-      }
-      // The body is complete whatever follows it, so the trailers resolve
-      // before the check below, as they must when the extra bytes only come
-      // in a later write.
-      this.#ended = true;
-      this.#resolveTrailers(event.trailers);
-      if (decoder.takeRemainder().length !== 0) throw bytesAfterLastChunk();
-      return;
-    }
-  }
-}
-
-function bytesAfterLastChunk(): ProtocolError {
-  return new ProtocolError(400, "bytes-after-last-chunk", "bytes follow the end of a chunked body");
 }
 
 /**
@@ -333,11 +278,6 @@ export interface LengthLimitedStreamOptions {
  * ```
  */
 export class LengthLimitedStream extends TransformStream<Uint8Array, Uint8Array> {
-  #limit: number;
-  #exact: boolean;
-  #truncate: boolean;
-  #seen = 0;
-
   /**
    * Creates a stream held to `options.length` and/or `options.maxBytes`.
    * Throws `TypeError` when neither is given and `RangeError` when one is not
@@ -355,53 +295,111 @@ export class LengthLimitedStream extends TransformStream<Uint8Array, Uint8Array>
     if (overrun !== "error" && overrun !== "truncate") {
       throw new TypeError(`overrun must be "error" or "truncate", got ${overrun}`);
     }
-    // A declared length over the limit is refused before any byte, as a
-    // server answers 413 from the Content-Length alone (RFC 9110 §15.5.14).
-    const refuseAtOnce = length !== undefined && maxBytes !== undefined && length > maxBytes;
-    super({
-      start: refuseAtOnce ? (controller) => controller.error(bodyTooLarge()) : undefined,
-      transform: (chunk, controller) => this.#transform(chunk, controller),
-      flush: () => {
-        if (this.#exact && this.#seen < this.#limit) {
-          throw new ProtocolError(
-            400,
-            "incomplete-message",
-            "input ended before the declared length",
-          );
-        }
-      },
-    });
-    this.#exact = length !== undefined;
-    this.#limit = length ?? (maxBytes as number);
-    this.#truncate = overrun === "truncate";
+    // A declared length is a length-delimited body (over the limit, it is
+    // refused before any byte, as a server answers 413 from the
+    // Content-Length alone); a limit alone is a body that ends with its input.
+    const decoder = (): BodyDecoder =>
+      length === undefined
+        ? new BodyDecoder({ kind: "close" }, { maxBodySize: maxBytes })
+        : maxBytes === undefined
+        ? new LengthDecoder(length)
+        : new BodyDecoder({ kind: "length", length }, { maxBodySize: maxBytes });
+    super(bodyTransformer(decoder, {
+      overrun: overrun === "error" ? "body-longer-than-length" : null,
+      onEnd: () => {},
+      onError: () => {},
+    }));
   }
-
-  #transform(chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>): void {
-    const room = this.#limit - this.#seen;
-    if (chunk.length <= room) {
-      this.#seen += chunk.length;
-      if (chunk.length !== 0) controller.enqueue(chunk);
-      return;
-    }
-    if (!this.#exact) throw bodyTooLarge();
-    if (!this.#truncate) {
-      throw new ProtocolError(
-        400,
-        "body-longer-than-length",
-        "input runs past the declared length",
-      );
-    }
-    this.#seen = this.#limit;
-    if (room !== 0) controller.enqueue(chunk.subarray(0, room));
-  }
-}
-
-function bodyTooLarge(): ProtocolError {
-  return new ProtocolError(413, "body-too-large", "body exceeds the size limit");
 }
 
 function checkByteCount(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`${name} must be a non-negative safe integer, got ${value}`);
   }
+}
+
+/** How a body stream treats its end and what follows it. */
+interface BodyStreamHooks {
+  /**
+   * The error code for bytes after the body (the stream carries exactly
+   * one body, and extra bytes would otherwise pass as something else), or
+   * null to drop them silently.
+   */
+  readonly overrun: string | null;
+  /** The body is complete; its trailers. */
+  readonly onEnd: (trailers: readonly string[]) => void;
+  /** The stream failed or was cancelled before the body's end. */
+  readonly onError: (reason: unknown) => void;
+}
+
+/**
+ * The one transformer of the body streams: input chunks are pushed into a
+ * {@linkcode BodyDecoder} and its data events passed on (views, not
+ * copies); the end of input is the decoder's `finish()`. A decoder that
+ * refuses its framing outright (a length over the limit) errors the
+ * stream before any byte.
+ */
+function bodyTransformer(
+  createDecoder: () => BodyDecoder,
+  hooks: BodyStreamHooks,
+): Transformer<Uint8Array, Uint8Array> {
+  let decoder: BodyDecoder | null = null;
+  let ended = false;
+  const drain = (controller: TransformStreamDefaultController<Uint8Array>) => {
+    const active = decoder!;
+    for (let event = active.next(); event !== null; event = active.next()) {
+      if (event.type === "data") {
+        controller.enqueue(event.bytes);
+        continue;
+      }
+      // The body is complete whatever follows it, so the end is announced
+      // before the check below, as it must be when the extra bytes only
+      // come in a later write.
+      ended = true;
+      hooks.onEnd(event.trailers);
+      overrun(active.takeRemainder());
+      return;
+    }
+  };
+  const overrun = (bytes: Uint8Array) => {
+    if (bytes.length !== 0 && hooks.overrun !== null) {
+      throw new ProtocolError(400, hooks.overrun, "bytes follow the end of the body");
+    }
+  };
+  const guard = (step: () => void) => {
+    try {
+      step();
+    } catch (error) {
+      hooks.onError(error);
+      throw error;
+    }
+  };
+  // `cancel` (called on the output's cancel or the input's abort) is in
+  // the Streams standard and all three runtimes, but not yet in every
+  // TypeScript DOM lib, hence the assertion.
+  return {
+    start: (controller) =>
+      guard(() => {
+        try {
+          decoder = createDecoder();
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          hooks.onError(error);
+          controller.error(error);
+        }
+      }),
+    transform: (chunk, controller) =>
+      guard(() => {
+        if (ended) return overrun(chunk);
+        decoder!.push(chunk);
+        drain(controller);
+      }),
+    flush: (controller) =>
+      guard(() => {
+        if (ended) return;
+        decoder!.finish();
+        drain(controller);
+      }),
+    cancel: (reason: unknown) => hooks.onError(reason),
+  } as Transformer<Uint8Array, Uint8Array>;
 }

@@ -41,7 +41,8 @@ import {
   normalizeMethod,
   requestUrl,
 } from "./incoming.ts";
-import { decidePersistence, parseConnectionTokens, type PersistenceFraming } from "./keep_alive.ts";
+import { parseConnectionTokens } from "../codec/rules.ts";
+import { decidePersistence, type PersistenceFraming } from "./keep_alive.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { Handler, ServeInfo } from "./options.ts";

@@ -1,95 +1,24 @@
 /**
- * The keep-alive rules as pure functions: does this exchange leave the
- * connection open, and what do the response's `Connection` and `Keep-Alive`
- * fields say? No timers, no sockets: the connection layer asks, this answers.
- *
- * Sources: RFC 9112 §9.3 (persistence), §9.6 (tear-down), RFC 9110 §7.6.1
- * (Connection), and the `Keep-Alive` hint of RFC 2068 §19.7.1 as browsers
- * and proxies still read it.
+ * The server's keep-alive policy as pure functions: does this exchange leave
+ * the connection open, and what do the response's `Connection` and
+ * `Keep-Alive` fields say? The protocol's own rule (RFC 9112 §9.3) is the
+ * codec's {@linkcode connectionPersists}, shared with the client; on top of
+ * it come the server's limits (requests per connection, reasons to close)
+ * and the `Keep-Alive` hint of RFC 2068 §19.7.1 as browsers and proxies
+ * still read it. No timers, no sockets: the connection layer asks, this
+ * answers.
  *
  * @module
  */
 
-import type { HttpVersion } from "../codec/events.ts";
-
-/**
- * What a `Connection` field value asks for. Tokens are a case-insensitive,
- * comma-separated list (RFC 9110 §7.6.1); other tokens name hop-by-hop fields.
- *
- * @example
- * ```ts
- * import { parseConnectionTokens } from "@keepwire/keepwire";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(parseConnectionTokens("Keep-Alive, Upgrade"), { close: false, keepAlive: true });
- * assert.deepEqual(parseConnectionTokens("upgrade,CLOSE"), { close: true, keepAlive: false });
- * ```
- */
-export interface ConnectionTokens {
-  /** The list holds `close`. */
-  readonly close: boolean;
-  /** The list holds `keep-alive`. */
-  readonly keepAlive: boolean;
-}
-
-const NO_TOKENS: ConnectionTokens = Object.freeze({ close: false, keepAlive: false });
-
-/**
- * Reads `close` and `keep-alive` out of a `Connection` value. Compares ASCII
- * bytes only, so no Unicode case folding (the Kelvin sign `K` is not `k`)
- * can smuggle a token in.
- *
- * @param value the field value(s), several fields joined with `", "`
- * @returns which of the two tokens the list holds
- *
- * @example
- * ```ts
- * import { parseConnectionTokens } from "@keepwire/keepwire";
- * import assert from "node:assert/strict";
- *
- * assert.equal(parseConnectionTokens(" close ").close, true);
- * assert.equal(parseConnectionTokens("closed").close, false);
- * ```
- */
-export function parseConnectionTokens(value: string): ConnectionTokens {
-  if (value === "") return NO_TOKENS;
-  let close = false;
-  let keepAlive = false;
-  let start = 0;
-  const length = value.length;
-  while (start <= length) {
-    let end = value.indexOf(",", start);
-    if (end === -1) end = length;
-    let first = start;
-    let last = end;
-    while (first < last && isOptionalWhitespace(value.charCodeAt(first))) first++;
-    while (last > first && isOptionalWhitespace(value.charCodeAt(last - 1))) last--;
-    if (last - first === 5 && equalsAsciiLowercase(value, first, "close")) close = true;
-    else if (last - first === 10 && equalsAsciiLowercase(value, first, "keep-alive")) {
-      keepAlive = true;
-    }
-    start = end + 1;
-  }
-  return close || keepAlive ? { close, keepAlive } : NO_TOKENS;
-}
-
-function isOptionalWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09;
-}
-
-/** `lower` must be lowercase ASCII; only A–Z fold, one code unit at a time. */
-function equalsAsciiLowercase(value: string, offset: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    let code = value.charCodeAt(offset + i);
-    if (code >= 0x41 && code <= 0x5a) code |= 0x20;
-    if (code !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-}
+import type { Framing, HttpVersion } from "../codec/events.ts";
+import { connectionPersists } from "../codec/rules.ts";
 
 /**
  * How a response body is delimited, as far as persistence cares: only a
  * close-delimited body (`"close"`) forbids reuse by itself.
+ *
+ * @deprecated Use `Framing["kind"]`, the codec's one framing type.
  *
  * @example
  * ```ts
@@ -105,7 +34,7 @@ function equalsAsciiLowercase(value: string, offset: number, lower: string): boo
  * assert.equal(decision.persist, false);
  * ```
  */
-export type PersistenceFraming = "length" | "chunked" | "close" | "none";
+export type PersistenceFraming = Framing["kind"];
 
 /**
  * The facts one exchange contributes to the persistence decision.
@@ -204,12 +133,14 @@ export interface KeepAliveHint {
  * ```
  */
 export function decidePersistence(facts: ExchangeFacts, hint: KeepAliveHint): PersistenceDecision {
-  const request = parseConnectionTokens(facts.requestConnection);
-  const response = parseConnectionTokens(facts.responseConnection);
   const remaining = facts.maxRequests - facts.requestIndex;
-  const persist = !request.close && !response.close && !facts.mustClose &&
-    facts.framing !== "close" && remaining > 0 &&
-    (facts.version === "1.1" || request.keepAlive);
+  const persist = !facts.mustClose && remaining > 0 &&
+    connectionPersists(
+      facts.version,
+      facts.requestConnection,
+      facts.responseConnection,
+      facts.framing,
+    );
   if (!persist) return CLOSE;
   const keepAlive = hint.enabled ? formatKeepAlive(hint.timeoutMs, remaining) : null;
   return { persist, connection: facts.version === "1.0" ? "keep-alive" : null, keepAlive };

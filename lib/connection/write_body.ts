@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeChunk, encodeLastChunk } from "../codec/response_writer.ts";
+import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
 import type { PersistenceFraming } from "./keep_alive.ts";
 import type { OutputBuffer } from "./output.ts";
 import { type OutgoingResponse, toBytes } from "./outgoing.ts";

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeRequestHead, type RequestHeadInit } from "../../lib/codec/request_writer.ts";
-import { encodeChunk, encodeLastChunk } from "../../lib/codec/response_writer.ts";
+import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
 import { bytes, data, drive, end, head, text } from "./_drive.ts";
 
 const H = ["Host", "a"];

@@ -1,12 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  encodeChunk,
-  encodeLastChunk,
-  encodeResponseHead,
-  type ResponseFraming,
-} from "../../lib/codec/response_writer.ts";
+import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
+import type { Framing } from "../../lib/codec/events.ts";
+import { encodeResponseHead } from "../../lib/codec/response_writer.ts";
 import { type Collected, data, drive, end, head } from "./response_parser_support.ts";
 
 const TCHARS = [..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
@@ -38,7 +35,7 @@ const exchange = fc.record({
   const headers = fields.flat();
   const noContent = method === "HEAD" || status === 204 || status === 304;
   const content = noContent ? new Uint8Array() : body;
-  const framing: ResponseFraming = status === 204 || (status === 304 && chunked)
+  const framing: Framing = status === 204 || (status === 304 && chunked)
     ? { kind: "none" }
     : chunked
     ? { kind: "chunked" }

@@ -2,12 +2,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProtocolError } from "../../lib/codec/errors.ts";
 import { ResponseParser } from "../../lib/codec/response_parser.ts";
-import {
-  encodeChunk,
-  encodeLastChunk,
-  encodeResponseHead,
-  type ResponseFraming,
-} from "../../lib/codec/response_writer.ts";
+import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
+import type { Framing } from "../../lib/codec/events.ts";
+import { encodeResponseHead } from "../../lib/codec/response_writer.ts";
 import {
   bytes,
   checkInvalid,
@@ -283,7 +280,7 @@ describe("ResponseParser lifecycle", () => {
 interface RoundTrip {
   status: number;
   headers: string[];
-  framing: ResponseFraming;
+  framing: Framing;
   body: string;
   trailers?: string[];
   method?: string;

@@ -2,14 +2,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ChunkedDecoder } from "../../lib/codec/body.ts";
+import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
 import {
-  encodeChunk,
   encodeContinue,
-  encodeLastChunk,
   encodeResponseHead,
   type ResponseHeadInit,
-  statusText,
 } from "../../lib/codec/response_writer.ts";
+import { statusText } from "../../lib/codec/rules.ts";
 
 /** One byte per char, so expectations can spell obs-text (0x80–0xFF) directly. */
 function latin1(text: string): Uint8Array {

@@ -1,11 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { parseConnectionTokens } from "../../lib/codec/rules.ts";
 import {
   decidePersistence,
   type ExchangeFacts,
   formatKeepAlive,
-  parseConnectionTokens,
 } from "../../lib/connection/keep_alive.ts";
 
 describe("parseConnectionTokens()", () => {
