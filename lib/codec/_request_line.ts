@@ -45,14 +45,14 @@ export class RequestLine implements StartLine {
 
   /**
    * The error for a request-line over `max` bytes, judged on its first
-   * `max + 1` bytes so that every split of the input gets the same one.
+   * `max` bytes so that every split of the input gets the same one.
    * RFC 9112 §3: 414 is for a request-target longer than the server will
-   * parse; a method that alone fills the limit is "longer than any it
+   * parse; a method with no SP within the limit is "longer than any it
    * implements" (501), and a line whose method is malformed before any SP
    * gets the 400 a short line would.
    */
   tooLong(bytes: Uint8Array, start: number, max: number): ProtocolError {
-    const end = start + max + 1;
+    const end = start + max;
     let i = start;
     while (i < end && TCHAR[bytes[i]] === 1) i++;
     if (i === end) {

@@ -10,7 +10,8 @@
  * Statuses a protocol error can carry, following RFC 9112 and the anchors:
  * 400 malformed syntax or framing, 408 headers or body too slow, 413 body
  * over the limit, 414 request-line too long, 431 header section too large,
- * 501 a transfer coding we do not implement, 505 a well-formed but
+ * 501 a transfer coding we do not implement or a method longer than the
+ * request-line limit, 505 a well-formed but
  * unsupported HTTP version.
  *
  * @example

@@ -10,8 +10,10 @@
 
 /**
  * Longest request-line accepted, excluding its CRLF; longer answers 414
- * (RFC 9112 §3: a server that receives a request-target longer than it
- * wishes to parse MUST respond 414). 8 KiB, the line size of nginx's
+ * when the target is what runs long (RFC 9112 §3: a server that receives
+ * a request-target longer than it wishes to parse MUST respond 414), and
+ * 501 when no SP ends the method within the limit (§3: a method longer
+ * than any the server implements). 8 KiB, the line size of nginx's
  * default `large_client_header_buffers 4 8k`.
  *
  * @example
@@ -147,7 +149,7 @@ export const DEFAULT_MAX_LEADING_EMPTY_LINES = 8;
  * ```
  */
 export interface RequestParserOptions {
-  /** Longest request-line, CRLF excluded (default 8192); over it: 414. */
+  /** Longest request-line, CRLF excluded (default 8192); over it: 414 (501 for the method alone). */
   maxRequestLineSize?: number;
   /** Largest header section, blank line included (default 16384); over it: 431. */
   maxHeaderSize?: number;

@@ -67,6 +67,54 @@ describe("RequestParser limits", () => {
     parser.push(bytes(requestLine(DEFAULT_MAX_REQUEST_LINE_SIZE + 2)));
     assert.throws(() => parser.next(), { status: 414, code: "request-line-too-long" });
   });
+  // RFC 9112 §3: 414 is for a long request-target; the over-long line's
+  // first maxRequestLineSize + 1 bytes decide which part is at fault
+  // (issue 12: a long method used to get 414).
+  const overLongLines: { name: string; line: string; status: number; code: string }[] = [
+    // a token with no SP within the limit: longer than any method implemented
+    { name: "a method alone over the limit", line: "M".repeat(41) + " / HTTP/1.1", status: 501, code: "method-too-long" },
+    // the method fills the limit exactly; its SP comes one byte too late
+    { name: "a method of exactly the limit", line: "M".repeat(40) + " / HTTP/1.1", status: 501, code: "method-too-long" },
+    // a method that ends within the limit: the target is what is long
+    { name: "a long method, then a long target", line: "M".repeat(39) + " /" + "a".repeat(20) + " HTTP/1.1", status: 414, code: "request-line-too-long" },
+    // a byte no method may hold, before any SP: the 400 a short line gets
+    { name: "a malformed method over the limit", line: "GE@T" + "T".repeat(50) + " / HTTP/1.1", status: 400, code: "invalid-method" },
+    // a CR inside the method is a bare CR, as on a short line
+    { name: "a bare CR in an over-long method", line: "GE\rT" + "T".repeat(50) + " / HTTP/1.1", status: 400, code: "bare-cr" },
+    // no method at all
+    { name: "a leading SP on an over-long line", line: " /" + "a".repeat(50) + " HTTP/1.1", status: 400, code: "invalid-request-line" },
+  ];
+  for (const row of overLongLines) {
+    test(`answers ${row.name} with ${row.status} ${row.code}`, () => {
+      checkInvalid({
+        name: row.name,
+        input: row.line + "\r\n" + H + "\r\n",
+        options: { maxRequestLineSize: 40 },
+        status: row.status,
+        code: row.code,
+      });
+      // The same before the line's end arrives.
+      checkInvalid({
+        name: row.name,
+        input: row.line,
+        options: { maxRequestLineSize: 40 },
+        status: row.status,
+        code: row.code,
+      });
+    });
+  }
+  test("answers an endless method 501 at the default limit before its end arrives", () => {
+    const parser = new RequestParser();
+    parser.push(bytes("X".repeat(DEFAULT_MAX_REQUEST_LINE_SIZE + 1)));
+    assert.throws(() => parser.next(), { status: 501, code: "method-too-long" });
+  });
+  test("accepts a method that alone fills the line up to the limit", () =>
+    checkValid({
+      name: "",
+      input: "M".repeat(27) + " / HTTP/1.1\r\n" + H + "\r\n",
+      options: { maxRequestLineSize: 40 },
+      events: [head({ method: "M".repeat(27), headers: ["Host", "a"] }), end()],
+    }));
   test("waits for the LF when the line is at the limit and ends in CR", () => {
     const parser = new RequestParser({ maxRequestLineSize: 40 });
     parser.push(bytes(requestLine(40) + "\r"));

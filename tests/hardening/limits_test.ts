@@ -194,6 +194,33 @@ describe("bodies over the limit and bodies never read", () => {
   });
 });
 
+describe("request-lines over the limit", () => {
+  // RFC 9112 §3: 414 names the target; a method with no SP within the
+  // limit is longer than any method implemented (501). Issue 12.
+  const rows: [string, string, number][] = [
+    ["a long target gets 414", "GET /" + "a".repeat(200) + " HTTP/1.1", 414],
+    ["a method with no SP within the limit gets 501", "M".repeat(200) + " / HTTP/1.1", 501],
+    ["an endless method gets 501 before its line ends", "M".repeat(200), 501],
+  ];
+  for (const [name, line, status] of rows) {
+    test(name, async () => {
+      let handled = 0;
+      const counting: Handler = () => (handled++, new Response("ok"));
+      const recording = await startRecording({ maxRequestLineSize: 100 }, counting);
+      try {
+        const client = await recording.connect();
+        await client.write(line.endsWith("1.1") ? line + "\r\nHost: t\r\n\r\n" : line);
+        const response = await readResponse(client, { timeoutMs: SLACK });
+        assert.equal(response.status, status);
+        assert.equal(response.headers.get("connection"), "close");
+        assert.equal(handled, 0, "the handler never runs");
+      } finally {
+        await recording.close();
+      }
+    });
+  }
+});
+
 describe("the idle-timeout race", () => {
   const TIMEOUT = 1_000;
 
