@@ -15,7 +15,7 @@
 import type { Framing, RequestData, RequestEnd } from "./events.ts";
 import { ProtocolError } from "./errors.ts";
 import type { ByteBuffer } from "./_byte_buffer.ts";
-import { ChunkedReader, type ChunkedLimits } from "./_chunked_reader.ts";
+import { type ChunkedLimits, ChunkedReader } from "./_chunked_reader.ts";
 import { incompleteMessage, NO_FIELDS } from "./_syntax.ts";
 
 /** The end of a body without trailers: one shared, frozen event. */

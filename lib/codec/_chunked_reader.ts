@@ -30,9 +30,9 @@ import { FieldSpan, parseFieldLine } from "./_field_line.ts";
 import {
   bareLf,
   CR,
-  incompleteMessage,
   HEX_VALUE,
   HTAB,
+  incompleteMessage,
   latin1,
   LF,
   NO_FIELDS,
@@ -303,7 +303,6 @@ function needMore(eof: boolean): null {
   if (eof) throw incompleteMessage();
   return null;
 }
-
 
 function trailersTooLarge(): ProtocolError {
   return new ProtocolError(

@@ -18,6 +18,12 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import {
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_LEADING_EMPTY_LINES,
+  type RequestParserOptions,
+} from "./limits.ts";
 import type { ByteBuffer } from "./_byte_buffer.ts";
 import { FieldSpan, parseFieldLine } from "./_field_line.ts";
 import { HeadFields } from "./_head_fields.ts";
@@ -47,6 +53,22 @@ export interface HeadLimits {
   readonly maxHeaderCount: number;
   /** Most CRLFs skipped before a start line. */
   readonly maxLeadingEmptyLines: number;
+}
+
+/**
+ * Applies the defaults of the head limits both parsers' options share;
+ * the start line's limit has a role-specific name, so it comes resolved.
+ */
+export function headLimits(
+  options: Pick<RequestParserOptions, "maxHeaderSize" | "maxHeaderCount" | "maxLeadingEmptyLines">,
+  maxStartLineSize: number,
+): HeadLimits {
+  return {
+    maxStartLineSize,
+    maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+    maxHeaderCount: options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT,
+    maxLeadingEmptyLines: options.maxLeadingEmptyLines ?? DEFAULT_MAX_LEADING_EMPTY_LINES,
+  };
 }
 
 /** Reads one head at a time from a buffer it shares with its owner. */

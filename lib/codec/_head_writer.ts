@@ -13,6 +13,7 @@
  */
 
 import type { Framing } from "./events.ts";
+import { allocate } from "./_pool.ts";
 import { CR, LF, SENDABLE_VALUE_CHAR, TCHAR } from "./_syntax.ts";
 
 /** The bytes of an ASCII string. */
@@ -68,6 +69,38 @@ export function framingLengthText(framing: Framing): string | undefined {
   }
 }
 
+/**
+ * What the field section of a head framed as `framing` writes besides the
+ * caller's fields; validates the framing's length.
+ */
+export function headExtras(
+  framing: Framing,
+  request: boolean,
+  expectContinue: boolean,
+): SectionExtras {
+  return {
+    lengthText: framingLengthText(framing),
+    chunked: framing.kind === "chunked",
+    expectContinue,
+    request,
+  };
+}
+
+/**
+ * A whole head: the role's start line (CRLF included), then the field
+ * section, in one new buffer (a view into the pooled slab when small).
+ */
+export function encodeHead(
+  line: Uint8Array,
+  fields: readonly string[],
+  extras: SectionExtras,
+): Uint8Array<ArrayBuffer> {
+  const out = allocate(line.length + fieldSectionSize(fields, extras));
+  out.set(line);
+  writeFieldSection(out, line.length, fields, extras);
+  return out;
+}
+
 /** What a field section writes besides the caller's fields. */
 export interface SectionExtras {
   /** The decimal Content-Length from {@linkcode framingLengthText}, if any. */
@@ -81,7 +114,7 @@ export interface SectionExtras {
 }
 
 /** Bytes the field section takes: fields, framing field, Expect, empty line. */
-export function fieldSectionSize(fields: readonly string[], extras: SectionExtras): number {
+function fieldSectionSize(fields: readonly string[], extras: SectionExtras): number {
   let size = fieldsSize(fields, "header", extras.request) + 2;
   if (extras.lengthText !== undefined) {
     size += CONTENT_LENGTH_PREFIX.length + extras.lengthText.length + 2;
@@ -91,7 +124,7 @@ export function fieldSectionSize(fields: readonly string[], extras: SectionExtra
 }
 
 /** Writes the section measured by {@linkcode fieldSectionSize} at `at`; returns the end. */
-export function writeFieldSection(
+function writeFieldSection(
   out: Uint8Array,
   at: number,
   fields: readonly string[],

@@ -58,7 +58,9 @@ export class RequestLine implements StartLine {
     if (i === end) {
       return new ProtocolError(501, "method-too-long", "method exceeds the request-line limit");
     }
-    if (bytes[i] !== SP) return unexpectedByte(bytes[i], "invalid-method", "invalid byte in method");
+    if (bytes[i] !== SP) {
+      return unexpectedByte(bytes[i], "invalid-method", "invalid byte in method");
+    }
     if (i === start) return invalidLine();
     return new ProtocolError(414, "request-line-too-long", "request-line exceeds the size limit");
   }

@@ -16,15 +16,10 @@
  */
 
 import type { RequestHead } from "./events.ts";
-import {
-  DEFAULT_MAX_HEADER_COUNT,
-  DEFAULT_MAX_HEADER_SIZE,
-  DEFAULT_MAX_LEADING_EMPTY_LINES,
-  DEFAULT_MAX_REQUEST_LINE_SIZE,
-  type RequestParserOptions,
-} from "./limits.ts";
+import { DEFAULT_MAX_REQUEST_LINE_SIZE, type RequestParserOptions } from "./limits.ts";
 import { chunkedLimits } from "./_chunked_reader.ts";
 import type { HeadFields } from "./_head_fields.ts";
+import { headLimits } from "./_head_reader.ts";
 import { MessageParser } from "./_message_parser.ts";
 import { RequestLine } from "./_request_line.ts";
 
@@ -77,12 +72,8 @@ export class RequestParser extends MessageParser<RequestHead> {
    */
   constructor(options: RequestParserOptions = {}) {
     const line = new RequestLine();
-    super(line, {
-      maxStartLineSize: options.maxRequestLineSize ?? DEFAULT_MAX_REQUEST_LINE_SIZE,
-      maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
-      maxHeaderCount: options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT,
-      maxLeadingEmptyLines: options.maxLeadingEmptyLines ?? DEFAULT_MAX_LEADING_EMPTY_LINES,
-    }, chunkedLimits(options));
+    const maxLine = options.maxRequestLineSize ?? DEFAULT_MAX_REQUEST_LINE_SIZE;
+    super(line, headLimits(options, maxLine), chunkedLimits(options));
     this.#line = line;
   }
 

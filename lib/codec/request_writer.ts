@@ -17,15 +17,7 @@
  */
 
 import type { Framing } from "./events.ts";
-import {
-  asciiBytes,
-  fieldSectionSize,
-  framingLengthText,
-  type SectionExtras,
-  writeChars,
-  writeFieldSection,
-} from "./_head_writer.ts";
-import { allocate } from "./_pool.ts";
+import { asciiBytes, encodeHead, headExtras, writeChars } from "./_head_writer.ts";
 import { SP, TARGET_CHAR, TCHAR } from "./_syntax.ts";
 
 /**
@@ -134,25 +126,21 @@ export function encodeRequestHead(init: RequestHeadInit): Uint8Array {
   if ((framing.kind as string) === "close") {
     throw new TypeError("a request cannot be close-delimited");
   }
-  const extras: SectionExtras = {
-    lengthText: framingLengthText(framing),
-    chunked: framing.kind === "chunked",
-    expectContinue: init.expectContinue === true,
-    request: true,
-  };
-  // `method SP target SP HTTP/1.1 CRLF`
-  const lineSize = method.length + 1 + target.length + HTTP_11_CRLF.length;
-  const out = allocate(lineSize + fieldSectionSize(headers, extras));
-  let at = writeChars(out, 0, method, TCHAR, "method");
-  out[at++] = SP;
-  at = writeChars(out, at, target, TARGET_CHAR, "target");
-  out.set(HTTP_11_CRLF, at);
-  at += HTTP_11_CRLF.length;
+  const extras = headExtras(framing, true, init.expectContinue === true);
   // RFC 9112 §3.2: a client MUST send exactly one Host in HTTP/1.1.
   const hosts = countHosts(headers);
   if (hosts !== 1) throw new TypeError(`exactly one Host field is required, got ${hosts}`);
-  writeFieldSection(out, at, headers, extras);
-  return out;
+  return encodeHead(requestLine(method, target), headers, extras);
+}
+
+/** `method SP request-target SP HTTP/1.1 CRLF` (RFC 9112 §3), each char checked. */
+function requestLine(method: string, target: string): Uint8Array {
+  const line = new Uint8Array(method.length + 1 + target.length + HTTP_11_CRLF.length);
+  let at = writeChars(line, 0, method, TCHAR, "method");
+  line[at++] = SP;
+  at = writeChars(line, at, target, TARGET_CHAR, "target");
+  line.set(HTTP_11_CRLF, at);
+  return line;
 }
 
 const HTTP_11_CRLF = asciiBytes(" HTTP/1.1\r\n");

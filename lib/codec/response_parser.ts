@@ -17,12 +17,7 @@
  * @module
  */
 
-import {
-  DEFAULT_MAX_HEADER_COUNT,
-  DEFAULT_MAX_HEADER_SIZE,
-  DEFAULT_MAX_LEADING_EMPTY_LINES,
-  DEFAULT_MAX_REQUEST_LINE_SIZE,
-} from "./limits.ts";
+import { DEFAULT_MAX_REQUEST_LINE_SIZE } from "./limits.ts";
 import { ProtocolError } from "./errors.ts";
 import {
   DEFAULT_MAX_INTERIM_RESPONSES,
@@ -32,6 +27,7 @@ import {
 } from "./response_events.ts";
 import { chunkedLimits } from "./_chunked_reader.ts";
 import type { HeadFields } from "./_head_fields.ts";
+import { headLimits } from "./_head_reader.ts";
 import { MessageParser } from "./_message_parser.ts";
 import { StatusLine } from "./_status_line.ts";
 
@@ -95,12 +91,10 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
    */
   constructor(options: ResponseParserOptions = {}) {
     const line = new StatusLine();
-    super(line, {
-      maxStartLineSize: options.maxStatusLineSize ?? DEFAULT_MAX_REQUEST_LINE_SIZE,
-      maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
-      maxHeaderCount: options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT,
-      maxLeadingEmptyLines: options.maxLeadingEmptyLines ?? DEFAULT_MAX_LEADING_EMPTY_LINES,
-    }, chunkedLimits({ ...options, maxBodySize: options.maxBodySize ?? Number.MAX_SAFE_INTEGER }));
+    // A client asked for the body it downloads: no size limit unless set.
+    const maxBodySize = options.maxBodySize ?? Number.MAX_SAFE_INTEGER;
+    const maxLine = options.maxStatusLineSize ?? DEFAULT_MAX_REQUEST_LINE_SIZE;
+    super(line, headLimits(options, maxLine), chunkedLimits({ ...options, maxBodySize }));
     this.#line = line;
     this.#maxInterimResponses = options.maxInterimResponses ?? DEFAULT_MAX_INTERIM_RESPONSES;
   }

@@ -22,14 +22,7 @@
 
 import type { Framing } from "./events.ts";
 import { statusText } from "./rules.ts";
-import {
-  asciiBytes,
-  fieldSectionSize,
-  framingLengthText,
-  type SectionExtras,
-  writeChars,
-  writeFieldSection,
-} from "./_head_writer.ts";
+import { asciiBytes, encodeHead, headExtras, writeChars } from "./_head_writer.ts";
 import { allocate } from "./_pool.ts";
 import { TEXT_CHAR } from "./_syntax.ts";
 
@@ -129,29 +122,24 @@ export function encodeResponseHead(init: ResponseHeadInit): Uint8Array<ArrayBuff
     throw new TypeError(`status must be an integer 100..999, got ${status}`);
   }
   const framing = init.framing;
-  const extras: SectionExtras = {
-    lengthText: framingLengthText(framing),
-    chunked: framing.kind === "chunked",
-    expectContinue: false,
-    request: false,
-  };
+  const extras = headExtras(framing, false, false);
   checkFramingForStatus(status, framing);
   const reason = init.statusText;
-  const line = reason === undefined || reason === statusText(status) ? statusLine(status) : undefined;
-  const lineSize = line !== undefined ? line.length : 15 + checkedLength(reason);
-  const out = allocate(lineSize + fieldSectionSize(init.headers, extras));
-  let at: number;
-  if (line !== undefined) {
-    out.set(line);
-    at = line.length;
-  } else {
-    at = writeChars(out, 0, `HTTP/1.1 ${status} `, TEXT_CHAR, "status line");
-    at = writeChars(out, at, reason as string, TEXT_CHAR, "status text");
-    out[at++] = 0x0d;
-    out[at++] = 0x0a;
-  }
-  writeFieldSection(out, at, init.headers, extras);
-  return out;
+  const line = reason === undefined || reason === statusText(status)
+    ? statusLine(status)
+    : customStatusLine(status, reason);
+  return encodeHead(line, init.headers, extras);
+}
+
+/** A status line with the caller's reason phrase (RFC 9112 §4), each char checked. */
+function customStatusLine(status: number, reason: unknown): Uint8Array {
+  if (typeof reason !== "string") throw new TypeError("status text must be a string");
+  const line = new Uint8Array(15 + reason.length);
+  let at = writeChars(line, 0, `HTTP/1.1 ${status} `, TEXT_CHAR, "status line");
+  at = writeChars(line, at, reason, TEXT_CHAR, "status text");
+  line[at++] = 0x0d;
+  line[at] = 0x0a;
+  return line;
 }
 
 /**
@@ -185,9 +173,4 @@ function checkFramingForStatus(status: number, framing: Framing): void {
   if (framing.kind === "chunked" && (noFields || status === 304)) {
     throw new TypeError(`a ${status} response must not be chunked`);
   }
-}
-
-function checkedLength(text: unknown): number {
-  if (typeof text !== "string") throw new TypeError("status text must be a string");
-  return text.length;
 }

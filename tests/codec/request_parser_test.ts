@@ -72,17 +72,47 @@ describe("RequestParser limits", () => {
   // (issue 12: a long method used to get 414).
   const overLongLines: { name: string; line: string; status: number; code: string }[] = [
     // a token with no SP within the limit: longer than any method implemented
-    { name: "a method alone over the limit", line: "M".repeat(41) + " / HTTP/1.1", status: 501, code: "method-too-long" },
+    {
+      name: "a method alone over the limit",
+      line: "M".repeat(41) + " / HTTP/1.1",
+      status: 501,
+      code: "method-too-long",
+    },
     // the method fills the limit exactly; its SP comes one byte too late
-    { name: "a method of exactly the limit", line: "M".repeat(40) + " / HTTP/1.1", status: 501, code: "method-too-long" },
+    {
+      name: "a method of exactly the limit",
+      line: "M".repeat(40) + " / HTTP/1.1",
+      status: 501,
+      code: "method-too-long",
+    },
     // a method that ends within the limit: the target is what is long
-    { name: "a long method, then a long target", line: "M".repeat(39) + " /" + "a".repeat(20) + " HTTP/1.1", status: 414, code: "request-line-too-long" },
+    {
+      name: "a long method, then a long target",
+      line: "M".repeat(39) + " /" + "a".repeat(20) + " HTTP/1.1",
+      status: 414,
+      code: "request-line-too-long",
+    },
     // a byte no method may hold, before any SP: the 400 a short line gets
-    { name: "a malformed method over the limit", line: "GE@T" + "T".repeat(50) + " / HTTP/1.1", status: 400, code: "invalid-method" },
+    {
+      name: "a malformed method over the limit",
+      line: "GE@T" + "T".repeat(50) + " / HTTP/1.1",
+      status: 400,
+      code: "invalid-method",
+    },
     // a CR inside the method is a bare CR, as on a short line
-    { name: "a bare CR in an over-long method", line: "GE\rT" + "T".repeat(50) + " / HTTP/1.1", status: 400, code: "bare-cr" },
+    {
+      name: "a bare CR in an over-long method",
+      line: "GE\rT" + "T".repeat(50) + " / HTTP/1.1",
+      status: 400,
+      code: "bare-cr",
+    },
     // no method at all
-    { name: "a leading SP on an over-long line", line: " /" + "a".repeat(50) + " HTTP/1.1", status: 400, code: "invalid-request-line" },
+    {
+      name: "a leading SP on an over-long line",
+      line: " /" + "a".repeat(50) + " HTTP/1.1",
+      status: 400,
+      code: "invalid-request-line",
+    },
   ];
   for (const row of overLongLines) {
     test(`answers ${row.name} with ${row.status} ${row.code}`, () => {
