@@ -76,7 +76,11 @@ export class HeadReader {
   /** The fields of the head being read; judged by the role once complete. */
   readonly fields: HeadFields = new HeadFields();
   #line: StartLine;
-  #limits: HeadLimits;
+  // The limits, copied into fields: one load each on the hot path.
+  #maxStartLineSize: number;
+  #maxHeaderSize: number;
+  #maxHeaderCount: number;
+  #maxLeadingEmptyLines: number;
   // False while the start line is awaited, true once it has been parsed.
   #inFields = false;
   #emptyLines = 0;
@@ -94,7 +98,10 @@ export class HeadReader {
    */
   constructor(line: StartLine, limits: HeadLimits) {
     this.#line = line;
-    this.#limits = limits;
+    this.#maxStartLineSize = limits.maxStartLineSize;
+    this.#maxHeaderSize = limits.maxHeaderSize;
+    this.#maxHeaderCount = limits.maxHeaderCount;
+    this.#maxLeadingEmptyLines = limits.maxLeadingEmptyLines;
   }
 
   /**
@@ -116,7 +123,7 @@ export class HeadReader {
         return false;
       }
       if (buffer.bytes[buffer.start + 1] !== LF) throw unexpectedByte(CR, "", "");
-      if (++this.#emptyLines > this.#limits.maxLeadingEmptyLines) {
+      if (++this.#emptyLines > this.#maxLeadingEmptyLines) {
         throw new ProtocolError(
           400,
           "too-many-empty-lines",
@@ -152,7 +159,7 @@ export class HeadReader {
 
   #readStartLine(buffer: ByteBuffer): boolean {
     const { bytes, start, end } = buffer;
-    const max = this.#limits.maxStartLineSize;
+    const max = this.#maxStartLineSize;
     const lf = bytes.indexOf(LF, start + this.#scan);
     if (lf === -1 || lf >= end) {
       // A trailing CR may be the first half of the CRLF, so it does not count yet.
@@ -173,7 +180,7 @@ export class HeadReader {
   }
 
   #readFields(buffer: ByteBuffer): number {
-    const maxSize = this.#limits.maxHeaderSize;
+    const maxSize = this.#maxHeaderSize;
     const fields = this.fields;
     for (;;) {
       const { bytes, start, end } = buffer;
@@ -189,7 +196,7 @@ export class HeadReader {
       if (lf === lineStart || bytes[lf - 1] !== CR) throw bareLf();
       const contentEnd = lf - 1;
       if (contentEnd === lineStart) return lf + 1;
-      if (++this.#fieldCount > this.#limits.maxHeaderCount) {
+      if (++this.#fieldCount > this.#maxHeaderCount) {
         throw new ProtocolError(431, "too-many-headers", "more header fields than the limit");
       }
       parseFieldLine(bytes, lineStart, contentEnd, this.#span);

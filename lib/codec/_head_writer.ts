@@ -14,7 +14,7 @@
 
 import type { Framing } from "./events.ts";
 import { allocate } from "./_pool.ts";
-import { CR, LF, SENDABLE_VALUE_CHAR, TCHAR } from "./_syntax.ts";
+import { CHAR_CLASS, CR, LF, TOKEN_BIT, VALUE_BIT } from "./_syntax.ts";
 
 /** The bytes of an ASCII string. */
 export function asciiBytes(text: string): Uint8Array {
@@ -51,7 +51,7 @@ function isWriterOwnedField(name: string, request: boolean): boolean {
  * writes none. Throws `TypeError` on a length that is not a non-negative
  * safe integer or an unknown kind.
  */
-export function framingLengthText(framing: Framing): string | undefined {
+function framingLengthText(framing: Framing): string | undefined {
   switch (framing.kind) {
     case "length": {
       const length = framing.length;
@@ -70,83 +70,43 @@ export function framingLengthText(framing: Framing): string | undefined {
 }
 
 /**
- * What the field section of a head framed as `framing` writes besides the
- * caller's fields; validates the framing's length.
- */
-export function headExtras(
-  framing: Framing,
-  request: boolean,
-  expectContinue: boolean,
-): SectionExtras {
-  return {
-    lengthText: framingLengthText(framing),
-    chunked: framing.kind === "chunked",
-    expectContinue,
-    request,
-  };
-}
-
-/**
- * A whole head: the role's start line (CRLF included), then the field
- * section, in one new buffer (a view into the pooled slab when small).
+ * A whole head in one new buffer (a view into the pooled slab when small):
+ * the role's start line (CRLF included), the caller's fields, the one
+ * framing field, `Expect: 100-continue` when a request asks for it, and
+ * the empty line. A request also reserves `Expect` from the caller.
  */
 export function encodeHead(
   line: Uint8Array,
   fields: readonly string[],
-  extras: SectionExtras,
+  framing: Framing,
+  request: boolean,
+  expectContinue: boolean,
 ): Uint8Array<ArrayBuffer> {
-  const out = allocate(line.length + fieldSectionSize(fields, extras));
+  const lengthText = framingLengthText(framing);
+  const chunked = framing.kind === "chunked";
+  let size = line.length + fieldsSize(fields, "header", request) + 2;
+  if (lengthText !== undefined) size += CONTENT_LENGTH_PREFIX.length + lengthText.length + 2;
+  else if (chunked) size += CHUNKED_FIELD.length;
+  if (expectContinue) size += EXPECT_CONTINUE_FIELD.length;
+  const out = allocate(size);
   out.set(line);
-  writeFieldSection(out, line.length, fields, extras);
-  return out;
-}
-
-/** What a field section writes besides the caller's fields. */
-export interface SectionExtras {
-  /** The decimal Content-Length from {@linkcode framingLengthText}, if any. */
-  readonly lengthText: string | undefined;
-  /** The body is chunked: write `Transfer-Encoding: chunked`. */
-  readonly chunked: boolean;
-  /** A request that waits for `100 Continue` (RFC 9110 §10.1.1). */
-  readonly expectContinue: boolean;
-  /** Whose fields these are: a request also reserves `Expect`. */
-  readonly request: boolean;
-}
-
-/** Bytes the field section takes: fields, framing field, Expect, empty line. */
-function fieldSectionSize(fields: readonly string[], extras: SectionExtras): number {
-  let size = fieldsSize(fields, "header", extras.request) + 2;
-  if (extras.lengthText !== undefined) {
-    size += CONTENT_LENGTH_PREFIX.length + extras.lengthText.length + 2;
-  } else if (extras.chunked) size += CHUNKED_FIELD.length;
-  if (extras.expectContinue) size += EXPECT_CONTINUE_FIELD.length;
-  return size;
-}
-
-/** Writes the section measured by {@linkcode fieldSectionSize} at `at`; returns the end. */
-function writeFieldSection(
-  out: Uint8Array,
-  at: number,
-  fields: readonly string[],
-  extras: SectionExtras,
-): number {
-  at = writeFields(out, at, fields, "header name", "header value", extras.request);
-  if (extras.lengthText !== undefined) {
+  let at = writeFields(out, line.length, fields, "header name", "header value", request);
+  if (lengthText !== undefined) {
     out.set(CONTENT_LENGTH_PREFIX, at);
-    at = writeChars(out, at + CONTENT_LENGTH_PREFIX.length, extras.lengthText, TCHAR, "length");
+    at = writeChars(out, at + CONTENT_LENGTH_PREFIX.length, lengthText, TOKEN_BIT, "length");
     out[at++] = CR;
     out[at++] = LF;
-  } else if (extras.chunked) {
+  } else if (chunked) {
     out.set(CHUNKED_FIELD, at);
     at += CHUNKED_FIELD.length;
   }
-  if (extras.expectContinue) {
+  if (expectContinue) {
     out.set(EXPECT_CONTINUE_FIELD, at);
     at += EXPECT_CONTINUE_FIELD.length;
   }
   out[at++] = CR;
-  out[at++] = LF;
-  return at;
+  out[at] = LF;
+  return out;
 }
 
 /**
@@ -168,8 +128,8 @@ export function fieldsSize(fields: readonly string[], what: string, request: boo
     if (name.length === 0) throw new TypeError(`${what} name must not be empty`);
     if (!isWriterOwnedField(name, request)) size += name.length + value.length + 4;
     else {
-      checkChars(name, TCHAR, `${what} name`);
-      checkChars(value, SENDABLE_VALUE_CHAR, `${what} value`);
+      checkChars(name, TOKEN_BIT, `${what} name`);
+      checkChars(value, VALUE_BIT, `${what} value`);
     }
   }
   return size;
@@ -191,10 +151,10 @@ export function writeFields(
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i];
     if (isWriterOwnedField(name, request)) continue;
-    at = writeChars(out, at, name, TCHAR, nameLabel);
+    at = writeChars(out, at, name, TOKEN_BIT, nameLabel);
     out[at++] = 0x3a; // ":"
     out[at++] = 0x20; // SP
-    at = writeChars(out, at, fields[i + 1], SENDABLE_VALUE_CHAR, valueLabel);
+    at = writeChars(out, at, fields[i + 1], VALUE_BIT, valueLabel);
     out[at++] = CR;
     out[at++] = LF;
   }
@@ -202,29 +162,31 @@ export function writeFields(
 }
 
 /**
- * Copies `text` one byte per char after checking each against `table`:
- * chars above 0xFF have no single-byte form and are refused with the rest.
+ * Copies `text` one byte per char after checking each against the class
+ * `bit` of `CHAR_CLASS`: chars above 0xFF have no single-byte form and are
+ * refused with the rest.
  */
 export function writeChars(
   out: Uint8Array,
   at: number,
   text: string,
-  table: Uint8Array,
+  bit: number,
   what: string,
 ): number {
+  const classes = CHAR_CLASS;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code > 0xff || table[code] === 0) throw invalidChar(code, i, what);
+    if (code > 0xff || (classes[code] & bit) === 0) throw invalidChar(code, i, what);
     out[at++] = code;
   }
   return at;
 }
 
 /** Checks `text` as {@linkcode writeChars} would, writing nothing. */
-export function checkChars(text: string, table: Uint8Array, what: string): void {
+export function checkChars(text: string, bit: number, what: string): void {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code > 0xff || table[code] === 0) throw invalidChar(code, i, what);
+    if (code > 0xff || (CHAR_CLASS[code] & bit) === 0) throw invalidChar(code, i, what);
   }
 }
 

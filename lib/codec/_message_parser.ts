@@ -19,16 +19,21 @@
 
 import type { Framing, RequestData, RequestEnd } from "./events.ts";
 import type { ByteBuffer } from "./_byte_buffer.ts";
-import { BodyReader } from "./_body_reader.ts";
+import { BodyReader, END_OF_BODY } from "./_body_reader.ts";
 import type { ChunkedLimits } from "./_chunked_reader.ts";
 import type { HeadFields } from "./_head_fields.ts";
 import { type HeadLimits, HeadReader, type StartLine } from "./_head_reader.ts";
 import { ReaderShell } from "./_shell.ts";
 import { CR, LF } from "./_syntax.ts";
 
-type Phase = "idle" | "head" | "body" | "done";
+// `empty`: a head whose message has no body was returned; its end is next.
+type Phase = "idle" | "head" | "empty" | "body" | "done";
 
-/** The parser both roles share; `Head` is what a complete head becomes. */
+/**
+ * The parser both roles share; `Head` is what a complete head becomes.
+ *
+ * @internal The two parsers extend it; it is not an API of its own.
+ */
 export abstract class MessageParser<Head> extends ReaderShell<Head | RequestData | RequestEnd> {
   #phase: Phase = "idle";
   #head: HeadReader;
@@ -54,7 +59,9 @@ export abstract class MessageParser<Head> extends ReaderShell<Head | RequestData
   get state(): "idle" | "head" | "body" | "closed" | "error" {
     if (this.failed) return "error";
     const phase = this.#phase;
-    if (phase !== "idle") return phase === "done" ? "closed" : phase;
+    if (phase === "head" || phase === "body") return phase;
+    if (phase === "empty") return "body";
+    if (phase === "done") return "closed";
     // push() never parses, so look at what is buffered: any byte besides
     // the CR/LF of stray empty lines starts a head.
     const { bytes, start, end } = this.input;
@@ -76,11 +83,20 @@ export abstract class MessageParser<Head> extends ReaderShell<Head | RequestData
 
   /** From {@linkcode completeHead}: the message's body is framed as `kind`. */
   protected startBody(kind: Framing["kind"], length: number): void {
+    // Most requests have no body: their end needs no body reader.
+    if (kind === "none") {
+      this.#phase = "empty";
+      return;
+    }
     this.#body.start(kind, length);
     this.#phase = "body";
   }
 
   protected read(buffer: ByteBuffer, eof: boolean): Head | RequestData | RequestEnd | null {
+    if (this.#phase === "empty") {
+      this.#phase = "idle";
+      return END_OF_BODY;
+    }
     if (this.#phase === "body") {
       const event = this.#body.read(buffer, eof);
       if (event !== null && event.type === "end") {

@@ -15,7 +15,11 @@
 import type { ProtocolError } from "./errors.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
 
-/** push / next / finish over one buffer; subclasses supply `read()`. */
+/**
+ * push / next / finish over one buffer; subclasses supply `read()`.
+ *
+ * @internal The public readers extend it; it is not an API of its own.
+ */
 export abstract class ReaderShell<Event> {
   #buffer = new ByteBuffer();
   #eof = false;

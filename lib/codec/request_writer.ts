@@ -17,8 +17,8 @@
  */
 
 import type { Framing } from "./events.ts";
-import { asciiBytes, encodeHead, headExtras, writeChars } from "./_head_writer.ts";
-import { SP, TARGET_CHAR, TCHAR } from "./_syntax.ts";
+import { asciiBytes, encodeHead, writeChars } from "./_head_writer.ts";
+import { SP, TARGET_BIT, TOKEN_BIT } from "./_syntax.ts";
 
 /**
  * How a request body is delimited: the codec's one {@linkcode Framing}
@@ -126,19 +126,24 @@ export function encodeRequestHead(init: RequestHeadInit): Uint8Array {
   if ((framing.kind as string) === "close") {
     throw new TypeError("a request cannot be close-delimited");
   }
-  const extras = headExtras(framing, true, init.expectContinue === true);
   // RFC 9112 §3.2: a client MUST send exactly one Host in HTTP/1.1.
   const hosts = countHosts(headers);
   if (hosts !== 1) throw new TypeError(`exactly one Host field is required, got ${hosts}`);
-  return encodeHead(requestLine(method, target), headers, extras);
+  return encodeHead(
+    requestLine(method, target),
+    headers,
+    framing,
+    true,
+    init.expectContinue === true,
+  );
 }
 
 /** `method SP request-target SP HTTP/1.1 CRLF` (RFC 9112 §3), each char checked. */
 function requestLine(method: string, target: string): Uint8Array {
   const line = new Uint8Array(method.length + 1 + target.length + HTTP_11_CRLF.length);
-  let at = writeChars(line, 0, method, TCHAR, "method");
+  let at = writeChars(line, 0, method, TOKEN_BIT, "method");
   line[at++] = SP;
-  at = writeChars(line, at, target, TARGET_CHAR, "target");
+  at = writeChars(line, at, target, TARGET_BIT, "target");
   line.set(HTTP_11_CRLF, at);
   return line;
 }

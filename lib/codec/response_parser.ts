@@ -115,14 +115,17 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
     return this.#methods.length;
   }
 
-  // Bytes before any request was sent (or after every response) are not a
-  // response to anything: a confused or malicious server.
+  /**
+   * @ignore Bytes before any request was sent (or after every response)
+   * are not a response to anything: a confused or malicious server.
+   */
   protected override beginHead(): void {
     if (this.#methods.length === 0) {
       throw new ProtocolError(400, "unexpected-response", "bytes with no request pending");
     }
   }
 
+  /** @ignore The response role's judgement of a complete head: interim, or framed by method and status. */
   protected completeHead(fields: HeadFields): ResponseHead | ResponseInterim {
     const line = this.#line;
     const status = line.status;

@@ -22,9 +22,9 @@
 
 import type { Framing } from "./events.ts";
 import { statusText } from "./rules.ts";
-import { asciiBytes, encodeHead, headExtras, writeChars } from "./_head_writer.ts";
+import { asciiBytes, encodeHead, writeChars } from "./_head_writer.ts";
 import { allocate } from "./_pool.ts";
-import { TEXT_CHAR } from "./_syntax.ts";
+import { TEXT_BIT } from "./_syntax.ts";
 
 /**
  * How a response body is delimited: the codec's one {@linkcode Framing}.
@@ -122,21 +122,20 @@ export function encodeResponseHead(init: ResponseHeadInit): Uint8Array<ArrayBuff
     throw new TypeError(`status must be an integer 100..999, got ${status}`);
   }
   const framing = init.framing;
-  const extras = headExtras(framing, false, false);
   checkFramingForStatus(status, framing);
   const reason = init.statusText;
   const line = reason === undefined || reason === statusText(status)
     ? statusLine(status)
     : customStatusLine(status, reason);
-  return encodeHead(line, init.headers, extras);
+  return encodeHead(line, init.headers, framing, false, false);
 }
 
 /** A status line with the caller's reason phrase (RFC 9112 §4), each char checked. */
 function customStatusLine(status: number, reason: unknown): Uint8Array {
   if (typeof reason !== "string") throw new TypeError("status text must be a string");
   const line = new Uint8Array(15 + reason.length);
-  let at = writeChars(line, 0, `HTTP/1.1 ${status} `, TEXT_CHAR, "status line");
-  at = writeChars(line, at, reason, TEXT_CHAR, "status text");
+  let at = writeChars(line, 0, `HTTP/1.1 ${status} `, TEXT_BIT, "status line");
+  at = writeChars(line, at, reason, TEXT_BIT, "status text");
   line[at++] = 0x0d;
   line[at] = 0x0a;
   return line;

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChunkedDecoder, LengthDecoder } from "../../lib/codec/body.ts";
+import { BodyDecoder, ChunkedDecoder, LengthDecoder } from "../../lib/codec/body.ts";
 import { ProtocolError } from "../../lib/codec/errors.ts";
 import type { RequestData, RequestEnd } from "../../lib/codec/events.ts";
 import { bytes, checkInvalid, checkValid, data, end, feedings, text } from "./_drive.ts";
@@ -255,5 +255,77 @@ describe("LengthDecoder", () => {
     for (const length of [-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1, Infinity]) {
       assert.throws(() => new LengthDecoder(length), RangeError, String(length));
     }
+  });
+});
+
+// The one body decoder behind both shorthands, with the framing the
+// shorthands do not name: a body that ends with its input (RFC 9112 §6.3
+// item 8), as a response without Content-Length or chunked coding.
+describe("BodyDecoder", () => {
+  test("decodes a close-delimited body in every feeding; it ends at finish()", () => {
+    for (const [how, pieces] of feedings(bytes("all of it\r\n0\r\n"))) {
+      assert.deepStrictEqual(decode(new BodyDecoder({ kind: "close" }), pieces), {
+        text: "all of it\r\n0\r\n",
+        trailers: [],
+        remainder: "",
+      }, how);
+    }
+  });
+
+  test("ends an empty close-delimited body at finish()", () => {
+    assert.deepStrictEqual(decode(new BodyDecoder({ kind: "close" }), []), {
+      text: "",
+      trailers: [],
+      remainder: "",
+    });
+  });
+
+  test("passes a close-delimited body at maxBodySize and refuses one byte more with 413", () => {
+    const options = { maxBodySize: 10 };
+    for (const [how, pieces] of feedings(bytes("0123456789"))) {
+      assert.equal(
+        decode(new BodyDecoder({ kind: "close" }, options), pieces).text,
+        "0123456789",
+        how,
+      );
+    }
+    for (const [how, pieces] of feedings(bytes("0123456789A"))) {
+      assert.deepStrictEqual(
+        decode(new BodyDecoder({ kind: "close" }, options), pieces).error,
+        { status: 413, code: "body-too-large" },
+        how,
+      );
+    }
+  });
+
+  test("refuses a declared length over maxBodySize at once with 413", () => {
+    assert.doesNotThrow(() => new BodyDecoder({ kind: "length", length: 10 }, { maxBodySize: 10 }));
+    assert.throws(
+      () => new BodyDecoder({ kind: "length", length: 11 }, { maxBodySize: 10 }),
+      { status: 413, code: "body-too-large" },
+    );
+  });
+
+  test("decodes a length body and a chunked body as the shorthands do", () => {
+    const input = bytes("5\r\nhello\r\n0\r\nX: 1\r\n\r\nrest");
+    for (const [how, pieces] of feedings(input)) {
+      assert.deepStrictEqual(
+        decode(new BodyDecoder({ kind: "chunked" }), pieces),
+        decode(new ChunkedDecoder(), pieces),
+        how,
+      );
+      assert.deepStrictEqual(
+        decode(new BodyDecoder({ kind: "length", length: 4 }), pieces),
+        decode(new LengthDecoder(4), pieces),
+        how,
+      );
+    }
+  });
+
+  test("ends a body framed as none at once, leaving every byte", () => {
+    const decoder = new BodyDecoder({ kind: "none" });
+    decoder.push(bytes("GET"));
+    assert.deepEqual(decoder.next(), { type: "end", trailers: [] });
+    assert.equal(text(decoder.takeRemainder()), "GET");
   });
 });
