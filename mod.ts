@@ -85,3 +85,4 @@ export * from "./lib/codec/websocket/handshake.ts";
 export * from "./lib/codec/websocket/extensions.ts";
 export * from "./lib/websocket/events.ts";
 export * from "./lib/websocket/websocket.ts";
+export * from "./lib/websocket/negotiate.ts";
