@@ -21,6 +21,7 @@
  */
 
 import * as esbuild from "esbuild";
+import { systemNode } from "./_node_bundle.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 /** `deno run -A scripts/build_npm.ts [out-dir]`: npm/ unless another folder is given (test runs use their own). */
@@ -277,8 +278,9 @@ console.log("cjs: ok");
   // Type-check the consumers against the emitted .d.ts/.d.cts (without
   // skipLibCheck, so the declarations themselves must resolve), then run them.
   await run(bin("tsc"), ["-p", "tsconfig.json"], scratch);
-  await run("node", ["out/esm.mjs"], scratch);
-  await run("node", ["out/cjs.cjs"], scratch);
+  // The machine's Node 20, the oldest supported, not node_modules/.bin's Node 22.
+  await run(systemNode(), ["out/esm.mjs"], scratch);
+  await run(systemNode(), ["out/cjs.cjs"], scratch);
 } finally {
   Deno.removeSync(scratch, { recursive: true });
 }
