@@ -102,7 +102,16 @@ export async function prepareResponse(
     if (body !== null) body.cancel().catch(() => {});
     return outgoing(status, statusText, fields, NO_BODY, [], null, null);
   }
-  if (body === null) return outgoing(status, statusText, fields, lengthOf(0), [], null, null);
+  if (body === null) {
+    // A HEAD answer without a body still states the length GET would have
+    // (RFC 9110 §9.3.2), or none when it is not known; only GET's empty body is 0.
+    const length = !isHeadRequest
+      ? lengthOf(0)
+      : declaredLength >= 0
+      ? lengthOf(declaredLength)
+      : NO_BODY;
+    return outgoing(status, statusText, fields, length, [], null, null);
+  }
   if (declaredLength >= 0) {
     if (isHeadRequest) {
       body.cancel().catch(() => {});

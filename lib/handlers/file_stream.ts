@@ -7,12 +7,16 @@
  */
 
 import type { FileHandle } from "node:fs/promises";
+import type { ByteRange } from "./ranges.ts";
 
 /**
  * Read size: the piece runtimes move through sockets, and large enough that
  * per-read overhead (a syscall, a promise) stays small next to the copy.
  */
 const PIECE = 64 * 1024;
+
+/** A piece of a body: bytes to send as they are, or a byte range of the file. */
+export type BodySegment = Uint8Array | ByteRange;
 
 /**
  * Streams bytes `start`..`end` (inclusive) of an open file, then closes it.
@@ -46,7 +50,39 @@ export function fileBodyStream(
   start: number,
   end: number,
 ): ReadableStream<Uint8Array> {
-  let position = start;
+  return fileSegmentsStream(handle, end < start ? [] : [{ start, end }]);
+}
+
+/**
+ * Streams a sequence of literal bytes and file ranges from one open file,
+ * then closes it: the body of a `multipart/byteranges` response (part
+ * headers between ranges) without holding any range in memory.
+ *
+ * @example
+ * ```ts
+ * import { open, writeFile, mkdtemp } from "node:fs/promises";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import assert from "node:assert/strict";
+ * import { fileSegmentsStream } from "./file_stream.ts";
+ *
+ * const path = join(await mkdtemp(join(tmpdir(), "kw-")), "a.txt");
+ * await writeFile(path, "hello, world");
+ * const dash = new TextEncoder().encode("-");
+ * const stream = fileSegmentsStream(await open(path, "r"), [{ start: 0, end: 4 }, dash, { start: 7, end: 11 }]);
+ * assert.equal(await new Response(stream).text(), "hello-world");
+ * ```
+ *
+ * @param handle an open file; the stream owns it from now on
+ * @param segments what to send, in order
+ * @returns the body stream
+ */
+export function fileSegmentsStream(
+  handle: FileHandle,
+  segments: readonly BodySegment[],
+): ReadableStream<Uint8Array> {
+  let index = 0;
+  let position = -1;
   let closed = false;
   const release = (): void => {
     if (closed) return;
@@ -55,12 +91,19 @@ export function fileBodyStream(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const wanted = Math.min(PIECE, end + 1 - position);
-      if (wanted <= 0) {
+      const segment = segments[index];
+      if (segment === undefined) {
         release();
         controller.close();
         return;
       }
+      if (segment instanceof Uint8Array) {
+        index++;
+        controller.enqueue(segment);
+        return;
+      }
+      if (position === -1) position = segment.start;
+      const wanted = Math.min(PIECE, segment.end + 1 - position);
       const buffer = new Uint8Array(wanted);
       let bytesRead: number;
       try {
@@ -77,9 +120,13 @@ export function fileBodyStream(
       }
       position += bytesRead;
       controller.enqueue(bytesRead === wanted ? buffer : buffer.subarray(0, bytesRead));
-      if (position > end) {
-        release();
-        controller.close();
+      if (position > segment.end) {
+        index++;
+        position = -1;
+        if (index === segments.length) {
+          release();
+          controller.close();
+        }
       }
     },
     cancel() {

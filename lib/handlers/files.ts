@@ -1,10 +1,10 @@
 /**
  * The static file handler behind `keepwire serve [dir]`.
  *
- * Files stream from disk ({@linkcode fileBodyStream}) with an explicit
- * Content-Length, so responses stay length-framed and the connection can
- * persist (RFC 9112 §6.3, §9.3). Validators, 304s and single ranges follow
- * RFC 9110 §13 and §14 ({@linkcode isNotModified}, {@linkcode parseRange}).
+ * Files stream from disk with an explicit Content-Length where one is known,
+ * so responses stay length-framed and the connection can persist (RFC 9112
+ * §6.3, §9.3). Representations, validators, 304s and ranges are chosen in
+ * `send_file.ts`; what may be reached at all is decided here.
  *
  * Errors answer with a status and a short fixed text: never a stack trace or
  * a path on the server's disk.
@@ -12,15 +12,14 @@
  * @module
  */
 
-import { open, readdir, realpath, stat } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Handler } from "../connection/options.ts";
-import { contentTypeFor } from "./content_type.ts";
-import { httpDate, isNotModified, parseRange, rangeApplies, weakEtag } from "./conditional.ts";
 import { renderListing } from "./directory_listing.ts";
-import { fileBodyStream } from "./file_stream.ts";
-import { isInside, resolveUnder } from "./safe_path.ts";
+import { gzipStream, MIN_COMPRESS_SIZE, negotiateEncoding } from "./encoding.ts";
+import { readFolder } from "./read_folder.ts";
+import { hasDotSegmentBelow, isInside, resolveUnder } from "./safe_path.ts";
+import { sendFile } from "./send_file.ts";
 import { splitTarget } from "./target.ts";
 
 /**
@@ -39,6 +38,12 @@ import { splitTarget } from "./target.ts";
 export interface FileHandlerOptions {
   /** List a folder's entries when it has no index.html (else 404). Default true. */
   readonly listDirectories?: boolean;
+  /**
+   * Serve and list dotfiles and dot-folders (`.env`, `.git/`). Default false:
+   * they answer 404 and are never listed, as with `serve-static`, because a
+   * project folder keeps its secrets there.
+   */
+  readonly dotfiles?: boolean;
 }
 
 const TEXT_HEADERS = { "content-type": "text/plain; charset=utf-8" } as const;
@@ -68,47 +73,26 @@ function failure(status: number): Response {
   return plain(status, `${STATUS_TEXT[status] ?? "Error"}\n`);
 }
 
-function bytesLength(text: string): { bytes: Uint8Array<ArrayBuffer>; length: string } {
-  const bytes = new TextEncoder().encode(text);
-  return { bytes, length: String(bytes.byteLength) };
-}
-
-/** Sends a regular file: validators, 304, Range/206/416, HEAD. */
-async function sendFile(request: Request, path: string, info: Stats): Promise<Response> {
-  const etag = weakEtag(info.size, info.mtimeMs);
-  const lastModified = httpDate(info.mtimeMs);
+/**
+ * A generated page: gzipped in memory when the client takes gzip and the
+ * page is large enough, so the length is known either way.
+ */
+async function sendPage(request: Request, html: string): Promise<Response> {
+  let bytes: Uint8Array<ArrayBuffer> = new TextEncoder().encode(html);
   const headers: Record<string, string> = {
-    "content-type": contentTypeFor(path),
-    "etag": etag,
-    "last-modified": lastModified,
-    "accept-ranges": "bytes",
+    "content-type": "text/html; charset=utf-8",
+    "vary": "Accept-Encoding",
   };
-  if (isNotModified(request.headers, etag, info.mtimeMs)) {
-    // A 304 repeats the validators but carries no content (RFC 9110 §15.4.5).
-    delete headers["content-type"];
-    delete headers["accept-ranges"];
-    return new Response(null, { status: 304, headers });
-  }
-  const size = info.size;
-  let status = 200;
-  let start = 0;
-  let end = size - 1;
-  if (rangeApplies(request.headers.get("if-range"), lastModified)) {
-    const range = parseRange(request.headers.get("range"), size);
-    if (range.type === "unsatisfiable") {
-      return plain(416, "Range Not Satisfiable\n", { "content-range": `bytes */${size}` });
-    }
-    if (range.type === "partial") {
-      status = 206;
-      start = range.start;
-      end = range.end;
-      headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  if (bytes.byteLength >= MIN_COMPRESS_SIZE) {
+    const offers = ["gzip", "identity"] as const;
+    if (negotiateEncoding(request.headers.get("accept-encoding"), offers) === "gzip") {
+      const zipped = gzipStream(new Response(bytes).body!);
+      bytes = new Uint8Array(await new Response(zipped).arrayBuffer());
+      headers["content-encoding"] = "gzip";
     }
   }
-  headers["content-length"] = String(end + 1 - start);
-  if (request.method === "HEAD" || end < start) return new Response(null, { status, headers });
-  const handle = await open(path, "r");
-  return new Response(fileBodyStream(handle, start, end), { status, headers });
+  headers["content-length"] = String(bytes.byteLength);
+  return new Response(request.method === "HEAD" ? null : bytes, { headers });
 }
 
 /** Sends a folder: its index.html if present, else a listing. */
@@ -117,37 +101,39 @@ async function sendDirectory(
   root: string,
   directory: string,
   urlPath: string,
-  listDirectories: boolean,
+  options: Required<FileHandlerOptions>,
 ): Promise<Response> {
   try {
     const index = await realpath(join(directory, "index.html"));
     const indexInfo = await stat(index);
-    if (isInside(root, index) && indexInfo.isFile()) {
-      return await sendFile(request, index, indexInfo);
+    const hidden = !options.dotfiles && hasDotSegmentBelow(root, index);
+    if (isInside(root, index) && !hidden && indexInfo.isFile()) {
+      return await sendFile(request, root, { path: index, info: indexInfo });
     }
   } catch (error) {
     if (statusForError(error) !== 404) throw error;
   }
-  if (!listDirectories) return failure(404);
-  const entries = await readdir(directory, { withFileTypes: true });
-  const listing = bytesLength(renderListing(
-    decodeURIComponent(urlPath),
-    entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() })),
-  ));
-  const headers = { "content-type": "text/html; charset=utf-8", "content-length": listing.length };
-  return new Response(request.method === "HEAD" ? null : listing.bytes, { headers });
+  if (!options.listDirectories) return failure(404);
+  const entries = await readFolder(root, directory, options.dotfiles);
+  return await sendPage(request, renderListing(decodeURIComponent(urlPath), entries));
 }
 
 /**
  * Builds a handler serving the files under `root`.
  *
  * - GET and HEAD; other methods get 405 with `Allow: GET, HEAD`.
- * - Known Content-Length, weak ETag and Last-Modified; 304 on If-None-Match
- *   or If-Modified-Since; one Range → 206 (or 416); several → the whole file.
- * - A folder serves its index.html, else an HTML listing; a folder URL without
- *   a trailing slash is redirected (301) so relative links resolve inside it.
+ * - Known Content-Length, strong ETag (`"<mtime-hex>-<size-hex>"`) and
+ *   Last-Modified; 304 on If-None-Match or If-Modified-Since; Range → 206
+ *   (`multipart/byteranges` for several, coalesced), 416, If-Range.
+ * - Text, JSON, JavaScript, CSS, SVG and wasm: `file.br` / `file.gz` siblings
+ *   when present, else gzip on the fly from 1 KiB, by `Accept-Encoding`,
+ *   with `Vary: Accept-Encoding`. Ranges use the identity coding.
+ * - A folder serves its index.html, else an HTML listing (folders first,
+ *   natural order, size and time); a folder URL without a trailing slash is
+ *   redirected (301) so relative links resolve inside it.
  * - No way out of `root`: bad %-escapes → 400; NUL, `..`, backslash → 403;
- *   symlinks whose target lies outside → 404, as if absent.
+ *   symlinks whose target lies outside → 404 and unlisted, as if absent.
+ * - Dotfiles and dot-folders → 404 and unlisted, unless `dotfiles: true`.
  *
  * @example
  * ```ts
@@ -175,7 +161,10 @@ async function sendDirectory(
  * @returns the handler
  */
 export function createFileHandler(root: string, options: FileHandlerOptions = {}): Handler {
-  const listDirectories = options.listDirectories ?? true;
+  const settings: Required<FileHandlerOptions> = {
+    listDirectories: options.listDirectories ?? true,
+    dotfiles: options.dotfiles ?? false,
+  };
   let realRoot: Promise<string> | undefined;
 
   return async (request) => {
@@ -193,23 +182,25 @@ export function createFileHandler(root: string, options: FileHandlerOptions = {}
       return failure(404);
     }
     try {
-      const candidate = resolveUnder(rootPath, urlPath);
+      const candidate = resolveUnder(rootPath, urlPath, settings.dotfiles);
       if (candidate === "malformed") return failure(400);
       if (candidate === "forbidden") return failure(403);
+      if (candidate === "hidden") return failure(404);
       const real = await realpath(candidate);
       // A symlink inside the folder may point anywhere; only its target counts.
       if (!isInside(rootPath, real)) return failure(404);
+      if (!settings.dotfiles && hasDotSegmentBelow(rootPath, real)) return failure(404);
       const info = await stat(real);
       if (info.isDirectory()) {
         if (!urlPath.endsWith("/")) {
           const location = urlPath + "/" + (query === "" ? "" : "?" + query);
           return plain(301, "Moved Permanently\n", { "location": location });
         }
-        return await sendDirectory(request, rootPath, real, urlPath, listDirectories);
+        return await sendDirectory(request, rootPath, real, urlPath, settings);
       }
       // "/file.txt/" names a folder that is not there (and would break relative links).
       if (!info.isFile() || urlPath.endsWith("/")) return failure(404);
-      return await sendFile(request, real, info);
+      return await sendFile(request, rootPath, { path: real, info });
     } catch (error) {
       return failure(statusForError(error));
     }
