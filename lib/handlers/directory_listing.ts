@@ -141,7 +141,7 @@ export function renderListing(urlPath: string, entries: readonly ListingEntry[])
 ${rows.join("\n")}
 </tbody>
 </table>
-<footer>served by keepwire · <a href="/_keepwire/">live connections</a></footer>
+<footer>served by keepwire</footer>
 </body>
 </html>
 `;

@@ -58,7 +58,12 @@ export async function readFolder(
       }
       const info = await stat(path);
       if (!info.isFile() && !info.isDirectory()) return;
-      entries.push({ name, isDirectory: info.isDirectory(), size: info.size, mtimeMs: info.mtimeMs });
+      entries.push({
+        name,
+        isDirectory: info.isDirectory(),
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+      });
     } catch {
       // Vanished since readdir, a dangling link, or unreadable: not servable, not listed.
     }

@@ -76,7 +76,11 @@ async function findSibling(root: string, file: DiskFile, suffix: string): Promis
 }
 
 /** Step 2 of the module's list: the variant `Accept-Encoding` selects. */
-async function chooseVariant(root: string, file: DiskFile, acceptEncoding: string | null): Promise<Variant> {
+async function chooseVariant(
+  root: string,
+  file: DiskFile,
+  acceptEncoding: string | null,
+): Promise<Variant> {
   if (acceptEncoding === null) return IDENTITY;
   const offers: ContentCoding[] = [];
   const siblings = new Map<ContentCoding, DiskFile>();
@@ -98,7 +102,9 @@ async function chooseVariant(root: string, file: DiskFile, acceptEncoding: strin
   if (coding === null && canGzip) coding = negotiateEncoding(acceptEncoding, ["gzip"]);
   if (coding === null || coding === "identity") return IDENTITY;
   const sibling = siblings.get(coding);
-  if (sibling !== undefined) return { kind: "sibling", coding: coding as "br" | "gzip", file: sibling };
+  if (sibling !== undefined) {
+    return { kind: "sibling", coding: coding as "br" | "gzip", file: sibling };
+  }
   return { kind: "gzip-on-the-fly" };
 }
 
