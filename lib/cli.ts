@@ -9,7 +9,8 @@
  * The first line on stdout is always `Listening on http://HOST:PORT/` (tests
  * and scripts parse it). SIGINT or SIGTERM shuts the server down gracefully
  * and exits 0; a second signal exits at once with 1. Usage errors print one
- * line on stderr and exit 2.
+ * line on stderr and exit 2; a server that cannot start (the port is taken,
+ * Deno lacks a permission) prints one line and exits 1.
  *
  * @module
  */
@@ -19,6 +20,8 @@ import type { Handler, Server } from "./connection/options.ts";
 import { type CliCommand, parseArgs, USAGE, UsageError } from "./cli/args.ts";
 import { commandLineArgs, exitProcess, onShutdownSignal } from "./cli/process.ts";
 import { isMainModule } from "./cli/main_module.ts";
+import { missingPermission } from "./cli/permissions.ts";
+import { VERSION } from "./cli/version.ts";
 import {
   isWorkerProcess,
   onSupervisorStop,
@@ -42,9 +45,12 @@ function urlHost(hostname: string): string {
  * built after `serve()` resolves so it observes the server from its first
  * connection: no socket is accepted before that continuation runs.
  */
-function serveHandler(dir: string): { handler: Handler; startLive(live: Handler): void } {
+function serveHandler(
+  dir: string,
+  dotfiles: boolean,
+): { handler: Handler; startLive(live: Handler): void } {
   let live: Handler | null = null;
-  const files = createFileHandler(dir);
+  const files = createFileHandler(dir, { dotfiles });
   const livePrefix = LIVE_PREFIX.slice(0, -1);
   const handler: Handler = (request, info) => {
     if (live === null) return files(request, info);
@@ -57,11 +63,12 @@ function serveHandler(dir: string): { handler: Handler; startLive(live: Handler)
   return { handler, startLive: (handler) => (live = handler) };
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+/** What `serve` finds at its folder: a folder, something else, or a permission it lacks. */
+async function inspectFolder(path: string): Promise<"folder" | "not a folder" | string> {
   try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
+    return (await stat(path)).isDirectory() ? "folder" : "not a folder";
+  } catch (error) {
+    return missingPermission(error) ?? "not a folder";
   }
 }
 
@@ -82,6 +89,19 @@ async function isDirectory(path: string): Promise<boolean> {
  * @returns the exit status
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    // Deno without a permission the command needs (--allow-env and
+    // --allow-run for --workers, say): one line, not a stack trace.
+    const flag = missingPermission(error);
+    if (flag === undefined) throw error;
+    console.error(`keepwire: Deno needs ${flag}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   let command: CliCommand;
   try {
     command = parseArgs(argv);
@@ -94,9 +114,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (command.command === "serve" && !(await isDirectory(command.dir))) {
-    console.error(`keepwire: serve: "${command.dir}" is not a folder`);
-    return 2;
+  if (command.command === "version") {
+    console.log(`keepwire ${VERSION}`);
+    return 0;
+  }
+  if (command.command === "serve") {
+    const folder = await inspectFolder(command.dir);
+    if (folder === "not a folder") {
+      console.error(`keepwire: serve: "${command.dir}" is not a folder`);
+      return 2;
+    }
+    if (folder !== "folder") {
+      console.error(`keepwire: Deno needs ${folder} to serve "${command.dir}"`);
+      return 1;
+    }
   }
 
   const worker = isWorkerProcess();
@@ -115,13 +146,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   let server: Server | undefined;
   const getServer = (): Server | undefined => server;
   const stopping = new AbortController();
-  const site = command.command === "serve" ? serveHandler(command.dir) : null;
+  const site = command.command === "serve"
+    ? serveHandler(command.dir, command.dotfiles ?? false)
+    : null;
   const handler = site?.handler ?? createEchoHandler(getServer);
 
   try {
     server = await serve(options, handler);
   } catch (error) {
     stopping.abort();
+    const flag = missingPermission(error);
+    if (flag !== undefined) {
+      const { hostname, port } = command.options;
+      console.error(`keepwire: Deno needs ${flag} to listen on ${hostname}:${port}`);
+      return 1;
+    }
     const code = (error as { code?: unknown } | null)?.code;
     const reason = typeof code === "string"
       ? code

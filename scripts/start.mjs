@@ -2,12 +2,20 @@
 /**
  * `npm start`: serve the demo site with the keepwire CLI under Deno.
  * Extra arguments pass through: `npm start -- --port 9000`.
+ *
+ * Signals: SIGINT, SIGTERM and SIGHUP sent to this process are forwarded to
+ * the server, which shuts down gracefully; this process waits for it and
+ * exits with its status. The server runs in its own process group, so a
+ * Ctrl-C in the terminal reaches it once (through here), not twice: a
+ * second signal tells the CLI to stop at once rather than finish in-flight
+ * requests.
  */
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { constants } from "node:os";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(root, "lib", "cli.ts");
@@ -26,10 +34,17 @@ const args = [
   join(root, "scripts", "demo_site"),
   ...process.argv.slice(2),
 ];
-const child = spawn(deno, args, { cwd: root, stdio: "inherit" });
-// Ctrl-C reaches the child through the terminal's process group; exit with its status.
+const child = spawn(deno, args, { cwd: root, stdio: "inherit", detached: true });
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  });
+}
 child.on("error", (error) => {
   console.error(`could not start ${deno}: ${error.message}`);
   process.exit(127);
 });
-child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" ? 130 : 1)));
+child.on("exit", (code, signal) => {
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+});

@@ -44,8 +44,8 @@ export type CliServeOptions =
  * ```
  */
 export interface CliCommand {
-  /** `help` when `--help`/`-h`/`help` was given. */
-  readonly command: "echo" | "serve" | "help";
+  /** `help` when `--help`/`-h`/`help` was given, `version` for `--version`/`-V`. */
+  readonly command: "echo" | "serve" | "help" | "version";
   /** The folder `serve` serves (`"."` by default); `""` for other commands. */
   readonly dir: string;
   /** Server options from the flags. */
@@ -54,6 +54,8 @@ export interface CliCommand {
   readonly workers?: number;
   /** `--live` (true) or `--no-live` (false); absent: on only on a loopback address. */
   readonly live?: boolean;
+  /** `serve --dotfiles`: serve and list dotfiles and dot-folders. */
+  readonly dotfiles?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ Usage:
   keepwire echo [flags]          the diagnostic echo server (/, /echo, /bytes, /stream, /sleep, /stats)
 
 Flags:
-  --port N                         port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  -p, --port N                     port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --hostname H                     address to bind (default ${DEFAULT_HOSTNAME})
   --keep-alive-timeout SECONDS     idle time a persistent connection is kept (fractions allowed)
   --max-requests N                 requests one connection may carry
@@ -110,10 +112,19 @@ Flags:
   --workers N                      serve from N processes sharing the port (default 1)
   --live, --no-live                serve's live page and metrics at /_keepwire/, which show
                                    every client's address (default: on for loopback only)
+  --dotfiles                       serve: also serve and list dotfiles (.env, .git/); default 404
   -h, --help                       print this help
+  -V, --version                    print the version
 `;
 
 type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes";
+
+/** Short flags and the long flags they stand for. */
+const SHORT_FLAGS: Readonly<Record<string, string>> = {
+  "-p": "--port",
+  "-h": "--help",
+  "-V": "--version",
+};
 
 /** Each flag: what its value must look like and which option it sets. */
 const FLAGS: Readonly<Record<string, { kind: FlagKind; option: keyof CliServeOptions }>> = {
@@ -193,17 +204,33 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   };
   const positionals: string[] = [];
   let help = false;
+  let version = false;
+  let dotfiles = false;
   let workers: number | undefined;
   let live: boolean | undefined;
 
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
+    const given = argv[i];
+    // `-p 8080` and `-p=8080`; short flags do not combine (`-hV` is unknown).
+    const shortEquals = given.indexOf("=");
+    const short = shortEquals === -1 ? given : given.slice(0, shortEquals);
+    const arg = Object.hasOwn(SHORT_FLAGS, short)
+      ? SHORT_FLAGS[short] + given.slice(short.length)
+      : given;
+    if (arg === "--help") {
       help = true;
       continue;
     }
     if (arg === "--live" || arg === "--no-live") {
       live = arg === "--live";
+      continue;
+    }
+    if (arg === "--version") {
+      version = true;
+      continue;
+    }
+    if (arg === "--dotfiles") {
+      dotfiles = true;
       continue;
     }
     if (!arg.startsWith("-") || arg === "-") {
@@ -240,14 +267,16 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     ...(live === undefined ? {} : { live }),
   };
   if (help || command === "help") return { command: "help", dir: "", options };
+  if (version || command === "version") return { command: "version", dir: "", options };
   if (command === "echo") {
     if (rest.length > 0) throw new UsageError(`echo: unexpected argument "${rest[0]}"`);
     if (live !== undefined) throw new UsageError("echo: --live and --no-live are for serve");
+    if (dotfiles) throw new UsageError("echo: --dotfiles is for serve");
     return { command, dir: "", options, ...extra };
   }
   if (command === "serve") {
     if (rest.length > 1) throw new UsageError(`serve: unexpected argument "${rest[1]}"`);
-    return { command, dir: rest[0] ?? ".", options, ...extra };
+    return { command, dir: rest[0] ?? ".", options, ...extra, ...(dotfiles ? { dotfiles } : {}) };
   }
   if (command === undefined) throw new UsageError("missing command: serve or echo (see --help)");
   throw new UsageError(`unknown command "${command}" (see --help)`);

@@ -22,6 +22,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import cluster from "node:cluster";
 import { createServer } from "node:net";
 import process from "node:process";
+import { missingPermission } from "./permissions.ts";
 import { onShutdownSignal } from "./process.ts";
 
 /** Set in a worker's environment by the supervisor. */
@@ -142,8 +143,15 @@ function startWorker(args: string[]): Worker {
       : [process.argv[1], ...args];
     child = spawn(process.execPath, command, { env, stdio: ["pipe", "pipe", "pipe"] });
   }
+  // A child that cannot be spawned (ENOENT, or Deno without --allow-run)
+  // reports an "error" event and never exits.
+  let spawnError: Error | undefined;
   const exited = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    child.once("error", (error) => {
+      spawnError = error;
+      resolve(127);
+    });
   });
   const ready = new Promise<string[]>((resolve, reject) => {
     const lines: string[] = [];
@@ -163,7 +171,7 @@ function startWorker(args: string[]): Worker {
     });
     child.stderr!.pipe(process.stderr);
     void exited.then((code) =>
-      reject(new Error(`worker exited with code ${code} before listening`))
+      reject(spawnError ?? new Error(`worker exited with code ${code} before listening`))
     );
   });
   ready.catch(() => {});
@@ -210,7 +218,12 @@ export async function superviseWorkers(
     });
     [startup] = await Promise.race([Promise.all(workers.map((worker) => worker.ready)), timeout]);
   } catch (error) {
-    console.error(`keepwire: ${(error as Error).message}`);
+    const flag = missingPermission(error);
+    console.error(
+      flag === undefined
+        ? `keepwire: ${(error as Error).message}`
+        : `keepwire: Deno needs ${flag} to start workers`,
+    );
     killAll();
     await Promise.all(workers.map((worker) => worker.exited));
     return 1;

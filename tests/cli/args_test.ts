@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseArgs, UsageError } from "../../lib/cli/args.ts";
+import { readFileSync } from "node:fs";
+import { parseArgs, USAGE, UsageError } from "../../lib/cli/args.ts";
+import { VERSION } from "../../lib/cli/version.ts";
 
 const defaults = { port: 8080, hostname: "127.0.0.1" };
 
@@ -68,6 +70,24 @@ describe("parseArgs()", () => {
       dir: "",
       options: { ...defaults, port: 1 },
     }],
+    ["-p for --port", ["echo", "-p", "9000"], {
+      command: "echo",
+      dir: "",
+      options: { ...defaults, port: 9000 },
+    }],
+    ["-p=value", ["serve", "-p=0", "site"], {
+      command: "serve",
+      dir: "site",
+      options: { ...defaults, port: 0 },
+    }],
+    ["--version", ["--version"], { command: "version", dir: "", options: defaults }],
+    ["-V after a command", ["serve", "-V"], { command: "version", dir: "", options: defaults }],
+    ["--dotfiles for serve", ["serve", "site", "--dotfiles"], {
+      command: "serve",
+      dir: "site",
+      options: defaults,
+      dotfiles: true,
+    }],
   ];
   for (const [name, argv, expected] of valid) {
     test(`accepts ${name}`, () => assert.deepEqual(parseArgs(argv), expected));
@@ -99,6 +119,10 @@ describe("parseArgs()", () => {
     ["a flag as the hostname", ["echo", "--hostname", "--port"], "--hostname"],
     ["a folder given to echo", ["echo", "site"], 'unexpected argument "site"'],
     ["two folders given to serve", ["serve", "a", "b"], 'unexpected argument "b"'],
+    ["combined short flags", ["echo", "-hV"], 'unknown flag "-hV"'],
+    ["-v (the version is -V)", ["echo", "-v"], 'unknown flag "-v"'],
+    ["--dotfiles given to echo", ["echo", "--dotfiles"], "--dotfiles is for serve"],
+    ["-p without a value", ["echo", "-p"], "--port: missing value"],
   ];
   for (const [name, argv, fragment] of invalid) {
     test(`rejects ${name} with a one-line usage error (exit 2)`, () => {
@@ -111,4 +135,17 @@ describe("parseArgs()", () => {
       });
     });
   }
+});
+
+describe("--help and --version text", () => {
+  test("the help lists the short flags and --dotfiles", () => {
+    for (const flag of ["-p, --port", "-h, --help", "-V, --version", "--dotfiles"]) {
+      assert.ok(USAGE.includes(flag), flag);
+    }
+  });
+
+  test("VERSION is deno.json's version (and so the npm package's)", () => {
+    const denoJson = JSON.parse(readFileSync("deno.json", "utf8"));
+    assert.equal(VERSION, denoJson.version);
+  });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
 import { type CliProcess, runCli, startCli } from "./_cli_process.ts";
+import { VERSION } from "../../lib/cli/version.ts";
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
 
@@ -16,6 +17,20 @@ describe("keepwire CLI: usage", () => {
     assert.equal(result.code, 0);
     assert.ok(result.stdout.includes("keepwire serve [dir]"));
     assert.ok(result.stdout.includes("--keep-alive-timeout"));
+  });
+
+  for (const flag of ["--version", "-V"]) {
+    test(`${flag} prints the version on stdout and exits 0`, async () => {
+      const result = await runCli([flag]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `keepwire ${VERSION}\n`);
+    });
+  }
+
+  test("-h prints the usage too", async () => {
+    const result = await runCli(["-h"]);
+    assert.equal(result.code, 0);
+    assert.ok(result.stdout.includes("-p, --port"));
   });
 
   const usageErrors: Array<[string, string[], string]> = [
@@ -152,7 +167,8 @@ describe("keepwire serve", () => {
     dir = await mkdtemp(join(tmpdir(), "kw-serve-"));
     await writeFile(join(dir, "index.html"), "<h1>hi</h1>");
     await writeFile(join(dir, "app.js"), "console.log(1)");
-    cli = await startCli(["serve", dir, "--port", "0"]);
+    await writeFile(join(dir, ".env"), "SECRET=1");
+    cli = await startCli(["serve", dir, "-p", "0"]);
     ({ port } = await cli.listening());
   });
 
@@ -193,6 +209,13 @@ describe("keepwire serve", () => {
     client.destroy();
   });
 
+  test("refuses dotfiles by default", async () => {
+    const client = await RawClient.connect(port);
+    await client.write(get("/.env"));
+    assert.equal((await readResponse(client)).status, 404);
+    client.destroy();
+  });
+
   test("serves the live page and its stats", async () => {
     const page = await fetch(`http://127.0.0.1:${port}/_keepwire/`);
     assert.ok((await page.text()).includes("live connections"));
@@ -213,5 +236,25 @@ describe("keepwire serve", () => {
       "shutdown does not wait for the event stream's deadline",
     );
     client.destroy();
+  });
+});
+
+describe("keepwire serve --dotfiles", () => {
+  test("serves dotfiles when asked to", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kw-serve-dot-"));
+    await writeFile(join(dir, ".env"), "SECRET=1");
+    const cli = await startCli(["serve", dir, "--port=0", "--dotfiles"]);
+    try {
+      const { port } = await cli.listening();
+      const client = await RawClient.connect(port);
+      await client.write(get("/.env"));
+      const response = await readResponse(client);
+      assert.equal(response.status, 200);
+      assert.equal(response.text, "SECRET=1");
+      client.destroy();
+    } finally {
+      await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
