@@ -79,11 +79,9 @@ function failure(status: number): Response {
  */
 async function sendPage(request: Request, html: string): Promise<Response> {
   let bytes: Uint8Array<ArrayBuffer> = new TextEncoder().encode(html);
-  const headers: Record<string, string> = {
-    "content-type": "text/html; charset=utf-8",
-    "vary": "Accept-Encoding",
-  };
+  const headers: Record<string, string> = { "content-type": "text/html; charset=utf-8" };
   if (bytes.byteLength >= MIN_COMPRESS_SIZE) {
+    headers["vary"] = "Accept-Encoding";
     const offers = ["gzip", "identity"] as const;
     if (negotiateEncoding(request.headers.get("accept-encoding"), offers) === "gzip") {
       const zipped = gzipStream(new Response(bytes).body!);

@@ -94,9 +94,11 @@ describe("file server: compression on the fly", () => {
   test("leaves small bodies alone unless the client refuses identity", async () => {
     const small = await get("/hello.txt", { "accept-encoding": "gzip" });
     assert.equal(small.headers.get("content-encoding"), undefined);
+    assert.equal(small.headers.get("vary"), undefined, "the same bytes for every client");
     assert.equal(small.text, "Hello, file!");
     const refused = await get("/hello.txt", { "accept-encoding": "gzip, identity;q=0" });
     assert.equal(refused.headers.get("content-encoding"), "gzip");
+    assert.equal(refused.headers.get("vary"), "Accept-Encoding");
     assert.equal(text(gunzipSync(refused.body)), "Hello, file!");
   });
 
