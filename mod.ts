@@ -25,7 +25,8 @@ export * from "./lib/codec/chunks.ts";
 export * from "./lib/codec/rules.ts";
 export * from "./lib/connection/keep_alive.ts";
 export type * from "./lib/connection/options.ts";
-export type * from "./lib/connection/transport.ts";
+export type * from "./lib/transport.ts";
+export { CertificateError } from "./lib/transport.ts";
 export * from "./lib/connection/observer.ts";
 export * from "./lib/codec/limits.ts";
 export { serve } from "./lib/serve.ts";
@@ -38,7 +39,13 @@ export {
   DEFAULT_SHUTDOWN_TIMEOUT,
   serveWith,
 } from "./lib/connection/server.ts";
-export { detectRuntime, listenForRuntime, type RuntimeName } from "./lib/runtime/detect.ts";
+export {
+  connectForRuntime,
+  detectRuntime,
+  listenForRuntime,
+  type RuntimeName,
+} from "./lib/runtime/detect.ts";
+export { installLightFetchGlobals } from "./lib/fetch/light_fetch.ts";
 export { RequestParser } from "./lib/codec/request_parser.ts";
 export * from "./lib/codec/body.ts";
 export * from "./lib/codec/streams.ts";
@@ -54,7 +61,8 @@ export type { LiveServerView, ServerView, ServerViewGetter } from "./lib/handler
 export type { ClosedConnection } from "./lib/handlers/connection_history.ts";
 export * from "./lib/codec/response_parser.ts";
 export * from "./lib/codec/request_writer.ts";
-export { createClient, KeepAliveClient } from "./lib/client/client.ts";
+export { createClient } from "./lib/client.ts";
+export { KeepAliveClient } from "./lib/client/client.ts";
 export type * from "./lib/client/options.ts";
 export { ClientError, type ClientErrorCode } from "./lib/client/errors.ts";
 export { responseInfo } from "./lib/client/_response.ts";
@@ -66,12 +74,6 @@ export {
   type ReusePolicy,
   type ServerKeepAliveHint,
 } from "./lib/client/reuse.ts";
-export type {
-  ClientSocket,
-  ClientSocketHandler,
-  ConnectFunction,
-  ConnectOptions,
-} from "./lib/client/socket.ts";
 export * from "./lib/codec/websocket/errors.ts";
 export * from "./lib/codec/websocket/limits.ts";
 export * from "./lib/codec/websocket/utf8.ts";

@@ -7,6 +7,7 @@
 import { serveWith } from "./connection/server.ts";
 import { serveArguments } from "./connection/serve_arguments.ts";
 import type { Handler, ServeOptions, Server } from "./connection/options.ts";
+import { installLightFetchGlobals } from "./fetch/light_fetch.ts";
 import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
 
 /**
@@ -61,7 +62,10 @@ export async function serve(
   maybeHandler?: Handler,
 ): Promise<Server> {
   const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
-  // Light Fetch objects by default only where the native ones are slow (Node).
-  const lightFetchObjects = options.lightFetchObjects ?? detectRuntime() === "node";
+  // Light Fetch objects by default only where the native ones are slow
+  // (Node). Installing them changes the process's globals, so it happens
+  // here, in the entry point, and nowhere below.
+  const lightFetchObjects = (options.lightFetchObjects ?? detectRuntime() === "node") &&
+    installLightFetchGlobals();
   return serveWith(await listenForRuntime(), { ...options, lightFetchObjects }, handler);
 }

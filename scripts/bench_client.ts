@@ -22,7 +22,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "../lib/client/client.ts";
+import { createClient } from "../lib/client.ts";
 import { bundleForNode, systemNode } from "./_node_bundle.mjs";
 
 type ClientKind = "keepwire" | "undici.request" | "fetch";

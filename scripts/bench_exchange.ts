@@ -18,16 +18,17 @@
 
 import process from "node:process";
 import { serveWith } from "../lib/connection/server.ts";
-import type { ListenFunction, Transport, TransportHandler } from "../lib/connection/transport.ts";
+import { installLightFetchGlobals } from "../lib/fetch/light_fetch.ts";
+import type { ListenFunction, Transport, TransportHandler } from "../lib/transport.ts";
 
 const args = process.argv.slice(2);
 const runtimeIsNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 // The default serve() picks on each runtime, unless a flag forces it.
-const lightFetchObjects = args.includes("--light-fetch")
+const lightFetchObjects = (args.includes("--light-fetch")
   ? true
   : args.includes("--no-light-fetch")
   ? false
-  : runtimeIsNode;
+  : runtimeIsNode) && installLightFetchGlobals();
 
 const EXCHANGES = 100_000;
 const WARM_UP = 20_000;

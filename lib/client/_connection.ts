@@ -20,7 +20,7 @@ import { ClientError } from "./errors.ts";
 import type { BodyFlow, Exchange } from "./_exchange.ts";
 import type { PoolMember } from "./pool.ts";
 import { decideReuse, type ReusePolicy } from "./reuse.ts";
-import type { ClientSocket, ClientSocketHandler } from "./socket.ts";
+import type { Transport, TransportHandler } from "../transport.ts";
 
 /** Timeouts and limits of a connection. */
 export interface ConnectionSettings {
@@ -43,7 +43,7 @@ export interface ConnectionOwner {
 const COALESCE_BODY = 16 * 1024;
 
 /** A connection to one origin. */
-export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMember {
+export class ClientConnection implements TransportHandler, BodyFlow, PoolMember {
   readonly origin: string;
   readonly id: number;
   inFlight = 0;
@@ -55,7 +55,7 @@ export class ClientConnection implements ClientSocketHandler, BodyFlow, PoolMemb
   /** Requests written on this connection. */
   requestCount = 0;
   closed = false;
-  socket: ClientSocket | null = null;
+  socket: Transport | null = null;
   #settings: ConnectionSettings;
   #owner: ConnectionOwner;
   #parser: ResponseParser;

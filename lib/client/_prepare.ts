@@ -77,8 +77,8 @@ export async function prepareRequest(
   } catch (error) {
     throw new TypeError(`invalid URL: ${String(request?.url ?? input)}`, { cause: error });
   }
-  if (url.protocol !== "http:") {
-    throw new TypeError(`only http: URLs are supported, got ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`only http: and https: URLs are supported, got ${url.protocol}`);
   }
   if (url.username !== "" || url.password !== "") {
     throw new TypeError("URLs with credentials are not allowed (Fetch)");
@@ -137,7 +137,7 @@ export function redirectRequest(
   } catch (error) {
     throw new ClientError("redirect-error", `invalid Location: ${location}`, error);
   }
-  if (url.protocol !== "http:") {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ClientError("redirect-error", `cannot follow a redirect to ${url.protocol}`);
   }
   if (url.hash === "" && previous.url.hash !== "") url.hash = previous.url.hash;

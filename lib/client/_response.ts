@@ -5,8 +5,7 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime/detect.ts";
-import { BufferedResponse } from "./_buffered_response.ts";
+import { BufferedResponse } from "../fetch/buffered_response.ts";
 import { ClientError } from "./errors.ts";
 import type { ExchangeResult } from "./_exchange.ts";
 import type { ClientStats, ResponseInfo } from "./options.ts";
@@ -62,9 +61,6 @@ export function responseInfo(response: Response): ResponseInfo | undefined {
   return INFO.get(response);
 }
 
-// Only Node's Response is slow enough to be worth the stand-in.
-const BUFFERED = detectRuntime() === "node";
-
 // Fetch: these statuses never carry a body, and Response refuses one.
 function isNullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304;
@@ -78,8 +74,17 @@ function hasSetCookie(fields: readonly string[]): boolean {
   return false;
 }
 
-/** Builds the `Response` for a settled exchange; `url`/`redirected` as fetch sets them. */
-export function createResponse(result: ExchangeResult, url: string, redirected: boolean): Response {
+/**
+ * Builds the `Response` for a settled exchange; `url`/`redirected` as fetch
+ * sets them. `light`: a whole body becomes a {@linkcode BufferedResponse}
+ * (the client's `lightFetchObjects`).
+ */
+export function createResponse(
+  result: ExchangeResult,
+  url: string,
+  redirected: boolean,
+  light: boolean,
+): Response {
   const { head, body } = result;
   if (head.status > 599) {
     if (body instanceof ReadableStream) void body.cancel().catch(() => {});
@@ -88,7 +93,7 @@ export function createResponse(result: ExchangeResult, url: string, redirected: 
   const fields = head.headers;
   const content = isNullBodyStatus(head.status) ? null : body;
   const build = (init: ResponseInit) =>
-    BUFFERED && content instanceof Uint8Array
+    light && content instanceof Uint8Array
       ? new BufferedResponse(content, init)
       : new Response(content as BodyInit | null, init);
   // Appending to the new response's own headers is 3-4× cheaper on Deno

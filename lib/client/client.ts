@@ -24,7 +24,7 @@ import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange
 import { PoolState } from "./pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
 import { isIdempotent } from "./reuse.ts";
-import { connectForRuntime, type ConnectFunction } from "./socket.ts";
+import { CertificateError, type ConnectFunction, type ConnectOptions } from "../transport.ts";
 import type { ClientOptions, ClientRequestInit, ClientStats, ResponseInfo } from "./options.ts";
 import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
 
@@ -34,13 +34,13 @@ interface QueuedRequest {
   resolve(connection: ClientConnection): void;
   reject(error: unknown): void;
   readonly origin: string;
-  readonly hostname: string;
-  readonly port: number;
+  readonly target: ConnectOptions;
 }
 
 /**
  * A pool of keep-alive connections with a Fetch-compatible `fetch()`.
- * Create it with {@linkcode createClient}.
+ * Create it with `createClient()`, which passes the running runtime's
+ * `connect`; constructed directly, it needs one in its options.
  *
  * @example `request()` returns the response with how it was obtained
  * ```ts
@@ -60,10 +60,14 @@ interface QueuedRequest {
  * ```
  */
 export class KeepAliveClient {
-  #options: Required<Omit<ClientOptions, "connect">>;
+  #options: Required<
+    Omit<ClientOptions, "connect" | "ca" | "rejectUnauthorized" | "socketPath">
+  >;
   #settings: ConnectionSettings;
   #pool: PoolState<ClientConnection, QueuedRequest>;
-  #connect: ConnectFunction | undefined;
+  #connect: ConnectFunction;
+  #tls: { ca?: string | readonly string[]; rejectUnauthorized?: boolean };
+  #socketPath: string | undefined;
   #stats: MutableStats = newStats();
   #nextId = 0;
   #closed = false;
@@ -77,9 +81,14 @@ export class KeepAliveClient {
   /**
    * Creates an empty pool; connections open on demand.
    *
-   * @param options limits and timeouts; see {@linkcode ClientOptions}
+   * @param options limits and timeouts, and `connect`; see {@linkcode ClientOptions}
    */
   constructor(options: ClientOptions = {}) {
+    if (typeof options.connect !== "function") {
+      throw new TypeError(
+        "KeepAliveClient needs a connect function; createClient() passes the running runtime's",
+      );
+    }
     this.#options = {
       maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 6,
       maxConnections: options.maxConnections ?? 256,
@@ -94,8 +103,11 @@ export class KeepAliveClient {
       maxHeaderCount: options.maxHeaderCount ?? 100,
       maxRedirects: options.maxRedirects ?? 20,
       retryNonIdempotent: options.retryNonIdempotent ?? false,
+      lightFetchObjects: options.lightFetchObjects ?? false,
     };
     this.#connect = options.connect;
+    this.#tls = { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized };
+    this.#socketPath = options.socketPath;
     const o = this.#options;
     this.#settings = {
       policy: { idleTimeout: o.idleTimeout, keepAliveSafetyMargin: o.keepAliveSafetyMargin },
@@ -160,7 +172,12 @@ export class KeepAliveClient {
         continue;
       }
       const info: ResponseInfo = { reused, retried, connectionId, redirects };
-      const response = createResponse(result, prepared.url.href, redirects > 0);
+      const response = createResponse(
+        result,
+        prepared.url.href,
+        redirects > 0,
+        this.#options.lightFetchObjects,
+      );
       setResponseInfo(response, info);
       return { response, info };
     }
@@ -266,9 +283,10 @@ export class KeepAliveClient {
     fresh: boolean,
     signal: AbortSignal | null,
   ): Promise<ClientConnection> | ClientConnection {
+    // The origin includes the scheme: http: and https: to one host never
+    // share a connection.
     const origin = url.origin;
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const port = url.port === "" ? 80 : Number(url.port);
+    const target = this.#target(url);
     const acquisition = this.#pool.acquire(origin, performance.now(), pipelinable, fresh);
     this.#closeExpired();
     switch (acquisition.kind) {
@@ -279,10 +297,10 @@ export class KeepAliveClient {
         return acquisition.member;
       case "connect":
         acquisition.evict?.close();
-        return this.#connectNew(origin, hostname, port, pipelinable);
+        return this.#connectNew(origin, target, pipelinable);
       case "wait":
         return new Promise((resolve, reject) => {
-          const queued: QueuedRequest = { resolve, reject, origin, hostname, port };
+          const queued: QueuedRequest = { resolve, reject, origin, target };
           this.#pool.enqueue(origin, pipelinable, fresh, queued);
           signal?.addEventListener("abort", () => {
             if (this.#pool.dequeue(queued)) reject(signal.reason);
@@ -291,10 +309,21 @@ export class KeepAliveClient {
     }
   }
 
+  /** Where a URL's connection goes: its host and port, or the client's Unix socket; TLS for https:. */
+  #target(url: URL): ConnectOptions {
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const secure = url.protocol === "https:";
+    return {
+      hostname,
+      port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+      ...(this.#socketPath === undefined ? {} : { path: this.#socketPath }),
+      ...(secure ? { tls: this.#tls } : {}),
+    };
+  }
+
   async #connectNew(
     origin: string,
-    hostname: string,
-    port: number,
+    target: ConnectOptions,
     pipelinable: boolean,
   ): Promise<ClientConnection> {
     const connection = new ClientConnection(
@@ -305,8 +334,7 @@ export class KeepAliveClient {
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const connect = this.#connect ??= await connectForRuntime();
-      const attempt = connect({ hostname, port }, connection);
+      const attempt = this.#connect(target, connection);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           reject(
@@ -323,6 +351,9 @@ export class KeepAliveClient {
       this.#pool.connectFailed(origin);
       this.#dispatch();
       if (error instanceof ClientError) throw error;
+      if (error instanceof CertificateError) {
+        throw new ClientError("certificate-error", `${origin}: ${error.message}`, error.cause);
+      }
       throw new ClientError("connect-failed", `cannot connect to ${origin}`, error);
     } finally {
       clearTimeout(timer);
@@ -351,7 +382,7 @@ export class KeepAliveClient {
           break;
         case "connect":
           acquisition.evict?.close();
-          this.#connectNew(queued.origin, queued.hostname, queued.port, false).then(
+          this.#connectNew(queued.origin, queued.target, false).then(
             queued.resolve,
             queued.reject,
           );
@@ -410,30 +441,6 @@ function headerValue(headers: readonly string[], lowerName: string): string | nu
 
 async function discard(body: ExchangeResult["body"]): Promise<void> {
   if (body instanceof ReadableStream) await body.cancel().catch(() => {});
-}
-
-/**
- * Creates a keep-alive client. See {@linkcode ClientOptions} for limits
- * and timeouts; call `close()` when done.
- *
- * @example Sequential requests share one connection
- * ```ts
- * import { createClient, serve } from "@keepwire/keepwire";
- * import assert from "node:assert/strict";
- *
- * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
- * const client = createClient();
- * for (let i = 0; i < 3; i++) {
- *   const response = await client.fetch(`http://127.0.0.1:${server.addr.port}/`);
- *   assert.equal(await response.text(), "hi");
- * }
- * assert.equal(client.stats.connectionsOpened, 1);
- * await client.close();
- * await server.shutdown();
- * ```
- */
-export function createClient(options: ClientOptions = {}): KeepAliveClient {
-  return new KeepAliveClient(options);
 }
 
 export { ClientError, type ResponseHead };

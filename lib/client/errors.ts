@@ -9,6 +9,9 @@
 /**
  * Why a request failed:
  * - `connect-failed`, `connect-timeout`: no connection could be opened;
+ * - `certificate-error`: the server's TLS certificate was refused (unknown
+ *   issuer, expired, wrong name); the cause is the runtime's error. Never
+ *   retried: a retry would meet the same certificate;
  * - `connection-closed`: the server closed or reset the connection before the
  *   response was complete;
  * - `headers-timeout`, `body-timeout`: the server went quiet;
@@ -31,6 +34,7 @@
 export type ClientErrorCode =
   | "connect-failed"
   | "connect-timeout"
+  | "certificate-error"
   | "connection-closed"
   | "headers-timeout"
   | "body-timeout"

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConnectFunction } from "./socket.ts";
+import type { ConnectFunction } from "../transport.ts";
 
 /**
  * Limits and timeouts of {@linkcode createClient}; every field is optional.
@@ -50,7 +50,33 @@ export interface ClientOptions {
    * response byte (default false: the server may have acted on it).
    */
   retryNonIdempotent?: boolean;
-  /** The socket binding; default: the running runtime's (Deno, Bun or Node). */
+  /**
+   * Extra trusted root certificates for `https:` (PEM): a private CA. The
+   * system's roots stay trusted. The name checked (and sent as SNI) is the
+   * URL's host.
+   */
+  ca?: string | readonly string[];
+  /**
+   * `false` accepts any server certificate on `https:`. For tests only;
+   * default true. A refused certificate fails with
+   * `ClientError("certificate-error")`, never retried.
+   */
+  rejectUnauthorized?: boolean;
+  /**
+   * Send every request over this Unix domain socket instead of TCP; the URL
+   * still gives the `Host` field and the path (as `curl --unix-socket`).
+   */
+  socketPath?: string;
+  /**
+   * Build a response whose body arrived whole as a light `Response` that
+   * reads its bytes directly (it still passes `instanceof Response`).
+   * Default: on where the native `Response` is slow to build (Node).
+   */
+  lightFetchObjects?: boolean;
+  /**
+   * The socket binding. `createClient()` and the runtime entry points pass
+   * the runtime's own; required with `new KeepAliveClient()`.
+   */
   connect?: ConnectFunction;
 }
 

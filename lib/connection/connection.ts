@@ -32,7 +32,7 @@ import {
   PIPELINE_DEPTH_LIMIT,
   UNREAD_BODY_DRAIN_LIMIT,
 } from "./exchange.ts";
-import { createLightRequest } from "./light_fetch.ts";
+import { createLightRequest } from "../fetch/light_fetch.ts";
 import {
   buildRequest,
   IncomingBody,
@@ -47,7 +47,7 @@ import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 import { prepareResponse } from "./outgoing.ts";
-import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
+import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
 import { writeBody } from "./write_body.ts";
 import { OutputBuffer } from "./output.ts";
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { NetAddr } from "./transport.ts";
+import type { NetAddr } from "../transport.ts";
 
 /**
  * Why a connection closed. The first reason wins: a request that says

@@ -58,6 +58,20 @@ const callable: OptionRule = {
   accepts: (value) => typeof value === "function",
 };
 
+const socketPath: OptionRule = {
+  expected: "a non-empty string (the Unix socket file)",
+  accepts: (value) => typeof value === "string" && value.length > 0,
+};
+
+const pem = (value: unknown): boolean => typeof value === "string" && value.includes("-----BEGIN");
+
+const tlsCertificate: OptionRule = {
+  expected: "{ cert, key } with PEM strings",
+  accepts: (value) =>
+    typeof value === "object" && value !== null &&
+    pem((value as { cert?: unknown }).cert) && pem((value as { key?: unknown }).key),
+};
+
 /** Shaped like an `AbortSignal` (checked by shape so a signal from another realm or a polyfill passes). */
 const abortSignal: OptionRule = {
   expected: "an AbortSignal",
@@ -76,6 +90,8 @@ export const OPTION_RULES: { readonly [Name in keyof Required<ServeOptions>]: Op
   handler: callable,
   port: integer(0, 65_535),
   hostname,
+  path: socketPath,
+  tls: tlsCertificate,
   keepAliveTimeout: duration,
   maxRequestsPerConnection: integer(1),
   headersTimeout: duration,

@@ -7,7 +7,7 @@
 
 import type { HttpVersion } from "../codec/events.ts";
 import type { ConnectionEventListener, ServerLimits } from "./observer.ts";
-import type { NetAddr } from "./transport.ts";
+import type { NetAddr, TlsCertificate } from "../transport.ts";
 
 /**
  * Per-request facts handed to the handler next to the `Request`.
@@ -71,6 +71,19 @@ export interface ServeOptions {
   port?: number;
   /** Address to bind. Default `"0.0.0.0"`. */
   hostname?: string;
+  /**
+   * Listen on this Unix domain socket file instead of TCP (`port` and
+   * `hostname` are then unused). A socket file left by a dead server is
+   * replaced; one that something listens on is an error. The file is
+   * removed on shutdown; `server.addr` is `{ transport: "unix", path }`.
+   */
+  path?: string;
+  /**
+   * Serve HTTPS with this PEM certificate and key. ALPN offers `http/1.1`
+   * only; a handshake not done within `headersTimeout` is cut; a failed one
+   * is counted in `stats.failedHandshakes` and logged once, never thrown.
+   */
+  tls?: TlsCertificate;
   /** Idle time a persistent connection is kept open after a response. Default 5000 ms. */
   keepAliveTimeout?: number;
   /** Requests one connection may carry; the last response says `Connection: close`. Default 1000. */
@@ -105,7 +118,8 @@ export interface ServeOptions {
    * sent more than once. Native APIs that take a `Response` by identity
    * refuse a light one. Default: chosen by the entry point — on only for the
    * runtime whose Fetch objects are slow (README, "Performance"); off in
-   * `serveWith()`. Set false to keep the globals untouched.
+   * `serveWith()`, which needs `installLightFetchGlobals()` called first.
+   * Set false to keep the globals untouched.
    */
   lightFetchObjects?: boolean;
   /** Bind with SO_REUSEPORT where the runtime's socket API offers it (on Linux). Default false. */
@@ -143,6 +157,8 @@ export interface ServerStats {
   readonly totalRequests: number;
   /** Requests that arrived on a connection that had already carried one (keep-alive at work). */
   readonly reusedRequests: number;
+  /** TLS servers only: handshakes that failed or timed out (never counted as connections). */
+  readonly failedHandshakes?: number;
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type LightResponseParts, lightResponseParts } from "./light_fetch.ts";
+import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;

@@ -10,7 +10,7 @@
  */
 
 import { allocate } from "../codec/_pool.ts";
-import type { Transport } from "./transport.ts";
+import type { Transport } from "../transport.ts";
 
 /** Pieces at least this large are written as they are rather than copied into a batch. */
 const DIRECT_WRITE_SIZE = 16 * 1024;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { installLightFetchGlobals } from "./light_fetch.ts";
+import { lightFetchGlobalsInstalled } from "../fetch/light_fetch.ts";
 import { RequestParser } from "../codec/request_parser.ts";
 import {
   DEFAULT_MAX_BODY_SIZE,
@@ -25,7 +25,7 @@ import type {
   NetAddr,
   Transport,
   TransportHandler,
-} from "./transport.ts";
+} from "../transport.ts";
 
 /**
  * Default idle (keep-alive) timeout: 5 s, as Node's `keepAliveTimeout` and nginx's upstream default order of magnitude.
@@ -158,6 +158,11 @@ export async function serveWith(
       port: options.port ?? 8080,
       hostname: options.hostname ?? "0.0.0.0",
       reusePort: options.reusePort,
+      path: options.path,
+      tls: options.tls,
+      // A handshake is the first part of receiving a request's head.
+      handshakeTimeout: settings.headersTimeout,
+      onHandshakeError: (error) => host.handshakeFailed(error),
     },
     (transport) => host.accept(transport),
   );
@@ -176,6 +181,16 @@ function positive(value: number | undefined, fallback: number, name: string): nu
     throw new RangeError(`${name} must be a non-negative finite number, got ${value}`);
   }
   return value;
+}
+
+// The entry points install the light globals (it changes the process);
+// reading options never does.
+function lightFetchGlobalsReady(): boolean {
+  if (lightFetchGlobalsInstalled()) return true;
+  throw new TypeError(
+    "lightFetchObjects: true needs the light Fetch globals: call installLightFetchGlobals() " +
+      "before serveWith(), or use serve(), which does",
+  );
 }
 
 function resolveSettings(options: ServeOptions): ConnectionSettings {
@@ -201,7 +216,7 @@ function resolveSettings(options: ServeOptions): ConnectionSettings {
     sendTimeout: positive(options.sendTimeout, DEFAULT_SEND_TIMEOUT, "sendTimeout"),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,
-    lightFetch: options.lightFetchObjects === true && installLightFetchGlobals(),
+    lightFetch: options.lightFetchObjects === true && lightFetchGlobalsReady(),
     parser: {
       maxBodySize: positive(options.maxBodySize, DEFAULT_MAX_BODY_SIZE, "maxBodySize"),
       maxRequestLineSize: positive(
@@ -232,6 +247,7 @@ class ServerCore implements Server, ConnectionHost {
   #totalConnections = 0;
   #totalRequests = 0;
   #reusedRequests = 0;
+  #failedHandshakes: number | undefined;
   #maxConnections: number;
   #shutdownTimeout: number;
   #sweep: ReturnType<typeof setInterval> | null = null;
@@ -253,6 +269,7 @@ class ServerCore implements Server, ConnectionHost {
       "shutdownTimeout",
     );
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    if (options.tls !== undefined) this.#failedHandshakes = 0;
   }
 
   get addr(): NetAddr {
@@ -269,6 +286,7 @@ class ServerCore implements Server, ConnectionHost {
       totalConnections: this.#totalConnections,
       totalRequests: this.#totalRequests,
       reusedRequests: this.#reusedRequests,
+      ...(this.#failedHandshakes === undefined ? {} : { failedHandshakes: this.#failedHandshakes }),
     };
   }
 
@@ -322,9 +340,11 @@ class ServerCore implements Server, ConnectionHost {
 
   started(listener: Listener): void {
     this.#listener = listener;
-    const { hostname, port } = listener.addr;
+    const { hostname, port, transport } = listener.addr;
     const shownHost = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
-    this.fallbackAuthority = (shownHost.includes(":") ? `[${shownHost}]` : shownHost) + ":" + port;
+    this.fallbackAuthority = transport === "unix"
+      ? "localhost" // a socket file has no authority of its own (as curl --unix-socket sends)
+      : (shownHost.includes(":") ? `[${shownHost}]` : shownHost) + ":" + port;
     this.#sweep = setInterval(() => this.#tick(), SWEEP_INTERVAL);
   }
 
@@ -344,6 +364,21 @@ class ServerCore implements Server, ConnectionHost {
       remoteAddr: connection.remoteAddr,
     });
     return connection;
+  }
+
+  /**
+   * A TLS handshake failed: scanners and clients with the wrong CA make
+   * these routinely, so the first is logged and every one counted.
+   */
+  handshakeFailed(error: unknown): void {
+    if (this.#failedHandshakes === 0) {
+      console.error(
+        "keepwire: a TLS handshake failed (further failures are only counted in " +
+          "server.stats.failedHandshakes):",
+        error instanceof Error ? error.message : error,
+      );
+    }
+    this.#failedHandshakes = (this.#failedHandshakes ?? 0) + 1;
   }
 
   countRequest(reused: boolean): void {

@@ -1,10 +1,10 @@
 /**
- * The outgoing-bytes queue shared by the Deno and Bun shims (Node's stream
+ * The outgoing-bytes queue of the Deno and Bun transports (Node's stream
  * already queues for us).
  *
  * Both runtimes can write less than they were given (Bun's `socket.write`
  * returns the count it took, Deno's `conn.write` resolves with it), so the
- * shim keeps the rest here in order. When several small chunks wait — the
+ * transport keeps the rest here in order. When several small chunks wait — the
  * answers to a pipelined batch — they are joined into one buffer so the batch
  * leaves in one syscall: DESIGN.md measured one write per batch at ~10× the
  * throughput of one write per response.
@@ -14,7 +14,7 @@
 
 /**
  * Above this many queued bytes `Transport.write` returns `false` (the
- * contract in lib/connection/transport.ts). 64 KiB is Node's default for
+ * contract in lib/transport.ts). 64 KiB is Node's default for
  * file streams and about one socket send buffer on Linux.
  */
 export const WRITE_HIGH_WATER_MARK: number = 64 * 1024;

@@ -1,208 +1,94 @@
 /**
- * The Bun shim: `Bun.listen` sockets as keepwire {@linkcode Transport}s.
- *
- * Bun's socket callbacks are shared by every socket of a listener, so each
- * socket's transport rides in `socket.data`. `socket.write` takes what the
- * kernel accepts and drops the rest (checked on Bun 1.4), so the remainder
- * waits in our queue until the `drain` callback. Only the members used here
- * are declared, so the file compiles under Deno and tsc without bun-types.
+ * keepwire on Bun: `Bun.listen` and `Bun.connect` (TCP, TLS and Unix
+ * sockets) as keepwire {@linkcode Transport}s, and `serve` / `createClient`
+ * bound to them.
  *
  * @module
  */
 
 import type {
+  ConnectFunction,
+  ConnectOptions,
   Listener,
   ListenFunction,
   ListenOptions,
-  NetAddr,
   Transport,
   TransportHandler,
-} from "../connection/transport.ts";
+} from "../transport.ts";
 import type { Handler, ServeOptions, Server } from "../connection/options.ts";
 import { serveWith } from "../connection/server.ts";
-import { ByteQueue, WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+import { serveArguments } from "../connection/serve_arguments.ts";
+import { KeepAliveClient } from "../client/client.ts";
+import type { ClientOptions } from "../client/options.ts";
+import { installLightFetchGlobals } from "../fetch/light_fetch.ts";
+import {
+  type BunSocket,
+  type BunSocketHandlers,
+  bunSocketHandlers,
+  BunTransport,
+} from "./_bun_transport.ts";
+import {
+  ALPN_PROTOCOLS,
+  classifyTlsError,
+  handshakeDeadline,
+  handshakeTimeoutError,
+  prepareUnixPath,
+  removeUnixPath,
+} from "./_sockets.ts";
 // Re-exported so this entry point documents the types its exports use.
-export type {
-  Listener,
-  ListenFunction,
-  ListenOptions,
-  NetAddr,
-  Transport,
-  TransportHandler,
-} from "../connection/transport.ts";
+export type * from "../transport.ts";
 export type * from "../connection/options.ts";
+export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
+export type { KeepAliveClient } from "../client/client.ts";
 
-interface BunSocket {
-  data: BunTransport;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  write(bytes: Uint8Array): number;
-  shutdown(halfClose?: boolean): void;
-  end(): void;
-  pause(): void;
-  resume(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
+interface BunTlsOptions {
+  cert?: string;
+  key?: string;
+  ca?: string | string[];
+  serverName?: string;
+  rejectUnauthorized?: boolean;
+  /** Bun wants the ALPN wire format (length-prefixed names), not a list. */
+  ALPNProtocols: string;
 }
-interface BunSocketHandlers {
-  open(socket: BunSocket): void;
-  data(socket: BunSocket, data: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  end(socket: BunSocket): void;
-  error(socket: BunSocket, error: Error): void;
-  close(socket: BunSocket, error?: Error): void;
-}
+type BunAddress = { hostname: string; port: number } | { unix: string };
 interface BunTcpListener {
-  readonly hostname: string;
-  readonly port: number;
+  readonly hostname?: string;
+  readonly port?: number;
   stop(closeActiveConnections?: boolean): void;
 }
 interface BunNamespace {
-  listen(options: {
-    hostname: string;
-    port: number;
-    reusePort?: boolean;
-    allowHalfOpen?: boolean;
-    socket: BunSocketHandlers;
-  }): BunTcpListener;
+  listen(
+    options: BunAddress & {
+      reusePort?: boolean;
+      allowHalfOpen?: boolean;
+      tls?: BunTlsOptions;
+      socket: BunSocketHandlers;
+    },
+  ): BunTcpListener;
+  connect(
+    options: BunAddress & { data: BunTransport; tls?: BunTlsOptions; socket: BunSocketHandlers },
+  ): Promise<BunSocket>;
 }
 
-class BunTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  handler!: TransportHandler;
-  readEnded = false;
-  writeEnded = false;
-  closed = false;
-  lastError: unknown;
-  #socket: BunSocket;
-  #queue = new ByteQueue();
-  #needDrain = false;
-  #endRequested = false;
-
-  constructor(socket: BunSocket) {
-    this.#socket = socket;
-    this.remoteAddr = { transport: "tcp", hostname: socket.remoteAddress, port: socket.remotePort };
-  }
-
-  write(bytes: Uint8Array): boolean {
-    if (this.closed || this.#endRequested) return false;
-    if (this.#queue.size === 0) {
-      // Fast path: nothing waiting, so the socket may take it all now.
-      const written = this.#socket.write(bytes);
-      if (written === bytes.byteLength) return true;
-      this.#queue.push(written > 0 ? bytes.subarray(written) : bytes);
-    } else {
-      this.#queue.push(bytes);
-    }
-    if (this.#queue.size > WRITE_HIGH_WATER_MARK) {
-      this.#needDrain = true;
-      return false;
-    }
-    return true;
-  }
-
-  /** Called from Bun's `drain` callback (which may also fire spuriously). */
-  flush(): void {
-    while (this.#queue.size > 0) {
-      const bytes = this.#queue.peek();
-      const written = this.#socket.write(bytes);
-      if (written > 0) this.#queue.consume(written);
-      if (written < bytes.byteLength) return;
-    }
-    if (this.#needDrain) {
-      this.#needDrain = false;
-      this.handler.onDrain();
-    }
-    if (this.#endRequested && this.#queue.size === 0) this.#finishWriting();
-  }
-
-  pause(): void {
-    if (!this.closed) this.#socket.pause();
-  }
-
-  resume(): void {
-    if (!this.closed) this.#socket.resume();
-  }
-
-  end(): void {
-    if (this.#endRequested || this.closed) return;
-    this.#endRequested = true;
-    if (this.#queue.size === 0) this.#finishWriting();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    // end() closes both directions with a FIN, as Deno's close() and Node's
-    // destroy() do; terminate() would send a RST. Either runs the close
-    // callback synchronously, which defers onClose.
-    this.#socket.end();
-  }
-
-  #finishWriting(): void {
-    if (this.writeEnded) return;
-    this.writeEnded = true;
-    // shutdown() sends FIN and keeps reading (RFC 9112 §9.6 lingering close);
-    // once the peer has sent FIN too, end() releases the socket.
-    if (this.readEnded) this.#socket.end();
-    else this.#socket.shutdown();
-  }
+function bun(): BunNamespace {
+  const namespace = (globalThis as { Bun?: BunNamespace }).Bun;
+  if (namespace === undefined) throw new Error("keepwire: the Bun binding needs the Bun runtime");
+  return namespace;
 }
 
-function bunNamespace(): BunNamespace {
-  const bun = (globalThis as { Bun?: BunNamespace }).Bun;
-  if (bun === undefined) throw new Error("keepwire: the Bun shim needs the Bun runtime");
-  return bun;
-}
+const ALPN_WIRE = ALPN_PROTOCOLS.map((name) => String.fromCharCode(name.length) + name).join("");
 
-function socketHandlers(
-  onConnection: (transport: Transport) => TransportHandler,
-): BunSocketHandlers {
-  return {
-    open(socket) {
-      socket.setNoDelay?.(true);
-      const transport = new BunTransport(socket);
-      socket.data = transport;
-      transport.handler = onConnection(transport);
-    },
-    data(socket, data) {
-      // Bun hands a fresh Buffer per callback (checked on 1.4), so no copy;
-      // a plain Uint8Array view keeps `slice` a copy as the codec expects.
-      socket.data.handler.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    },
-    drain(socket) {
-      socket.data.flush();
-    },
-    end(socket) {
-      const transport = socket.data;
-      if (transport.readEnded) return;
-      transport.readEnded = true;
-      transport.handler.onEnd();
-    },
-    error(socket, error) {
-      socket.data.lastError = error;
-    },
-    close(socket, error) {
-      const transport = socket.data;
-      if (transport === undefined || transport.closed) return;
-      transport.closed = true;
-      // After our shutdown() Bun reports the peer's FIN as a close without an
-      // `end` callback; report it as Node does, end then close.
-      const failure = error ?? transport.lastError;
-      const peerFinished = failure === undefined && transport.writeEnded && !transport.readEnded;
-      queueMicrotask(() => {
-        if (peerFinished) {
-          transport.readEnded = true;
-          transport.handler.onEnd();
-        }
-        transport.handler.onClose(failure);
-      });
-    },
-  };
+function address(options: { hostname: string; port: number; path?: string }): BunAddress {
+  return options.path !== undefined
+    ? { unix: options.path }
+    : { hostname: options.hostname, port: options.port };
 }
 
 /**
- * Bind a TCP listener with `Bun.listen` and hand each accepted socket to
- * `onConnection` as a {@linkcode Transport}.
+ * Bind a listener with `Bun.listen` (TCP, TLS with `tls`, a Unix socket with
+ * `path`) and hand each accepted socket to `onConnection` as a
+ * {@linkcode Transport} — over TLS once its handshake is done.
  *
  * @example Echo server on a free port (runs under Bun)
  * ```ts
@@ -220,36 +106,114 @@ function socketHandlers(
  * }
  * ```
  */
-export const listenBun: ListenFunction = (
+export const listenBun: ListenFunction = async (
   options: ListenOptions,
   onConnection: (transport: Transport) => TransportHandler,
 ): Promise<Listener> => {
-  let server: BunTcpListener;
-  try {
-    server = bunNamespace().listen({
-      hostname: options.hostname,
-      port: options.port,
-      // Without it Bun closes the socket on the peer's FIN, before the last
-      // response can be written.
-      allowHalfOpen: true,
-      ...(options.reusePort ? { reusePort: true } : {}),
-      socket: socketHandlers(onConnection),
+  if (options.path !== undefined) await prepareUnixPath(options.path);
+  const open = (socket: BunSocket) => {
+    const transport = new BunTransport("accepted");
+    socket.data = transport;
+    transport.attach(socket, options.path === undefined ? undefined : "");
+    if (options.tls === undefined) {
+      transport.handler = onConnection(transport);
+      return;
+    }
+    const cancel = handshakeDeadline(options.handshakeTimeout, () => {
+      transport.onHandshake?.(handshakeTimeoutError(options.handshakeTimeout!));
     });
-  } catch (error) {
-    return Promise.reject(error);
-  }
+    transport.onHandshake = (error) => {
+      cancel();
+      if (error === undefined) {
+        transport.handler = onConnection(transport);
+        return;
+      }
+      options.onHandshakeError?.(classifyTlsError(error));
+      transport.closed = true; // nobody above knows it: no onClose to report
+      socket.end();
+    };
+  };
+  const server = bun().listen({
+    ...address(options),
+    // Without it Bun closes the socket on the peer's FIN, before the last
+    // response can be written.
+    allowHalfOpen: true,
+    ...(options.reusePort ? { reusePort: true } : {}),
+    ...(options.tls === undefined ? {} : { tls: { ...options.tls, ALPNProtocols: ALPN_WIRE } }),
+    socket: bunSocketHandlers(open),
+  });
   let stopped = false;
-  return Promise.resolve({
-    addr: { transport: "tcp", hostname: server.hostname, port: server.port },
+  return {
+    addr: options.path !== undefined
+      ? { transport: "unix", hostname: "", port: 0, path: options.path }
+      : { transport: "tcp", hostname: server.hostname ?? "", port: server.port ?? 0 },
     close: () => {
       if (!stopped) {
         stopped = true;
         // false: stop accepting but leave open connections alone.
         server.stop(false);
+        if (options.path !== undefined) removeUnixPath(options.path);
       }
       return Promise.resolve();
     },
+  };
+};
+
+/**
+ * Open a connection with `Bun.connect` (TCP, TLS with `tls`, a Unix socket
+ * with `path`), resolving once it is established and its TLS handshake done.
+ *
+ * @example One raw request (runs under Bun)
+ * ```ts
+ * import { connectBun, serve } from "@keepwire/keepwire/bun";
+ *
+ * if ("Bun" in globalThis) {
+ *   const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ *   const transport = await connectBun({ hostname: "127.0.0.1", port: server.addr.port }, {
+ *     onData: (chunk) => console.log(new TextDecoder().decode(chunk)),
+ *     onEnd: () => {},
+ *     onDrain: () => {},
+ *     onClose: () => {},
+ *   });
+ *   transport.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+ *   await server.shutdown();
+ * }
+ * ```
+ */
+export const connectBun: ConnectFunction = async (
+  options: ConnectOptions,
+  handler: TransportHandler,
+): Promise<Transport> => {
+  const transport = new BunTransport("dialled");
+  transport.handler = handler;
+  const { tls } = options;
+  let handshake: Promise<void> | undefined;
+  if (tls !== undefined) {
+    handshake = new Promise((resolve, reject) => {
+      transport.onHandshake = (error) => (error === undefined ? resolve() : reject(error));
+    });
+  }
+  const socket = await bun().connect({
+    ...address(options),
+    data: transport,
+    ...(tls === undefined ? {} : {
+      tls: {
+        serverName: tls.serverName ?? options.hostname,
+        ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+        ALPNProtocols: ALPN_WIRE,
+      },
+    }),
+    socket: bunSocketHandlers((socket) => socket.data.attach(socket, options.path)),
   });
+  try {
+    await handshake;
+  } catch (error) {
+    transport.closed = true; // never handed up: no onClose to report
+    socket.end();
+    throw classifyTlsError(error);
+  }
+  return transport;
 };
 
 /**
@@ -271,9 +235,32 @@ export const listenBun: ListenFunction = (
 export function serve(handler: Handler): Promise<Server>;
 export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
 export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
-export function serve(
+export async function serve(
   optionsOrHandler: ServeOptions | Handler,
-  handler?: Handler,
+  maybeHandler?: Handler,
 ): Promise<Server> {
-  return serveWith(listenBun, optionsOrHandler as ServeOptions, handler as Handler);
+  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
+  // Bun's own Request/Response are cheap: light ones only when asked for.
+  const lightFetchObjects = options.lightFetchObjects === true && installLightFetchGlobals();
+  return await serveWith(listenBun, { ...options, lightFetchObjects }, handler);
+}
+
+/**
+ * Creates a keep-alive client that connects with {@linkcode connectBun}: the
+ * same as `createClient` from the package root, minus the runtime detection.
+ *
+ * @param options limits and timeouts (see `ClientOptions`)
+ * @returns a client; call `close()` when done
+ *
+ * @example On Bun
+ * ```ts ignore
+ * import { createClient } from "@keepwire/keepwire/bun";
+ *
+ * const client = createClient();
+ * console.log((await client.fetch("https://example.com/")).status);
+ * await client.close();
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): KeepAliveClient {
+  return new KeepAliveClient({ ...options, connect: options.connect ?? connectBun });
 }

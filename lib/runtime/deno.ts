@@ -1,49 +1,43 @@
 /**
- * The Deno shim: `Deno.listen` connections as keepwire {@linkcode Transport}s.
- *
- * It drives `conn.read` / `conn.write` directly: DESIGN.md measured that loop
- * at ~131k req/s against ~45k through `conn.readable` / `conn.writable`.
- * Only the members used here are declared, so the file also compiles where
- * the Deno namespace types are absent (the npm build).
+ * keepwire on Deno: `Deno.listen` / `Deno.listenTls` and `Deno.connect` /
+ * `Deno.connectTls` (TCP, TLS and Unix sockets) as keepwire
+ * {@linkcode Transport}s, and `serve` / `createClient` bound to them.
  *
  * @module
  */
 
 import type {
+  ConnectFunction,
+  ConnectOptions,
   Listener,
   ListenFunction,
   ListenOptions,
-  NetAddr,
   Transport,
   TransportHandler,
-} from "../connection/transport.ts";
+} from "../transport.ts";
 import type { Handler, ServeOptions, Server } from "../connection/options.ts";
 import { serveWith } from "../connection/server.ts";
-import { ByteQueue, WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+import { serveArguments } from "../connection/serve_arguments.ts";
+import { KeepAliveClient } from "../client/client.ts";
+import type { ClientOptions } from "../client/options.ts";
+import { installLightFetchGlobals } from "../fetch/light_fetch.ts";
+import { type DenoAddr, type DenoConn, DenoTransport, toNetAddr } from "./_deno_transport.ts";
+import {
+  ALPN_PROTOCOLS,
+  caList,
+  classifyTlsError,
+  handshakeDeadline,
+  handshakeTimeoutError,
+  prepareUnixPath,
+  removeUnixPath,
+} from "./_sockets.ts";
 // Re-exported so this entry point documents the types its exports use.
-export type {
-  Listener,
-  ListenFunction,
-  ListenOptions,
-  NetAddr,
-  Transport,
-  TransportHandler,
-} from "../connection/transport.ts";
+export type * from "../transport.ts";
 export type * from "../connection/options.ts";
+export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
+export type { KeepAliveClient } from "../client/client.ts";
 
-interface DenoAddr {
-  hostname: string;
-  port: number;
-}
-interface DenoConn {
-  readonly remoteAddr: DenoAddr;
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  setNoDelay?(noDelay?: boolean): void;
-}
 interface DenoListener {
   readonly addr: DenoAddr;
   accept(): Promise<DenoConn>;
@@ -51,187 +45,75 @@ interface DenoListener {
 }
 interface DenoNamespace {
   listen(
-    options: { port: number; hostname: string; reusePort?: boolean; transport: "tcp" },
+    options:
+      | { port: number; hostname: string; reusePort?: boolean; transport: "tcp" }
+      | { path: string; transport: "unix" },
   ): DenoListener;
+  listenTls(options: {
+    port: number;
+    hostname: string;
+    reusePort?: boolean;
+    cert: string;
+    key: string;
+    alpnProtocols: string[];
+  }): DenoListener;
+  connect(
+    options: { hostname: string; port: number; transport: "tcp" } | {
+      path: string;
+      transport: "unix";
+    },
+  ): Promise<DenoConn>;
+  connectTls(options: {
+    hostname: string;
+    port: number;
+    caCerts?: string[];
+    alpnProtocols: string[];
+  }): Promise<DenoConn>;
 }
 
-/**
- * Reads start at 4 KiB — a whole request head fits — and double while reads
- * fill the buffer, up to 64 KiB for uploads. A read in flight pins its
- * buffer, and an idle keep-alive socket always has one in flight: DESIGN.md
- * measured 62 kB per idle socket with 64 KiB buffers, so idle sockets must
- * sit on the small size. Measured here (5,000 idle sockets, RSS delta, Deno
- * 2.9): 10.8 kB each with 1 KiB reads, 14.2 kB with 4 KiB, 31.8 kB with 16 KiB.
- */
-const MIN_READ_SIZE = 4 * 1024;
-const MAX_READ_SIZE = 64 * 1024;
+function deno(): DenoNamespace {
+  const namespace = (globalThis as { Deno?: DenoNamespace }).Deno;
+  if (namespace === undefined) throw new Error("keepwire: the Deno binding needs the Deno runtime");
+  return namespace;
+}
 
-class DenoTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  handler!: TransportHandler;
-  #conn: DenoConn;
-  #queue = new ByteQueue();
-  #writing = false;
-  #needDrain = false;
-  #endRequested = false;
-  #writeEnded = false;
-  #reading = false;
-  #readEnded = false;
-  #paused = false;
-  #held: Uint8Array | undefined;
-  #closed = false;
-  #readSize = MIN_READ_SIZE;
-  #readBuffer: Uint8Array | null = null;
+function bind(options: ListenOptions): DenoListener {
+  if (options.path !== undefined) return deno().listen({ path: options.path, transport: "unix" });
+  const address = {
+    port: options.port,
+    hostname: options.hostname,
+    ...(options.reusePort ? { reusePort: true } : {}),
+  };
+  if (options.tls === undefined) return deno().listen({ ...address, transport: "tcp" });
+  return deno().listenTls({ ...address, ...options.tls, alpnProtocols: ALPN_PROTOCOLS });
+}
 
-  constructor(conn: DenoConn) {
-    this.#conn = conn;
-    this.remoteAddr = {
-      transport: "tcp",
-      hostname: conn.remoteAddr.hostname,
-      port: conn.remoteAddr.port,
-    };
-  }
-
-  write(bytes: Uint8Array): boolean {
-    if (this.#closed || this.#endRequested) return false;
-    this.#queue.push(bytes);
-    if (!this.#writing) void this.#flush();
-    if (this.#queue.size > WRITE_HIGH_WATER_MARK) {
-      this.#needDrain = true;
-      return false;
-    }
+/** The TLS handshake, bounded by `handshakeTimeout`; false (and reported once) when it failed. */
+async function handshake(conn: DenoConn, options: ListenOptions): Promise<boolean> {
+  let timedOut = false;
+  const cancel = handshakeDeadline(options.handshakeTimeout, () => {
+    timedOut = true;
+    conn.close(); // fails the handshake in flight
+  });
+  try {
+    await conn.handshake?.();
     return true;
+  } catch (error) {
+    options.onHandshakeError?.(
+      timedOut ? handshakeTimeoutError(options.handshakeTimeout!) : classifyTlsError(error),
+    );
+    if (!timedOut) conn.close();
+    return false;
+  } finally {
+    cancel();
   }
-
-  pause(): void {
-    this.#paused = true;
-  }
-
-  resume(): void {
-    if (!this.#paused || this.#closed) return;
-    this.#paused = false;
-    const held = this.#held;
-    if (held !== undefined) {
-      this.#held = undefined;
-      this.handler.onData(held);
-    }
-    if (!this.#reading && !this.#paused && !this.#readEnded) void this.readLoop();
-  }
-
-  end(): void {
-    if (this.#endRequested || this.#closed) return;
-    this.#endRequested = true;
-    if (!this.#writing) void this.#closeWrite();
-  }
-
-  close(): void {
-    this.#destroy(undefined);
-  }
-
-  async readLoop(): Promise<void> {
-    this.#reading = true;
-    try {
-      while (!this.#paused && !this.#closed) {
-        if (this.#readBuffer === null || this.#readBuffer.byteLength !== this.#readSize) {
-          this.#readBuffer = new Uint8Array(this.#readSize);
-        }
-        const buffer = this.#readBuffer;
-        const count = await this.#conn.read(buffer);
-        if (this.#closed) return;
-        if (count === null) {
-          this.#readEnded = true;
-          this.handler.onEnd();
-          if (this.#writeEnded) this.#destroy(undefined);
-          return;
-        }
-        if (count === buffer.byteLength) {
-          if (this.#readSize < MAX_READ_SIZE) this.#readSize *= 2;
-        } else if (count < this.#readSize >> 2 && this.#readSize > MIN_READ_SIZE) {
-          this.#readSize >>= 1;
-        }
-        // The chunk is the handler's to keep. A small read (a request head)
-        // is copied out and the buffer reused: zeroing a fresh 4 KiB buffer
-        // per request cost more than the copy. A large one is handed over.
-        let chunk: Uint8Array;
-        if (count < buffer.byteLength >> 1) chunk = buffer.slice(0, count);
-        else {
-          chunk = buffer.subarray(0, count);
-          this.#readBuffer = null;
-        }
-        // pause() may have come while this read was in flight.
-        if (this.#paused) {
-          this.#held = chunk;
-          return;
-        }
-        this.handler.onData(chunk);
-      }
-    } catch (error) {
-      // Reset by the peer, or BadResource/Interrupted after our own close().
-      this.#destroy(error);
-    } finally {
-      this.#reading = false;
-    }
-  }
-
-  async #flush(): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#queue.size > 0) {
-        const bytes = this.#queue.peek();
-        const written = await this.#conn.write(bytes);
-        if (this.#closed) return;
-        this.#queue.consume(written);
-      }
-    } catch (error) {
-      this.#destroy(error);
-      return;
-    } finally {
-      this.#writing = false;
-    }
-    if (this.#needDrain) {
-      this.#needDrain = false;
-      this.handler.onDrain();
-    }
-    if (this.#endRequested && !this.#writing && !this.#writeEnded) await this.#closeWrite();
-  }
-
-  async #closeWrite(): Promise<void> {
-    this.#writeEnded = true;
-    try {
-      await this.#conn.closeWrite();
-    } catch (error) {
-      this.#destroy(error);
-      return;
-    }
-    // Both directions done: nothing more can happen on this socket.
-    if (this.#readEnded) this.#destroy(undefined);
-  }
-
-  #destroy(error: unknown): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#queue.clear();
-    this.#held = undefined;
-    this.#readBuffer = null;
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed by the runtime after an error.
-    }
-    // Never re-enter the handler from inside its own close() call.
-    queueMicrotask(() => this.handler.onClose(error));
-  }
-}
-
-function denoNamespace(): DenoNamespace {
-  const deno = (globalThis as { Deno?: DenoNamespace }).Deno;
-  if (deno === undefined) throw new Error("keepwire: the Deno shim needs the Deno runtime");
-  return deno;
 }
 
 /**
- * Bind a TCP listener with `Deno.listen` and hand each accepted connection to
- * `onConnection` as a {@linkcode Transport}.
+ * Bind a listener with `Deno.listen` (TCP or, with `path`, a Unix socket) or
+ * `Deno.listenTls` (with `tls`) and hand each accepted connection to
+ * `onConnection` as a {@linkcode Transport} — over TLS once its handshake is
+ * done.
  *
  * @example Echo server on a free port (runs under Deno)
  * ```ts
@@ -249,21 +131,17 @@ function denoNamespace(): DenoNamespace {
  * }
  * ```
  */
-export const listenDeno: ListenFunction = (
+export const listenDeno: ListenFunction = async (
   options: ListenOptions,
   onConnection: (transport: Transport) => TransportHandler,
 ): Promise<Listener> => {
-  let denoListener: DenoListener;
-  try {
-    denoListener = denoNamespace().listen({
-      port: options.port,
-      hostname: options.hostname,
-      transport: "tcp",
-      ...(options.reusePort ? { reusePort: true } : {}),
-    });
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  if (options.path !== undefined) await prepareUnixPath(options.path);
+  const denoListener = bind(options);
+  const start = (conn: DenoConn) => {
+    const transport = new DenoTransport(conn, "accepted");
+    transport.handler = onConnection(transport);
+    void transport.readLoop();
+  };
   let closing = false;
   const acceptLoop = (async () => {
     while (!closing) {
@@ -272,31 +150,89 @@ export const listenDeno: ListenFunction = (
         conn = await denoListener.accept();
       } catch (error) {
         if (closing || (error as Error | undefined)?.name === "BadResource") return;
-        // A transient accept failure (EMFILE, an aborted handshake): back off
-        // briefly instead of spinning or giving up the listener.
+        // A transient accept failure (EMFILE): back off briefly instead of
+        // spinning or giving up the listener.
         await new Promise((wake) => setTimeout(wake, 10));
         continue;
       }
       try {
         conn.setNoDelay?.(true);
       } catch {
-        // The peer may already be gone; the first read will report it.
+        // The peer may already be gone, or a Unix socket: the first read tells.
       }
-      const transport = new DenoTransport(conn);
-      transport.handler = onConnection(transport);
-      void transport.readLoop();
+      if (options.tls === undefined) start(conn);
+      else void handshake(conn, options).then((done) => done && !closing && start(conn));
     }
   })();
-  const { hostname, port } = denoListener.addr;
-  return Promise.resolve({
-    addr: { transport: "tcp", hostname, port },
+  return {
+    addr: toNetAddr(denoListener.addr),
     close: async () => {
       if (closing) return acceptLoop;
       closing = true;
       denoListener.close();
+      if (options.path !== undefined) removeUnixPath(options.path);
       await acceptLoop;
     },
-  });
+  };
+};
+
+/**
+ * Open a connection with `Deno.connect` (TCP or Unix) or `Deno.connectTls`,
+ * resolving once it is established (and its TLS handshake done).
+ *
+ * `Deno.connectTls` cannot skip certificate verification, so the test-only
+ * `rejectUnauthorized: false` goes through Deno's `node:tls` instead.
+ *
+ * @example One raw request (runs under Deno)
+ * ```ts
+ * import { connectDeno, serve } from "@keepwire/keepwire/deno";
+ *
+ * if ("Deno" in globalThis) {
+ *   const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ *   let text = "";
+ *   const transport = await connectDeno({ hostname: "127.0.0.1", port: server.addr.port }, {
+ *     onData: (chunk) => void (text += new TextDecoder().decode(chunk)),
+ *     onEnd: () => {},
+ *     onDrain: () => {},
+ *     onClose: () => {},
+ *   });
+ *   transport.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+ *   await server.shutdown();
+ * }
+ * ```
+ */
+export const connectDeno: ConnectFunction = async (
+  options: ConnectOptions,
+  handler: TransportHandler,
+): Promise<Transport> => {
+  const { tls } = options;
+  if (tls?.rejectUnauthorized === false && options.path === undefined) {
+    return (await import("./node.ts")).connectNode(options, handler);
+  }
+  let conn: DenoConn;
+  if (options.path !== undefined) {
+    conn = await deno().connect({ path: options.path, transport: "unix" });
+  } else if (tls === undefined) {
+    conn = await deno().connect({ hostname: options.hostname, port: options.port, transport: "tcp" });
+    conn.setNoDelay?.(true);
+  } else {
+    try {
+      // Deno checks the certificate against `hostname`, which is also the SNI.
+      conn = await deno().connectTls({
+        hostname: tls.serverName ?? options.hostname,
+        port: options.port,
+        caCerts: caList(tls.ca),
+        alpnProtocols: ALPN_PROTOCOLS,
+      });
+      await conn.handshake?.();
+    } catch (error) {
+      throw classifyTlsError(error);
+    }
+  }
+  const transport = new DenoTransport(conn, "dialled");
+  transport.handler = handler;
+  void transport.readLoop();
+  return transport;
 };
 
 /**
@@ -318,9 +254,32 @@ export const listenDeno: ListenFunction = (
 export function serve(handler: Handler): Promise<Server>;
 export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
 export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
-export function serve(
+export async function serve(
   optionsOrHandler: ServeOptions | Handler,
-  handler?: Handler,
+  maybeHandler?: Handler,
 ): Promise<Server> {
-  return serveWith(listenDeno, optionsOrHandler as ServeOptions, handler as Handler);
+  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
+  // Deno's own Request/Response are cheap: light ones only when asked for.
+  const lightFetchObjects = options.lightFetchObjects === true && installLightFetchGlobals();
+  return await serveWith(listenDeno, { ...options, lightFetchObjects }, handler);
+}
+
+/**
+ * Creates a keep-alive client that connects with {@linkcode connectDeno}: the
+ * same as `createClient` from the package root, minus the runtime detection.
+ *
+ * @param options limits and timeouts (see `ClientOptions`)
+ * @returns a client; call `close()` when done
+ *
+ * @example On Deno
+ * ```ts ignore
+ * import { createClient } from "@keepwire/keepwire/deno";
+ *
+ * const client = createClient();
+ * console.log((await client.fetch("https://example.com/")).status);
+ * await client.close();
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): KeepAliveClient {
+  return new KeepAliveClient({ ...options, connect: options.connect ?? connectDeno });
 }

@@ -1,26 +1,21 @@
 /**
- * Pick the socket shim for the runtime this code is running on.
+ * Pick the runtime file for the runtime this code is running on.
  *
- * The shims are loaded with dynamic `import()` so a Node bundle never
- * evaluates the Deno or Bun shim (and the reverse): each names globals that
- * exist only on its own runtime.
+ * The runtime files are loaded with dynamic `import()` so a Node bundle never
+ * evaluates the Deno or Bun one (and the reverse): each names globals that
+ * exist only on its own runtime. The entry points (`serve()`,
+ * `createClient()`) are the only callers in `lib/`: nothing below them
+ * chooses a runtime.
  *
  * @module
  */
 
-import type { ListenFunction } from "../connection/transport.ts";
+import type { ConnectFunction, ListenFunction } from "../transport.ts";
 // Re-exported so this entry point documents the types its exports use.
-export type {
-  Listener,
-  ListenFunction,
-  ListenOptions,
-  NetAddr,
-  Transport,
-  TransportHandler,
-} from "../connection/transport.ts";
+export type * from "../transport.ts";
 
 /**
- * The runtimes keepwire has a socket shim for.
+ * The runtimes keepwire has a binding for.
  *
  * @example
  * ```ts
@@ -55,7 +50,7 @@ export function detectRuntime(): RuntimeName {
 }
 
 /**
- * Load the {@linkcode ListenFunction} of the running runtime's shim.
+ * Load the {@linkcode ListenFunction} of the running runtime.
  *
  * @example Bind a free port with whichever runtime runs this
  * ```ts
@@ -81,5 +76,39 @@ export async function listenForRuntime(): Promise<ListenFunction> {
       return (await import("./bun.ts")).listenBun;
     case "node":
       return (await import("./node.ts")).listenNode;
+  }
+}
+
+/**
+ * Load the {@linkcode ConnectFunction} of the running runtime.
+ *
+ * @example Open a connection with whichever runtime runs this
+ * ```ts
+ * import { connectForRuntime, serve } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * const connect = await connectForRuntime();
+ * const closed = Promise.withResolvers<void>();
+ * const transport = await connect({ hostname: "127.0.0.1", port: server.addr.port }, {
+ *   onData: () => {},
+ *   onEnd: () => {},
+ *   onDrain: () => {},
+ *   onClose: () => closed.resolve(),
+ * });
+ * assert.equal(transport.remoteAddr.port, server.addr.port);
+ * transport.close();
+ * await closed.promise;
+ * await server.shutdown();
+ * ```
+ */
+export async function connectForRuntime(): Promise<ConnectFunction> {
+  switch (detectRuntime()) {
+    case "deno":
+      return (await import("./deno.ts")).connectDeno;
+    case "bun":
+      return (await import("./bun.ts")).connectBun;
+    case "node":
+      return (await import("./node.ts")).connectNode;
   }
 }

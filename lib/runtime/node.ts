@@ -1,105 +1,49 @@
 /**
- * The Node shim: `node:net` sockets as keepwire {@linkcode Transport}s.
- *
- * Node's stream already queues writes, signals backpressure and emits
- * `'drain'`, so this shim only renames events. `allowHalfOpen` keeps the
- * socket writable after the peer's FIN, which RFC 9112 §9.6 relies on: the
- * server must still be able to send the last response after the client has
- * half-closed.
+ * keepwire on Node: `node:net` and `node:tls` servers and sockets (TCP, TLS
+ * and Unix) as keepwire {@linkcode Transport}s, and `serve` /
+ * `createClient` bound to them.
  *
  * @module
  */
 
-import { createServer, type Socket } from "node:net";
+import { connect as connectTcp, createServer as createTcpServer, isIP, type Socket } from "node:net";
+import { connect as connectTls, createServer as createTlsServer } from "node:tls";
 import type {
+  ConnectFunction,
+  ConnectOptions,
   Listener,
   ListenFunction,
   ListenOptions,
   NetAddr,
   Transport,
   TransportHandler,
-} from "../connection/transport.ts";
+} from "../transport.ts";
 import type { Handler, ServeOptions, Server } from "../connection/options.ts";
 import { serveWith } from "../connection/server.ts";
 import { serveArguments } from "../connection/serve_arguments.ts";
+import { KeepAliveClient } from "../client/client.ts";
+import type { ClientOptions } from "../client/options.ts";
+import { installLightFetchGlobals } from "../fetch/light_fetch.ts";
 import { WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
+import { NodeTransport } from "./_node_transport.ts";
+import { ALPN_PROTOCOLS, classifyTlsError, prepareUnixPath } from "./_sockets.ts";
 // Re-exported so this entry point documents the types its exports use.
-export type {
-  Listener,
-  ListenFunction,
-  ListenOptions,
-  NetAddr,
-  Transport,
-  TransportHandler,
-} from "../connection/transport.ts";
+export type * from "../transport.ts";
 export type * from "../connection/options.ts";
+export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
+export type { KeepAliveClient } from "../client/client.ts";
 
-class NodeTransport implements Transport {
-  readonly remoteAddr: NetAddr;
-  #socket: Socket;
-
-  constructor(socket: Socket) {
-    this.#socket = socket;
-    this.remoteAddr = {
-      transport: "tcp",
-      hostname: socket.remoteAddress ?? "",
-      port: socket.remotePort ?? 0,
-    };
-  }
-
-  write(bytes: Uint8Array): boolean {
-    // After destroy Node would report ERR_STREAM_DESTROYED through 'error';
-    // the connection already got (or is about to get) onClose.
-    if (this.#socket.destroyed) return false;
-    return this.#socket.write(bytes);
-  }
-
-  pause(): void {
-    this.#socket.pause();
-  }
-
-  resume(): void {
-    this.#socket.resume();
-  }
-
-  end(): void {
-    this.#socket.end();
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
-
-function attach(socket: Socket, onConnection: (transport: Transport) => TransportHandler): void {
-  const handler = onConnection(new NodeTransport(socket));
-  let lastError: unknown;
-  socket.on("data", (chunk: Uint8Array) => {
-    // Node hands a Buffer, whose `slice` is a view, not a copy; a plain
-    // Uint8Array view keeps `slice` meaning what the codec expects.
-    handler.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  });
-  socket.on("end", () => handler.onEnd());
-  socket.on("drain", () => handler.onDrain());
-  socket.on("error", (error: unknown) => {
-    lastError = error;
-  });
-  // 'close' fires once, after 'error' when there was one; with allowHalfOpen
-  // Node also emits it by itself once both directions have ended.
-  socket.on("close", () => handler.onClose(lastError));
-}
-
-function toNetAddr(address: ReturnType<ReturnType<typeof createServer>["address"]>): NetAddr {
-  if (address === null || typeof address === "string") {
-    return { transport: "tcp", hostname: String(address ?? ""), port: 0 };
-  }
+function toNetAddr(address: string | { address: string; port: number } | null): NetAddr {
+  if (address === null) return { transport: "tcp", hostname: "", port: 0 };
+  if (typeof address === "string") return { transport: "unix", hostname: "", port: 0, path: address };
   return { transport: "tcp", hostname: address.address, port: address.port };
 }
 
 /**
- * Bind a TCP listener with `node:net` and hand each accepted socket to
- * `onConnection` as a {@linkcode Transport}.
+ * Bind a listener with `node:net` (TCP, or a Unix socket with `path`) or
+ * `node:tls` (with `tls`) and hand each accepted socket to `onConnection` as
+ * a {@linkcode Transport} — over TLS once its handshake is done.
  *
  * `reusePort` is passed on to `server.listen`: Node before 22.12/23.1 has no
  * SO_REUSEPORT and ignores the unknown option (there, several processes share
@@ -119,34 +63,111 @@ function toNetAddr(address: ReturnType<ReturnType<typeof createServer>["address"
  * await listener.close();
  * ```
  */
-export const listenNode: ListenFunction = (
+export const listenNode: ListenFunction = async (
   options: ListenOptions,
   onConnection: (transport: Transport) => TransportHandler,
 ): Promise<Listener> => {
-  const server = createServer(
-    { noDelay: true, allowHalfOpen: true, highWaterMark: WRITE_HIGH_WATER_MARK },
-    (socket) => attach(socket, onConnection),
-  );
-  const listenOptions: { port: number; host: string; reusePort?: boolean } = {
-    port: options.port,
-    host: options.hostname,
+  const unixPath = options.path === undefined ? undefined : "";
+  const accept = (socket: Socket) => {
+    const transport = new NodeTransport(socket, unixPath);
+    transport.attach(onConnection(transport));
   };
-  if (options.reusePort) listenOptions.reusePort = true;
-  return new Promise((resolve, reject) => {
+  const socketOptions = { noDelay: true, allowHalfOpen: true, highWaterMark: WRITE_HIGH_WATER_MARK };
+  const { tls } = options;
+  const server = tls === undefined ? createTcpServer(socketOptions, accept) : createTlsServer({
+    ...socketOptions,
+    cert: tls.cert,
+    key: tls.key,
+    ALPNProtocols: ALPN_PROTOCOLS,
+    // Node's default is 120 s; the server passes its headers timeout.
+    ...(options.handshakeTimeout ? { handshakeTimeout: options.handshakeTimeout } : {}),
+  }, accept);
+  if (tls !== undefined) {
+    // A failed handshake (refused ALPN, bad certificate, timeout, reset) is
+    // reported here and never reaches `accept`; Node has destroyed the socket.
+    server.on("tlsClientError", (error: unknown) => options.onHandshakeError?.(classifyTlsError(error)));
+  }
+  if (options.path !== undefined) await prepareUnixPath(options.path);
+  const listenOptions: { port?: number; host?: string; path?: string; reusePort?: boolean } =
+    options.path !== undefined
+      ? { path: options.path }
+      : { port: options.port, host: options.hostname };
+  if (options.reusePort && options.path === undefined) listenOptions.reusePort = true;
+  await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listenOptions, () => {
       server.off("error", reject);
-      const addr = toNetAddr(server.address());
-      resolve({
-        addr,
-        // server.close's callback waits for every open connection to end;
-        // the contract only asks for the listening socket, which Node closes
-        // at once, so resolve without waiting for the callback.
-        close: () => {
-          if (server.listening) server.close();
-          return Promise.resolve();
-        },
-      });
+      resolve();
+    });
+  });
+  return {
+    addr: toNetAddr(server.address()),
+    // server.close's callback waits for every open connection to end; the
+    // contract only asks for the listening socket, which Node closes at
+    // once (removing a Unix socket's file), so resolve without waiting.
+    close: () => {
+      if (server.listening) server.close();
+      return Promise.resolve();
+    },
+  };
+};
+
+/**
+ * Open a connection with `node:net` (TCP, or a Unix socket with `path`) or
+ * `node:tls` (with `tls`), resolving once it is established and its TLS
+ * handshake done. Nagle is off: requests are small and latency-bound.
+ *
+ * @example One raw request
+ * ```ts
+ * import { connectNode, serve } from "@keepwire/keepwire/node";
+ * import assert from "node:assert/strict";
+ *
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hi"));
+ * let text = "";
+ * const closed = Promise.withResolvers<void>();
+ * const transport = await connectNode({ hostname: "127.0.0.1", port: server.addr.port }, {
+ *   onData: (chunk) => void (text += new TextDecoder().decode(chunk)),
+ *   onEnd: () => {},
+ *   onDrain: () => {},
+ *   onClose: () => closed.resolve(),
+ * });
+ * transport.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+ * await closed.promise;
+ * assert.ok(text.endsWith("\r\n\r\nhi"));
+ * await server.shutdown();
+ * ```
+ */
+export const connectNode: ConnectFunction = (
+  options: ConnectOptions,
+  handler: TransportHandler,
+): Promise<Transport> => {
+  const { tls } = options;
+  const socket = options.path !== undefined
+    ? connectTcp({ path: options.path })
+    : tls === undefined
+    ? connectTcp({ host: options.hostname, port: options.port, noDelay: true })
+    : connectTls({
+      host: options.hostname,
+      port: options.port,
+      // RFC 6066 §3: SNI carries host names, never IP literals.
+      ...(isIP(tls.serverName ?? options.hostname) ? {} : {
+        servername: tls.serverName ?? options.hostname,
+      }),
+      ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ALPNProtocols: ALPN_PROTOCOLS,
+    }).setNoDelay(true);
+  return new Promise((resolve, reject) => {
+    const failed = (error: unknown) => {
+      socket.destroy();
+      reject(tls === undefined ? error : classifyTlsError(error));
+    };
+    socket.once("error", failed);
+    socket.once(tls === undefined || options.path !== undefined ? "connect" : "secureConnect", () => {
+      socket.off("error", failed);
+      const transport = new NodeTransport(socket, options.path);
+      transport.attach(handler);
+      resolve(transport);
     });
   });
 };
@@ -176,6 +197,31 @@ export async function serve(
 ): Promise<Server> {
   const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
   // Node's own Request/Response cost more than the rest of an exchange.
-  const lightFetchObjects = options.lightFetchObjects ?? true;
+  const lightFetchObjects = (options.lightFetchObjects ?? true) && installLightFetchGlobals();
   return await serveWith(listenNode, { ...options, lightFetchObjects }, handler);
+}
+
+/**
+ * Creates a keep-alive client that connects with {@linkcode connectNode}: the
+ * same as `createClient` from the package root, minus the runtime detection.
+ *
+ * @param options limits and timeouts (see `ClientOptions`)
+ * @returns a client; call `close()` when done
+ *
+ * @example On Node
+ * ```ts ignore
+ * import { createClient } from "@keepwire/keepwire/node";
+ *
+ * const client = createClient();
+ * console.log((await client.fetch("https://example.com/")).status);
+ * await client.close();
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): KeepAliveClient {
+  // Node's Response is slow to build: whole bodies get the light one.
+  return new KeepAliveClient({
+    ...options,
+    connect: options.connect ?? connectNode,
+    lightFetchObjects: options.lightFetchObjects ?? true,
+  });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Listener, Transport, TransportHandler } from "../../lib/connection/transport.ts";
+import type { Listener, Transport, TransportHandler } from "../../lib/transport.ts";
 import { listenForRuntime } from "../../lib/runtime/detect.ts";
 import { DEFAULT_READ_TIMEOUT_MS, waitFor } from "./raw_client.ts";
 

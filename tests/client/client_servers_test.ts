@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createClient } from "../../lib/client/client.ts";
+import { createClient } from "../../lib/client.ts";
 import { responseInfo } from "../../lib/client/_response.ts";
 import { serve } from "../../lib/serve.ts";
 import { detectRuntime } from "../../lib/runtime/detect.ts";

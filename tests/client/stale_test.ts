@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
-import { createClient } from "../../lib/client/client.ts";
+import { createClient } from "../../lib/client.ts";
 import { ClientError } from "../../lib/client/errors.ts";
 import { responseInfo } from "../../lib/client/_response.ts";
 import { ok, startRawServer } from "./_raw_server.ts";

@@ -1,5 +1,5 @@
 /**
- * The Transport contract (lib/connection/transport.ts) on real sockets, for
+ * The Transport contract (lib/transport.ts) on real sockets, for
  * whichever runtime runs this file: Deno, Bun and Node each pick their own
  * shim through detectRuntime(), and the node:net client is the same on all.
  */

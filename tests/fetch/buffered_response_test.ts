@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { BufferedResponse } from "../../lib/client/_buffered_response.ts";
+import { BufferedResponse } from "../../lib/fetch/buffered_response.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const init = {

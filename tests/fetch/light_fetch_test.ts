@@ -10,7 +10,7 @@ import {
   LightResponseClass as LightResponse,
   lightResponseParts,
   toNativeRequest,
-} from "../../lib/connection/light_fetch.ts";
+} from "../../lib/fetch/light_fetch.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -8,12 +8,14 @@
  * the real status and headers) whose body methods answer from the bytes.
  * The `body` stream is built only when asked for; from then on everything
  * goes to a native `Response` over the same bytes. Deno and Bun build
- * responses cheaply and never get this class.
+ * responses cheaply: the client uses this class only with
+ * `lightFetchObjects`, which the Node entry points turn on.
  *
  * @module
  */
 
-const NativeResponse: typeof Response = globalThis.Response;
+import { NativeResponse } from "./_native.ts";
+
 const decoder = new TextDecoder();
 
 function alreadyUsed(): Promise<never> {

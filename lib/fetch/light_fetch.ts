@@ -16,17 +16,17 @@
  * Handlers call the global `Response` constructor, so using the light one
  * means replacing `globalThis.Response` — as @hono/node-server does — plus
  * `Request` and `fetch`, so that a light request passed to them is turned
- * into a real one. {@linkcode installLightFetchGlobals} does that when the
- * server is given `lightFetchObjects: true` (the runtime entry points choose
- * the default). A light `Response` is refused by native APIs that take a
- * `Response` by identity, which is why it is not on everywhere.
+ * into a real one. {@linkcode installLightFetchGlobals} does that; the entry
+ * points (`serve()`, the runtime files' `serve`, the CLI) call it when
+ * `lightFetchObjects` is on — they choose the default per runtime — and
+ * never as a side effect of reading options. A light `Response` is refused
+ * by native APIs that take a `Response` by identity, which is why it is not
+ * on everywhere.
  *
  * @module
  */
 
-const NativeRequest: typeof Request = globalThis.Request;
-const NativeResponse: typeof Response = globalThis.Response;
-const nativeFetch: typeof fetch = globalThis.fetch;
+import { nativeFetch, NativeRequest, NativeResponse } from "./_native.ts";
 
 // ---- Request ------------------------------------------------------------------
 
@@ -337,7 +337,20 @@ let installed = false;
 /**
  * Replaces `globalThis.Response` with the light one, and `Request` and
  * `fetch` with versions that accept a light request (once per process).
- * Returns whether the globals are now the light ones.
+ * Returns whether the globals are now the light ones (`false` when someone
+ * else has replaced them already: wrappers are never stacked).
+ *
+ * `serve()` calls it when `lightFetchObjects` is on (the default on Node);
+ * call it yourself before `serveWith(…, { lightFetchObjects: true })`.
+ *
+ * @example (not run as a doc test: it changes the globals of the process)
+ * ```ts ignore
+ * import { installLightFetchGlobals, listenForRuntime, serveWith } from "@keepwire/keepwire";
+ *
+ * const lightFetchObjects = installLightFetchGlobals();
+ * const server = await serveWith(await listenForRuntime(), { port: 8080, lightFetchObjects }, () =>
+ *   new Response("light"));
+ * ```
  */
 export function installLightFetchGlobals(): boolean {
   if (installed) return true;

@@ -1,0 +1,82 @@
+/**
+ * A `node:net` or `node:tls` socket (accepted or dialled) as a keepwire
+ * {@linkcode Transport}.
+ *
+ * Node's stream already queues writes, signals backpressure and emits
+ * `'drain'`, so this only renames events. The EOF behaviour is the socket's
+ * own `allowHalfOpen`: a server socket has it (RFC 9112 §9.6: the last
+ * response must still go out after the client's FIN), a client socket does
+ * not, so Node ends it after `'end'`.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
+
+/** One Node socket; `attach` wires its events to a handler. */
+export class NodeTransport implements Transport {
+  readonly remoteAddr: NetAddr;
+  #socket: Socket;
+
+  constructor(socket: Socket, unixPath?: string) {
+    this.#socket = socket;
+    this.remoteAddr = unixPath !== undefined
+      ? { transport: "unix", hostname: "", port: 0, path: unixPath }
+      : {
+        transport: "tcp",
+        hostname: socket.remoteAddress ?? "",
+        port: socket.remotePort ?? 0,
+      };
+  }
+
+  write(bytes: Uint8Array): boolean {
+    // After destroy Node would report ERR_STREAM_DESTROYED through 'error';
+    // the handler already got (or is about to get) onClose.
+    if (this.#socket.destroyed) return false;
+    return this.#socket.write(bytes);
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  end(): void {
+    this.#socket.end();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  unref(): void {
+    this.#socket.unref();
+  }
+
+  ref(): void {
+    this.#socket.ref();
+  }
+
+  /** Feed the socket's events into `handler`. */
+  attach(handler: TransportHandler): void {
+    const socket = this.#socket;
+    let lastError: unknown;
+    socket.on("data", (chunk: Uint8Array) => {
+      // Node hands a Buffer, whose `slice` is a view, not a copy; a plain
+      // Uint8Array view keeps `slice` meaning what the codec expects.
+      handler.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    socket.on("end", () => handler.onEnd());
+    socket.on("drain", () => handler.onDrain());
+    socket.on("error", (error: unknown) => {
+      lastError = error;
+    });
+    // 'close' fires once, after 'error' when there was one; with allowHalfOpen
+    // Node also emits it by itself once both directions have ended.
+    socket.on("close", () => handler.onClose(lastError));
+  }
+}
