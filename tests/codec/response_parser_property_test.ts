@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
 import type { Framing } from "../../lib/codec/events.ts";
 import { encodeResponseHead } from "../../lib/codec/response_writer.ts";
-import { type Collected, data, drive, end, head } from "./response_parser_support.ts";
+import { type Collected, data, drive, end, head } from "./_response_parser_support.ts";
 
 const TCHARS = [..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
 const VALUE_CHARS = [

@@ -17,7 +17,7 @@ import {
   type InvalidCase,
   text,
   type ValidCase,
-} from "./response_parser_support.ts";
+} from "./_response_parser_support.ts";
 
 const CL = (n: number) => ["Content-Length", String(n)];
 
