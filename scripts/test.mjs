@@ -37,9 +37,10 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForNode, extraNodeBinaries, systemNode } from "./_node_bundle.mjs";
+import { purityCheck } from "./_quick_tier.mjs";
 import { checkNpmPackage } from "./npm_package_checks.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -77,52 +78,7 @@ function listTs(dir, predicate) {
   return found;
 }
 
-/**
- * What a quick test may not reach: sockets, processes and threads, and the
- * runtime shims (lib/runtime/), which exist to open sockets.
- */
-const IMPURE_MODULE =
-  /^node:(net|http|https|http2|tls|dgram|child_process|cluster|worker_threads)$/;
-const IMPURE_PATH = /^lib\/runtime\//;
-
-/**
- * The specifiers a module imports for their values: static imports and
- * re-exports (not `import type` / `export type`, which leave nothing at run
- * time) and literal dynamic imports.
- */
-function importsOf(source) {
-  const found = [];
-  const statement = /^\s*(?:import|export)\s+(type\s)?(?:[^"';]*?\sfrom\s*)?["']([^"']+)["']/gm;
-  for (const [, typeOnly, specifier] of source.matchAll(statement)) {
-    if (typeOnly === undefined) found.push(specifier);
-  }
-  for (const [, specifier] of source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) {
-    found.push(specifier);
-  }
-  return found;
-}
-
-const purity = new Map();
-
-/** Whether the repository module at `path` (relative to the root) reaches nothing impure. */
-function isPure(path) {
-  if (purity.has(path)) return purity.get(path);
-  purity.set(path, true); // an import cycle adds nothing new
-  let pure = !IMPURE_PATH.test(path);
-  if (pure) {
-    for (const specifier of importsOf(readFileSync(join(root, path), "utf8"))) {
-      if (IMPURE_MODULE.test(specifier)) pure = false;
-      else if (specifier.startsWith(".")) {
-        const target = relative(root, join(root, dirname(path), specifier)).split(sep).join("/");
-        if (existsSync(join(root, target)) && !isPure(target)) pure = false;
-      }
-      if (!pure) break;
-    }
-  }
-  purity.set(path, pure);
-  return pure;
-}
-
+const isPure = purityCheck(root);
 const matches = (path) =>
   (filter === undefined || path.includes(filter)) && (!quick || isPure(path));
 const testFiles = listTs("tests", (name) => name.endsWith("_test.ts")).filter(matches);
