@@ -192,7 +192,8 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
       if (sx < label + 8) continue;
       el("line", { x1: sx, x2: sx, y1: 12, y2: height, stroke: "#2a3541" }, svg);
       if (width >= 520 || rel % (2 * step) === 0) {
-        el("text", { x: sx, y: 10, "text-anchor": "middle" }, svg, rel === 0 ? "now" : (rel > 0 ? "+" : "") + rel + " s");
+        var anchor = sx > width - right - 16 ? "end" : "middle";
+        el("text", { x: sx, y: 10, "text-anchor": anchor }, svg, rel === 0 ? "now" : (rel > 0 ? "+" : "") + rel + " s");
       }
     }
     el("line", { x1: x(now), x2: x(now), y1: 12, y2: height, stroke: "#58a6ff", "stroke-width": 1.5 }, svg);

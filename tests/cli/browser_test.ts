@@ -84,6 +84,7 @@ if (!existsSync(CHROMIUM)) {
           Array.from({ length: afterLoad.stats.totalConnections }, (_, i) => i + 1),
         );
 
+        const scene = UPDATE_SCREENSHOT ? await keepAliveScene(port) : null;
         const screenshot = UPDATE_SCREENSHOT
           ? join(ROOT, "docs", "live-page.png")
           : join(profile, "live-page.png");
@@ -95,6 +96,7 @@ if (!existsSync(CHROMIUM)) {
           `--screenshot=${screenshot}`,
           `http://127.0.0.1:${port}/_keepwire/`,
         ]);
+        scene?.destroy();
         const png = await readFile(screenshot);
         assert.deepEqual(
           [...png.subarray(1, 4)],
@@ -153,6 +155,27 @@ interface LiveStats {
   stats: { totalConnections: number; totalRequests: number; reusedRequests: number };
   connections: { id: number }[];
   recentlyClosed: { id: number }[];
+}
+
+/**
+ * For the README's picture only: next to the browser's connections, one that carries a
+ * request every 600 ms and then waits kept alive, and one left idle until its timeout
+ * (5 s, the default) closes it, so the timeline shows idle stretches ending both ways.
+ */
+async function keepAliveScene(port: number): Promise<RawClient> {
+  const request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const timedOut = await RawClient.connect(port);
+  await timedOut.write(request);
+  await readResponse(timedOut);
+  const busy = await RawClient.connect(port);
+  for (let i = 0; i < 5; i++) {
+    await busy.write(request);
+    await readResponse(busy);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+  }
+  await timedOut.ended;
+  timedOut.destroy();
+  return busy;
 }
 
 /** A page that measures the live page in a 420 px iframe (same origin, so it may look inside). */
