@@ -4,7 +4,8 @@
 // them on the live page. Then it takes the screenshot of the live page: into a temp
 // folder, or over docs/live-page.png (the README's picture) when
 // KEEPWIRE_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean. Last, the live
-// page must fit a 420 px screen without sideways scrolling, three-digit ids included.
+// page must draw connections it only hears of through its event stream, and fit a 420 px
+// screen without sideways scrolling, three-digit ids included.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -108,7 +109,7 @@ if (!existsSync(CHROMIUM)) {
     );
 
     test(
-      "the live page fits 420 px without sideways scrolling, with three-digit ids",
+      "the live page draws connections pushed after it loaded, and fits 420 px with three-digit ids",
       { timeout: 120_000 },
       async () => {
         // Chromium's headless window is at least 500 px wide, so the page is measured in a
@@ -119,26 +120,33 @@ if (!existsSync(CHROMIUM)) {
         const framed = await startCli(["serve", site, "--port", "0", "--keep-alive-timeout", "30"]);
         try {
           const { port: framedPort } = await framed.listening();
-          // 120 short connections and a few kept alive: the timeline's ids reach three digits.
+          // 120 short connections first: the timeline's ids reach three digits.
           for (let i = 0; i < 120; i++) await liveStats(framedPort);
-          const kept: RawClient[] = [];
-          for (let i = 0; i < 3; i++) {
-            const client = await RawClient.connect(framedPort);
-            await client.write("GET /frame.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-            await readResponse(client);
-            kept.push(client);
-          }
-          const dom = await chromium(profile, [
+          // --timeout: dump the DOM after this long, whatever is still loading (the event stream).
+          const dumped = chromium(profile, [
             "--window-size=800,900",
+            "--timeout=20000",
             "--dump-dom",
             `http://127.0.0.1:${framedPort}/frame.html`,
           ]);
-          for (const client of kept) client.destroy();
+          // Once the page's event stream is open (busy; our own look is closing),
+          // three connections open, carry one request and close: only the stream can tell the page.
+          for (let tries = 0; tries < 300; tries++) {
+            const { connections } = await liveStats(framedPort);
+            if (connections.some((c) => c.state === "busy")) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          for (let i = 0; i < 3; i++) await liveStats(framedPort);
+          const last = (await liveStats(framedPort)).stats.totalConnections;
+          const pushed = [last - 3, last - 2, last - 1];
+          const dom = await dumped;
           const measured =
-            /<p id="measured" data-client="(\d+)" data-scroll="(\d+)" data-rows="(\d+)" data-last-id="#(\d+)"/
+            /<p id="measured" data-client="(\d+)" data-scroll="(\d+)" data-rows="(\d+)" data-last-id="#(\d+)" data-ids="([\d,]*)"/
               .exec(dom);
           assert.ok(measured !== null, `the frame page reported nothing:\n${dom.slice(-600)}`);
-          const [, client, scroll, rows, lastId] = measured.map(Number);
+          const [client, scroll, rows, lastId] = measured.slice(1, 5).map(Number);
+          const ids = measured[5].split(",").map(Number);
+          for (const id of pushed) assert.ok(ids.includes(id), `#${id} is drawn (bars: ${ids})`);
           assert.ok(client <= 420 && client >= 380, `the frame is 420 px wide (client ${client})`);
           assert.equal(scroll, client, "no sideways scrolling at 420 px");
           assert.ok(rows >= 10, `the timeline shows rows (${rows})`);
@@ -153,7 +161,7 @@ if (!existsSync(CHROMIUM)) {
 
 interface LiveStats {
   stats: { totalConnections: number; totalRequests: number; reusedRequests: number };
-  connections: { id: number }[];
+  connections: { id: number; state: string }[];
   recentlyClosed: { id: number }[];
 }
 
@@ -181,18 +189,20 @@ async function keepAliveScene(port: number): Promise<RawClient> {
 /** A page that measures the live page in a 420 px iframe (same origin, so it may look inside). */
 const FRAME_PAGE = `<!doctype html><html><body style="margin:0">
 <iframe id="live" src="/_keepwire/" width="420" height="900" style="border:0"></iframe>
+<p id="measured"></p>
 <script>
-document.getElementById("live").addEventListener("load", function () {
-  var doc = this.contentDocument, root = doc.documentElement;
+setInterval(function () {
+  var doc = document.getElementById("live").contentDocument;
+  if (!doc || !doc.getElementById("timeline")) return;
+  var root = doc.documentElement, out = document.getElementById("measured");
   var labels = doc.querySelectorAll("#timeline text.id");
-  var out = document.createElement("p");
-  out.id = "measured";
+  var bars = doc.querySelectorAll("#chart rect[data-connection]");
   out.setAttribute("data-client", String(root.clientWidth));
   out.setAttribute("data-scroll", String(root.scrollWidth));
   out.setAttribute("data-rows", String(doc.querySelectorAll("#timeline [data-connection]").length));
   out.setAttribute("data-last-id", labels.length ? labels[labels.length - 1].textContent : "#0");
-  document.body.appendChild(out);
-});
+  out.setAttribute("data-ids", [].map.call(bars, function (bar) { return bar.getAttribute("data-connection"); }).join(","));
+}, 100);
 </script></body></html>
 `;
 
