@@ -122,18 +122,19 @@ if (!existsSync(CHROMIUM)) {
           const { port: framedPort } = await framed.listening();
           // 120 short connections first: the timeline's ids reach three digits.
           for (let i = 0; i < 120; i++) await liveStats(framedPort);
-          // --timeout: dump the DOM after this long, whatever is still loading (the event stream).
+          // The frame page never finishes loading: --timeout dumps its DOM after this long.
           const dumped = chromium(profile, [
             "--window-size=800,900",
-            "--timeout=20000",
+            "--timeout=15000",
             "--dump-dom",
             `http://127.0.0.1:${framedPort}/frame.html`,
           ]);
-          // Once the page's event stream is open (busy; our own look is closing),
+          // Once the page's event stream and the frame's blocker are open (busy; our own look
+          // is closing),
           // three connections open, carry one request and close: only the stream can tell the page.
           for (let tries = 0; tries < 300; tries++) {
             const { connections } = await liveStats(framedPort);
-            if (connections.some((c) => c.state === "busy")) break;
+            if (connections.filter((c) => c.state === "busy").length >= 2) break;
             await new Promise((resolve) => setTimeout(resolve, 50));
           }
           for (let i = 0; i < 3; i++) await liveStats(framedPort);
@@ -203,7 +204,10 @@ setInterval(function () {
   out.setAttribute("data-last-id", labels.length ? labels[labels.length - 1].textContent : "#0");
   out.setAttribute("data-ids", [].map.call(bars, function (bar) { return bar.getAttribute("data-connection"); }).join(","));
 }, 100);
-</script></body></html>
+</script>
+<!-- Never finishes (an event stream), so the page never loads: Chromium dumps at --timeout. -->
+<script src="/_keepwire/events"></script>
+</body></html>
 `;
 
 /** Reads /_keepwire/stats.json over a fresh connection closed after the one request, so it costs exactly one connection. */
