@@ -321,10 +321,14 @@ export class KeepwireWebSocket extends EventTarget {
   }
 
   /**
-   * Starts the closing handshake with `code` (1000–1003, 1007–1014 or
-   * 3000–4999; default none, reported as 1005) and `reason` (at most 123
-   * UTF-8 bytes). `close` fires when the peer has answered and the
-   * connection is closed, or after `closeTimeout`.
+   * Starts the closing handshake with `code` and `reason` (at most 123
+   * UTF-8 bytes). With neither, the Close carries no code (the peer sees
+   * 1005); a reason alone goes with 1000, as WHATWG says. Unlike a
+   * browser's `WebSocket`, which allows only 1000 and 3000–4999, a server
+   * may also send 1001–1003 and 1007–1014 (1001 going away, 1008 policy
+   * violation, 1011 internal error…); others throw `InvalidAccessError`.
+   * `close` fires when the peer has answered and the connection is
+   * closed, or after `closeTimeout`.
    */
   close(code?: number, reason?: string): void {
     if (code !== undefined && !isValidCloseCode(code)) {
@@ -334,7 +338,10 @@ export class KeepwireWebSocket extends EventTarget {
       throw domException("a close reason is at most 123 UTF-8 bytes", "SyntaxError");
     }
     if (this.#readyState >= 2) return;
-    const info = { code: code ?? CLOSE_NO_STATUS, reason: code === undefined ? "" : reason ?? "" };
+    // WHATWG: a reason without a code closes with 1000.
+    const info = code === undefined && !reason
+      ? { code: CLOSE_NO_STATUS, reason: "" }
+      : { code: code ?? 1000, reason: reason ?? "" };
     if (this.#readyState === 0) {
       this.#pendingClose = info;
       return;

@@ -247,6 +247,11 @@ describe("KeepwireWebSocket closing handshake (§7)", () => {
     assert.deepEqual(await closed, { code: 1006, reason: "", wasClean: false });
     assert.deepEqual(log, ["open", "close"]);
   });
+  test("close() with a reason and no code closes with 1000 (WHATWG)", async () => {
+    const { socket, peer } = open();
+    socket.close(undefined, "why");
+    assert.deepEqual(await peer.next(), { type: "close", code: 1000, reason: "why" });
+  });
   test("close() refuses codes that may not be sent and long reasons", () => {
     const { socket } = open();
     assert.throws(
