@@ -7,8 +7,9 @@
  * `eventInterval` ms at most, so a burst of ten thousand requests costs a
  * few writes, not ten thousand) each followed by a `stats` event. A reader
  * that falls behind, or a batch larger than {@linkcode MAX_BATCH_EVENTS},
- * gets a fresh snapshot instead of the backlog: memory stays bounded and
- * the page stays correct (WHATWG HTML §9.2 for the event-stream format).
+ * gets a fresh snapshot instead of the backlog (at most one a second): memory
+ * stays bounded and the page stays correct (WHATWG HTML §9.2 for the
+ * event-stream format).
  *
  * @module
  */
@@ -21,6 +22,13 @@ import type { LiveSnapshot } from "./live.ts";
 /** Events one stream may have pending before it is sent a snapshot instead. */
 export const MAX_BATCH_EVENTS = 2000;
 
+/**
+ * Least time between two snapshots sent to one stream instead of a backlog:
+ * under a load test every batch overflows, and a snapshot is far larger than
+ * a batch.
+ */
+const MIN_RESYNC_INTERVAL = 1000;
+
 /** Writes a stream may have queued unread before it is considered behind. */
 const MAX_QUEUED_WRITES = 8;
 
@@ -30,6 +38,7 @@ interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
   pending: string[];
   resync: boolean;
+  lastSnapshotAt: number;
 }
 
 /** Connection events for the page: the open event carries the peer as text. */
@@ -108,7 +117,7 @@ export class LiveFeed {
           controller.close();
           return;
         }
-        client = { controller, pending: [], resync: false };
+        client = { controller, pending: [], resync: false, lastSnapshotAt: Date.now() };
         this.#clients.add(client);
         this.#timer ??= setInterval(() => this.#flush(), this.#eventInterval);
       },
@@ -150,8 +159,11 @@ export class LiveFeed {
       }
       let text: string;
       if (client.resync) {
+        const now = Date.now();
+        if (now - client.lastSnapshotAt < MIN_RESYNC_INTERVAL) continue;
         text = this.#snapshotEvent(server);
         client.resync = false;
+        client.lastSnapshotAt = now;
       } else {
         stats ??= `event: stats\ndata: ${
           JSON.stringify({ now: Date.now(), stats: server.stats })

@@ -175,7 +175,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     clear(svg);
     var width = svg.clientWidth || 900;
     var idle = limits ? limits.keepAliveTimeout : 5000;
-    var windowMs = Math.min(120000, Math.max(15000, 3 * idle));
+    var windowMs = Math.min(120000, Math.max(30000, 6 * idle));
     var ahead = Math.min(idle, windowMs / 2);
     var now = serverNow(), t0 = now - windowMs, t1 = now + ahead;
     var label = width < 520 ? 34 : 44, right = 6, axis = 18;

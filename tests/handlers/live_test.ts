@@ -253,15 +253,24 @@ describe("live page handler: every event counts", () => {
     await reader.cancel();
   });
 
-  test("sends a fresh snapshot instead of a backlog larger than a batch", async () => {
+  test("sends a fresh snapshot instead of a backlog larger than a batch, at most one a second", async () => {
     const server = new FakeLiveServer();
     const live = createLiveHandler({ getServer: () => server, eventInterval: 20 });
     const reader = (await get(live, "/_keepwire/events")).body!.getReader();
+    const started = Date.now();
     await readMessages(reader, 1);
     for (let id = 1; id <= MAX_BATCH_EVENTS / 2; id++) server.connection(id, 1);
     const [next] = await readMessages(reader, 1);
     assert.equal(next.event, "snapshot");
+    assert.ok(Date.now() - started >= 900, "not sooner than a second after the last snapshot");
     assert.equal((next.data as LiveSnapshot).stats.totalConnections, MAX_BATCH_EVENTS / 2);
+    // Then events flow one by one again.
+    server.connection(MAX_BATCH_EVENTS, 0);
+    const [open] = await readMessages(reader, 1);
+    assert.deepEqual([open.event, (open.data as ConnectionEvent).id], [
+      "connection",
+      MAX_BATCH_EVENTS,
+    ]);
     await reader.cancel();
   });
 
