@@ -1,7 +1,7 @@
 /**
  * Validators and preconditions for static files: the entity tags and
- * Last-Modified a file is sent with, the 304 decision (RFC 9110 §13.1.2,
- * §13.1.3, §13.2.2) and the If-Range decision (RFC 9110 §13.1.5).
+ * Last-Modified a file is sent with, the 412 and 304 decisions (RFC 9110
+ * §13.1.1–§13.1.4, in §13.2.2's order) and the If-Range decision (§13.1.5).
  *
  * Which tag is strong and which weak (RFC 9110 §8.8.1, §8.8.3):
  *
@@ -132,6 +132,50 @@ export function isNotModified(headers: Headers, etag: string, mtimeMs: number): 
   const since = Date.parse(ifModifiedSince);
   if (Number.isNaN(since)) return false;
   return Math.floor(mtimeMs / 1000) * 1000 <= since;
+}
+
+/**
+ * Whether `If-Match` or `If-Unmodified-Since` fails (RFC 9110 §13.1.1,
+ * §13.1.4), so the request gets 412 Precondition Failed before anything
+ * else is evaluated (§13.2.2 steps 1–2).
+ *
+ * If-Match uses strong comparison: a weak tag, ours included, never
+ * matches. If-Unmodified-Since is evaluated only without If-Match, and an
+ * unparseable date is ignored.
+ *
+ * @example
+ * ```ts
+ * import { preconditionFails } from "./conditional.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const mtime = Date.UTC(2024, 2, 1, 12);
+ * assert.ok(!preconditionFails(new Headers({ "if-match": '"a-b"' }), '"a-b"', mtime));
+ * assert.ok(preconditionFails(new Headers({ "if-match": '"other"' }), '"a-b"', mtime));
+ * assert.ok(preconditionFails(new Headers({ "if-match": '"a-b"' }), 'W/"a-b"', mtime));
+ * assert.ok(preconditionFails(new Headers({ "if-unmodified-since": "Thu, 29 Feb 2024 00:00:00 GMT" }), '"a-b"', mtime));
+ * assert.ok(!preconditionFails(new Headers(), '"a-b"', mtime));
+ * ```
+ *
+ * @param headers the request headers
+ * @param etag the ETag of the representation that would be sent
+ * @param mtimeMs the file's modification time
+ * @returns true when the answer must be 412
+ */
+export function preconditionFails(headers: Headers, etag: string, mtimeMs: number): boolean {
+  const ifMatch = headers.get("if-match");
+  if (ifMatch !== null) {
+    if (etag.startsWith("W/")) return ifMatch.trim() !== "*";
+    for (const item of ifMatch.split(",")) {
+      const tag = item.trim();
+      if (tag === "*" || tag === etag) return false;
+    }
+    return true;
+  }
+  const ifUnmodifiedSince = headers.get("if-unmodified-since");
+  if (ifUnmodifiedSince === null) return false;
+  const since = Date.parse(ifUnmodifiedSince);
+  if (Number.isNaN(since)) return false;
+  return Math.floor(mtimeMs / 1000) * 1000 > since;
 }
 
 /**

@@ -14,7 +14,8 @@
  *    Every encoded response says `Vary: Accept-Encoding`, and so does the
  *    identity one of a file that would be compressed for another client,
  *    304s included (RFC 9110 §15.4.5), so caches keep variants apart.
- * 3. `If-None-Match` / `If-Modified-Since` against the chosen variant → 304.
+ * 3. `If-Match` / `If-Unmodified-Since` against the chosen variant → 412;
+ *    then `If-None-Match` / `If-Modified-Since` → 304.
  * 4. For identity: `If-Range` (strong comparison), then one range → 206 with
  *    Content-Range, several → 206 `multipart/byteranges`, none satisfiable
  *    → 416.
@@ -30,7 +31,14 @@
 import { open, realpath, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { multipartByteranges } from "./byteranges.ts";
-import { fileEtag, httpDate, isNotModified, rangeApplies, weakVariantEtag } from "./conditional.ts";
+import {
+  fileEtag,
+  httpDate,
+  isNotModified,
+  preconditionFails,
+  rangeApplies,
+  weakVariantEtag,
+} from "./conditional.ts";
 import { contentTypeFor } from "./content_type.ts";
 import {
   type ContentCoding,
@@ -175,6 +183,9 @@ export async function sendFile(request: Request, root: string, file: DiskFile): 
     headers["content-encoding"] = variant.kind === "sibling" ? variant.coding : "gzip";
   }
 
+  if (preconditionFails(request.headers, etag, info.mtimeMs)) {
+    return plainResponse(412, "Precondition Failed\n", { "etag": etag });
+  }
   if (isNotModified(request.headers, etag, info.mtimeMs)) {
     // A 304 repeats the validators and Vary but carries no content (RFC 9110 §15.4.5).
     delete headers["content-type"];

@@ -109,6 +109,43 @@ describe("file server: files and validators", () => {
   });
 });
 
+describe("file server: If-Match and If-Unmodified-Since (412)", () => {
+  test("passes If-Match with the current strong ETag or *, and fails any other with 412", async () => {
+    const etag = (await get("/hello.txt", {}, "HEAD")).headers.get("etag")!;
+    for (const value of [etag, `"other", ${etag}`, "*"]) {
+      const response = await get("/hello.txt", { "if-match": value });
+      assert.equal(response.status, 200, value);
+      assert.equal(response.text, "Hello, file!");
+    }
+    for (const value of ['"other"', `W/${etag}`]) {
+      const response = await get("/hello.txt", { "if-match": value });
+      assert.equal(response.status, 412, value);
+      assert.equal(response.headers.get("etag"), etag);
+    }
+  });
+
+  test("fails If-Match against a weak (gzip on the fly) variant, which * still passes", async () => {
+    const accept = { "accept-encoding": "gzip" };
+    const etag = (await get("/style.css", accept)).headers.get("etag")!;
+    assert.equal((await get("/style.css", { ...accept, "if-match": etag })).status, 412);
+    assert.equal((await get("/style.css", { ...accept, "if-match": "*" })).status, 200);
+  });
+
+  test("fails If-Unmodified-Since before the mtime, passes at or after it", async () => {
+    const before = { "if-unmodified-since": "Fri, 01 Mar 2024 11:59:59 GMT" };
+    assert.equal((await get("/hello.txt", before)).status, 412);
+    const at = { "if-unmodified-since": "Fri, 01 Mar 2024 12:00:00 GMT" };
+    assert.equal((await get("/hello.txt", at)).status, 200);
+    assert.equal((await get("/hello.txt", { "if-unmodified-since": "never" })).status, 200);
+  });
+
+  test("evaluates If-Match before If-None-Match (RFC 9110 §13.2.2)", async () => {
+    const etag = (await get("/hello.txt", {}, "HEAD")).headers.get("etag")!;
+    const headers = { "if-match": '"other"', "if-none-match": etag };
+    assert.equal((await get("/hello.txt", headers)).status, 412);
+  });
+});
+
 describe("file server: folders and listings", () => {
   test("serves a folder's index.html", async () => {
     const response = await get("/with-index/");
