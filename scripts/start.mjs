@@ -8,7 +8,8 @@
  * exits with its status. The server runs in its own process group, so a
  * Ctrl-C in the terminal reaches it once (through here), not twice: a
  * second signal tells the CLI to stop at once rather than finish in-flight
- * requests.
+ * requests. If this process is orphaned (its parent, `npm start`'s shell,
+ * was killed), it stops the server the same way.
  */
 
 import { spawn } from "node:child_process";
@@ -36,11 +37,22 @@ const args = [
 ];
 const child = spawn(deno, args, { cwd: root, stdio: "inherit", detached: true });
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(signal, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  });
-}
+const forward = (signal) => {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => forward(signal));
+
+// `npm start` runs this script under `sh -c`, and a SIGTERM sent to npm's
+// pid reaches only that shell, which dies without passing it on (measured
+// with npm 10 and dash). This process is then orphaned: notice it and stop
+// the server as if the signal had come here.
+const parentAtStart = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid === parentAtStart) return;
+  clearInterval(orphanWatch);
+  forward("SIGTERM");
+}, 250);
+orphanWatch.unref();
 child.on("error", (error) => {
   console.error(`could not start ${deno}: ${error.message}`);
   process.exit(127);

@@ -21,12 +21,12 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
-async function startScript(): Promise<
+async function startScript(command = [NODE, "scripts/start.mjs", "--port", "0"]): Promise<
   { pid: number; port: number; exited: Promise<{ code: number | null; output: string }> }
 > {
-  const child = spawn(NODE, ["scripts/start.mjs", "--port", "0"], {
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", npm_config_update_notifier: "false" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -50,7 +50,24 @@ async function startScript(): Promise<
   }
 }
 
+async function waitUntilClosed(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await portAccepts(port))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 describe("npm start (scripts/start.mjs)", () => {
+  test("SIGTERM to npm's own pid stops the server too (its shell does not pass it on)", async () => {
+    const { pid, port, exited } = await startScript(["npm", "start", "--", "--port", "0"]);
+    assert.ok(await portAccepts(port), "the server is up");
+    process.kill(pid, "SIGTERM");
+    await exited;
+    assert.ok(await waitUntilClosed(port, 10_000), "the port is freed");
+  });
+
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     test(`${signal} to the script's own pid stops the server and frees the port`, async () => {
       const { pid, port, exited } = await startScript();
