@@ -93,7 +93,8 @@ export interface TcpWebSocketServer {
  */
 export async function startServer(
   onSocket: (socket: KeepwireWebSocket) => void,
-  options: Omit<KeepwireWebSocketOptions, "protocol" | "deflate"> & WebSocketNegotiationOptions = {},
+  options: Omit<KeepwireWebSocketOptions, "protocol" | "deflate"> & WebSocketNegotiationOptions =
+    {},
 ): Promise<TcpWebSocketServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer(async (tcp) => {
