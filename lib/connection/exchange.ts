@@ -1,12 +1,17 @@
 /**
- * One request/response exchange on a connection, and the settings every
- * connection of a server shares.
+ * One request/response exchange on a connection, the settings every
+ * connection of a server shares, and the connection layer's limits.
+ *
+ * An exchange carries two small states of its own (see `state.ts` for the
+ * connection's): what becomes of its request body's bytes, and where it
+ * stands with `Expect: 100-continue`.
  *
  * @module
  */
 
 import type { RequestHead } from "../codec/events.ts";
 import type { RequestParserOptions } from "../codec/limits.ts";
+import type { ConnectionTokens } from "./keep_alive.ts";
 import type { IncomingBody } from "./incoming.ts";
 
 /** Settings of a server that each of its connections reads. Durations in ms. */
@@ -32,9 +37,10 @@ export interface ConnectionSettings {
 export const PIPELINE_DEPTH_LIMIT = 16;
 
 /**
- * Request body bytes discarded after a response to keep the connection when
- * the handler did not read them; a larger remainder closes the connection
- * instead (as nginx's lingering close and Node's drain do).
+ * Request body bytes discarded to keep the connection when the handler did
+ * not read them, whether the body is framed by length or chunked; a larger
+ * remainder closes the connection instead (as nginx's lingering close and
+ * Node's drain do).
  */
 export const UNREAD_BODY_DRAIN_LIMIT = 256 * 1024;
 
@@ -44,35 +50,61 @@ export const LINGER_TIMEOUT = 2000;
 /** Request bytes buffered in the parser before the socket stops being read. */
 export const PARSE_BUFFER_HIGH_WATER_MARK = 64 * 1024;
 
+/**
+ * Where the request body's bytes go:
+ * - `"stream"`: to the handler's body stream;
+ * - `"paused"`: the stream is full; parsing waits for the handler's next read;
+ * - `"drain"`: nobody will read them: counted (against
+ *   {@linkcode UNREAD_BODY_DRAIN_LIMIT}) and dropped;
+ * - `"ended"`: the end of the body was parsed;
+ * - `"failed"`: it cannot be read to its end (protocol error, timeout, too
+ *   much to drain), so the connection cannot persist after it.
+ */
+export type RequestBodyState = "stream" | "paused" | "drain" | "ended" | "failed";
+
+/**
+ * `Expect: 100-continue` (RFC 9110 §10.1.1): `"none"` not asked, `"owed"`
+ * the client may be waiting for it, `"sent"` it went out.
+ */
+export type ContinueState = "none" | "owed" | "sent";
+
 /** One request and, once the handler answers, its response. */
 export class Exchange {
   /** The handler's (or keepwire's own) response, once known. */
   response: Response | null = null;
   /** The request body stream; null when there is none or Fetch cannot carry it. */
   body: IncomingBody | null = null;
-  /** The end event of this request has been parsed. */
-  bodyEnded = false;
-  /** Body bytes that arrived after nobody wanted them (drained). */
-  discardedBytes = 0;
-  /** The body stream is full; parsing waits for the handler's next read. */
-  waitingForRead = false;
-  /** `100 Continue` has been written for this exchange. */
-  continueSent = false;
-  /** No request after this one will be read on the connection. */
-  last = false;
-  /** The body could not be read to its end (protocol error, timeout): the connection cannot persist. */
-  broken = false;
+  /** What becomes of the request body's bytes. */
+  bodyState: RequestBodyState = "drain";
+  /** Body bytes parsed so far, read or dropped. */
+  received = 0;
+  /**
+   * Body bytes that may still be dropped to keep the connection: unbounded
+   * until the response is decided, {@linkcode UNREAD_BODY_DRAIN_LIMIT} after.
+   */
+  drainBudget = Infinity;
+  /** Where the exchange stands with `100 Continue`. */
+  continueState: ContinueState = "none";
 
   constructor(
     /** 1-based index on the connection. */
     readonly index: number,
     /** The parsed head; null for a response to a request that could not be parsed. */
     readonly head: RequestHead | null,
-  ) {}
+    /** The request's `Connection` tokens, parsed once (RFC 9110 §7.6.1). */
+    readonly tokens: ConnectionTokens,
+  ) {
+    if (head?.expectContinue) this.continueState = "owed";
+  }
 
   /** The request was HEAD: the response carries no body. */
   get isHead(): boolean {
     return this.head !== null && this.head.method === "HEAD";
+  }
+
+  /** The end of the request was parsed (or it could never be): nothing more is read for it. */
+  get bodyDone(): boolean {
+    return this.bodyState === "ended" || this.bodyState === "failed";
   }
 
   /** The handler is consuming the body (it read and did not cancel). */

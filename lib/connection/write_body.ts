@@ -6,7 +6,7 @@
  */
 
 import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
-import type { PersistenceFraming } from "./keep_alive.ts";
+import type { ResponseFraming } from "../codec/response_writer.ts";
 import type { OutputBuffer } from "./output.ts";
 import { type OutgoingResponse, toBytes } from "./outgoing.ts";
 
@@ -20,10 +20,10 @@ import { type OutgoingResponse, toBytes } from "./outgoing.ts";
 export async function writeBody(
   output: OutputBuffer,
   outgoing: OutgoingResponse,
-  framing: PersistenceFraming,
+  framing: ResponseFraming,
 ): Promise<boolean> {
-  const chunked = framing === "chunked";
-  const declared = outgoing.length.kind === "length" ? outgoing.length.length : -1;
+  const chunked = framing.kind === "chunked";
+  const declared = framing.kind === "length" ? framing.length : -1;
   let sent = 0;
   // Bodies already in memory still wait for the transport: a pipelined
   // batch of large responses must not pile up in the socket's queue.
@@ -40,7 +40,7 @@ export async function writeBody(
   const reader = outgoing.reader;
   if (reader === null) {
     if (chunked) output.push(encodeLastChunk());
-    return declared < 0 || sent === declared || framing === "none";
+    return declared < 0 || sent === declared || framing.kind === "none";
   }
   let pending = outgoing.pendingRead;
   try {
@@ -76,7 +76,7 @@ export async function writeBody(
     return false;
   }
   if (chunked) output.push(encodeLastChunk());
-  if (framing === "close") return false;
+  if (framing.kind === "close") return false;
   return declared < 0 || sent === declared;
 }
 

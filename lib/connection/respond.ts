@@ -1,0 +1,67 @@
+/**
+ * The steps that turn an exchange's `Response` into bytes, in the order the
+ * connection takes them: prepare it (read ahead to learn the body's length),
+ * frame it (decided once, here), and encode its head with the fields that
+ * announce the reuse decision. The body is then written by `write_body.ts`.
+ *
+ * @module
+ */
+
+import type { HttpVersion } from "../codec/events.ts";
+import { encodeResponseHead, type ResponseFraming } from "../codec/response_writer.ts";
+import { httpDate } from "./date.ts";
+import { plainResponse } from "./dispatch.ts";
+import type { Exchange } from "./exchange.ts";
+import type { PersistenceDecision } from "./keep_alive.ts";
+import { type BodyLength, type OutgoingResponse, prepareResponse } from "./outgoing.ts";
+
+/**
+ * The exchange's response, ready to frame. A response whose body cannot be
+ * read (already used or locked) is a handler bug: a plain 500 goes instead.
+ */
+export async function prepareExchange(exchange: Exchange): Promise<OutgoingResponse> {
+  try {
+    return await prepareResponse(exchange.response!, exchange.isHead);
+  } catch {
+    return await prepareResponse(plainResponse(500), exchange.isHead);
+  }
+}
+
+const CHUNKED: ResponseFraming = Object.freeze({ kind: "chunked" });
+const CLOSE_DELIMITED: ResponseFraming = Object.freeze({ kind: "close" });
+const NO_BODY: ResponseFraming = Object.freeze({ kind: "none" });
+
+/**
+ * How the body is delimited on the wire (RFC 9112 §6.3): by its length when
+ * known; else chunked to HTTP/1.1 and by closing the connection to HTTP/1.0,
+ * which has no chunked coding. This is the one translation of a body's
+ * length into framing: the reuse decision, the head and the body writer all
+ * read its result.
+ */
+export function frameResponse(length: BodyLength, version: HttpVersion): ResponseFraming {
+  if (length.kind === "length") return { kind: "length", length: length.length };
+  if (length.kind === "none") return NO_BODY;
+  return version === "1.1" ? CHUNKED : CLOSE_DELIMITED;
+}
+
+/**
+ * The status line and header section: the handler's fields, a `Date` when
+ * it set none (RFC 9110 §6.6.1), and the `Connection` / `Keep-Alive` fields
+ * of the reuse decision.
+ */
+export function encodeHead(
+  outgoing: OutgoingResponse,
+  framing: ResponseFraming,
+  decision: PersistenceDecision,
+): Uint8Array {
+  const headers = outgoing.headers;
+  if (!outgoing.hasDate) headers.push("date", httpDate());
+  if (decision.connection !== null) headers.push("connection", decision.connection);
+  if (decision.keepAlive !== null) headers.push("keep-alive", decision.keepAlive);
+  return encodeResponseHead({
+    status: outgoing.status,
+    statusText: outgoing.statusText === "" ? undefined : outgoing.statusText,
+    headers,
+    framing,
+  });
+}

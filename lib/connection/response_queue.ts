@@ -1,0 +1,146 @@
+/**
+ * The write side of a connection: the queue of exchanges awaiting their
+ * responses, written strictly in request order (RFC 9112 §9.3.2) through
+ * one output batch, each exchange's reuse decided once as its head is
+ * written.
+ *
+ * @module
+ */
+
+import { encodeContinue, type ResponseFraming } from "../codec/response_writer.ts";
+import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
+import { parseConnectionTokens, type PersistenceDecision } from "./keep_alive.ts";
+import type { OutgoingResponse } from "./outgoing.ts";
+import { OutputBuffer } from "./output.ts";
+import { encodeHead, frameResponse, prepareExchange } from "./respond.ts";
+import { type ConnectionState, decideReuse } from "./state.ts";
+import type { Transport } from "./transport.ts";
+import { writeBody } from "./write_body.ts";
+
+/** What the queue tells its connection. */
+export interface WriteEvents {
+  /** Responses were written and the connection persists; the front has none yet, or the queue is empty. */
+  written(): void;
+  /** The last response is written: close. */
+  lastWritten(): void;
+  /** The handler answered without reading its whole request body. */
+  bodyLeftUnread(exchange: Exchange): void;
+  /** Writing failed: the connection cannot go on. */
+  failed(): void;
+}
+
+/** The exchanges of one connection whose responses are not written yet, oldest first. */
+export class ResponseQueue {
+  /** The one place output is batched: written once per batch of ready responses. */
+  readonly output: OutputBuffer;
+  #exchanges: Exchange[] = [];
+  #state: ConnectionState;
+  #settings: ConnectionSettings;
+  #events: WriteEvents;
+
+  constructor(
+    transport: Transport,
+    state: ConnectionState,
+    settings: ConnectionSettings,
+    events: WriteEvents,
+  ) {
+    this.output = new OutputBuffer(transport);
+    this.#state = state;
+    this.#settings = settings;
+    this.#events = events;
+  }
+
+  /** Exchanges awaiting their response. */
+  get length(): number {
+    return this.#exchanges.length;
+  }
+
+  /** Whether the exchange's response is still to be written. */
+  has(exchange: Exchange): boolean {
+    return this.#exchanges.includes(exchange);
+  }
+
+  /** A parsed request joins the queue. */
+  push(exchange: Exchange): void {
+    this.#exchanges.push(exchange);
+  }
+
+  /** The exchange's response is known; written as soon as everything before it is. */
+  respond(exchange: Exchange, response: Response): void {
+    if (this.#state.lifecycle === "closed" || exchange.response !== null) return;
+    exchange.response = response;
+    if (this.#exchanges[0] === exchange && this.#state.writing === "idle") void this.#writeAll();
+  }
+
+  /** RFC 9110 §10.1.1: tell the client to send the body, unless a response already went out. */
+  sendContinue(exchange: Exchange): void {
+    if (exchange.continueState !== "owed" || exchange.bodyDone) return;
+    if (this.#state.lifecycle !== "open" || exchange.head?.version !== "1.1") return;
+    if (this.#exchanges[0] !== exchange || this.#state.writing === "busy") return;
+    exchange.continueState = "sent";
+    this.output.push(encodeContinue());
+    this.output.flush();
+  }
+
+  /** The queued exchanges end without a response (the connection closes under them). */
+  abandon(reason: unknown): void {
+    for (const exchange of this.#exchanges) exchange.body?.error(reason);
+    this.#exchanges.length = 0;
+  }
+
+  async #writeAll(): Promise<void> {
+    const state = this.#state;
+    const queue = this.#exchanges;
+    state.writing = "busy";
+    try {
+      while (state.lifecycle === "open") {
+        const exchange = queue[0];
+        if (exchange === undefined || exchange.response === null) break;
+        const persist = await this.#writeExchange(exchange);
+        queue.shift();
+        if (!persist) {
+          state.writing = "idle";
+          return this.#events.lastWritten();
+        }
+        if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
+      }
+    } catch {
+      state.writing = "idle";
+      return this.#events.failed();
+    }
+    state.writing = "idle";
+    this.output.flush();
+    this.#events.written();
+  }
+
+  /** One response: prepare, frame, decide reuse, write head and body. Resolves whether the connection persists. */
+  async #writeExchange(exchange: Exchange): Promise<boolean> {
+    const outgoing = await prepareExchange(exchange);
+    if (this.#state.lifecycle !== "open") return false;
+    const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
+    const decision = this.#decideReuse(exchange, outgoing, framing);
+    this.output.push(encodeHead(outgoing, framing, decision));
+    // A HEAD response announces the length of a body it never carries.
+    const complete = exchange.isHead || await writeBody(this.output, outgoing, framing);
+    return complete && decision.persist;
+  }
+
+  /** The one reuse decision of an exchange (see `state.ts`), and what it sets in motion. */
+  #decideReuse(
+    exchange: Exchange,
+    outgoing: OutgoingResponse,
+    framing: ResponseFraming,
+  ): PersistenceDecision {
+    const queue = this.#exchanges;
+    const isLastRead = this.#state.keepAlive === "off" && queue[queue.length - 1] === exchange;
+    const decision = decideReuse(
+      exchange,
+      { tokens: parseConnectionTokens(outgoing.connection), framing: framing.kind },
+      isLastRead,
+      this.#settings,
+    );
+    if (!decision.persist) this.#state.disableKeepAlive();
+    else exchange.drainBudget = UNREAD_BODY_DRAIN_LIMIT;
+    return decision;
+  }
+}
