@@ -161,22 +161,15 @@ export class HeadFields {
 
   /**
    * RFC 9112 §3.2's Host rules for a request: one Host is required in
-   * HTTP/1.1 (repeats and malformed values were refused line by line), and
-   * it must agree with an absolute-form target.
+   * HTTP/1.1 (repeats and malformed values were refused line by line).
    */
   checkHost(line: RequestLine): void {
     if (line.version === "1.1" && this.#hostCount === 0) {
       throw bad("missing-host", "HTTP/1.1 request without Host");
     }
-    // Stricter than RFC 9112 §3.2.2 ("ignore Host"): a Host that disagrees
-    // with the absolute-form target is how requests get routed by one hop
-    // and served by another, so it is refused.
-    if (
-      line.authority !== null && this.#hostCount > 0 &&
-      line.authority.toLowerCase() !== this.host.toLowerCase()
-    ) {
-      throw bad("host-mismatch", "Host differs from the target's authority");
-    }
+    // RFC 9112 §3.2.2: with an absolute-form target the server MUST ignore
+    // Host (still required and validated above) and take the target's
+    // authority; a Host that differs is not an error.
   }
 
   /**

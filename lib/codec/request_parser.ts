@@ -30,7 +30,8 @@ import { RequestLine } from "./_request_line.ts";
  * Strict by design: bare LF and bare CR are refused everywhere, as are
  * obs-fold, whitespace before a colon, Content-Length with
  * Transfer-Encoding, conflicting lengths, and a Host that is missing,
- * repeated, malformed or disagrees with an absolute-form target. Every
+ * repeated or malformed (with an absolute-form target, a valid Host that
+ * names another authority is ignored, RFC 9112 §3.2.2). Every
  * rejection is a {@linkcode ProtocolError} carrying the status to answer;
  * after one, the parser is dead and every call throws that same error.
  *

@@ -6,7 +6,17 @@
  * @module
  */
 
-import type { RawClient } from "./raw_client.ts";
+/**
+ * What a response is read from: a socket test's `RawClient` or an in-memory
+ * pair's `MemoryClient`.
+ */
+export interface ByteSource {
+  readUntil(marker: string, timeoutMs?: number): Promise<string>;
+  readBytes(count: number, timeoutMs?: number): Promise<Uint8Array>;
+  readToEnd(timeoutMs?: number): Promise<Uint8Array>;
+  /** Resolves when the server's FIN arrives. */
+  readonly ended: Promise<void>;
+}
 
 const decoder = new TextDecoder();
 
@@ -34,7 +44,7 @@ export interface ReadResponseOptions {
 
 /** Reads the next response (skipping interim 1xx responses unless `interim` is set). */
 export async function readResponse(
-  client: RawClient,
+  client: ByteSource,
   options: ReadResponseOptions = {},
 ): Promise<WireResponse> {
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -96,7 +106,7 @@ function concat(pieces: Uint8Array[]): Uint8Array {
 }
 
 /** Resolves true if the server closes (FIN) within `ms`, false otherwise. */
-export async function closesWithin(client: RawClient, ms: number): Promise<boolean> {
+export async function closesWithin(client: ByteSource, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   const closed = client.ended.then(() => true as const);

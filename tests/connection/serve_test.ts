@@ -292,6 +292,22 @@ describe("serve(): request bodies", () => {
     });
   });
 
+  test("an unread chunked body is drained as a length one, and the connection persists (issue 12)", async () => {
+    await withServer({}, hello, async (_server, connect) => {
+      const client = await connect();
+      const chunk = "x".repeat(8192);
+      const body = `2000\r\n${chunk}\r\n`.repeat(8) + "0\r\n\r\n";
+      for (const framing of [`Content-Length: ${8 * 8192}`, "Transfer-Encoding: chunked"]) {
+        const payload = framing.startsWith("Content") ? chunk.repeat(8) : body;
+        await client.write(`POST / HTTP/1.1\r\nHost: t\r\n${framing}\r\n\r\n${payload}`);
+        const response = await readResponse(client);
+        assert.equal(response.headers.has("connection"), false, framing);
+      }
+      await client.write(get());
+      assert.match((await readResponse(client)).text, /\/3$/);
+    });
+  });
+
   test("an unread body too large to drain closes the connection", async () => {
     await withServer({}, hello, async (_server, connect) => {
       const client = await connect();
@@ -394,6 +410,24 @@ describe("serve(): errors", () => {
         assert.equal((await readResponse(client)).text, "fine");
       },
     );
+  });
+
+  test("RFC 9112 §3.2.2: an absolute-form target's authority wins over a different Host", async () => {
+    const handler: Handler = (request) => new Response(request.url);
+    await withServer({}, handler, async (_server, connect) => {
+      const client = await connect();
+      for (
+        const [target, url] of [
+          ["http://example.org?x=1", "http://example.org/?x=1"],
+          ["http://example.org:8080", "http://example.org:8080/"],
+        ]
+      ) {
+        await client.write(`GET ${target} HTTP/1.1\r\nHost: other.test\r\n\r\n`);
+        const response = await readResponse(client);
+        assert.equal(response.status, 200, target);
+        assert.equal(response.text, url);
+      }
+    });
   });
 
   test("CONNECT gets 501 without reaching the handler", async () => {

@@ -1,0 +1,354 @@
+/**
+ * The connection lifecycle of RFC 9112 §9, driven through an in-memory
+ * transport pair (client bytes ↔ server connection, no sockets): each test
+ * names the section it checks. The same rules over real sockets, per
+ * runtime, are in serve_test.ts.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Handler } from "../../lib/connection/options.ts";
+import { UNREAD_BODY_DRAIN_LIMIT } from "../../lib/connection/exchange.ts";
+import { closesWithin, readResponse } from "../_support/http_reader.ts";
+import { type MemoryClient, withMemoryServer } from "../_support/memory_pair.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const hello: Handler = (_request, info) =>
+  new Response(`hello ${info.connection.id}/${info.connection.requestIndex}`);
+
+const get = (path = "/", extra = "") => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
+
+/** A handler that answers without reading the request body. */
+const ignoresBody: Handler = (request) => new Response(`ignored ${request.method}`);
+
+/** `size` bytes of chunked body in chunks of at most 16 KiB, ending with the last-chunk. */
+function chunkedBody(size: number): string {
+  let body = "";
+  for (let left = size; left > 0; left -= 16_384) {
+    const length = Math.min(left, 16_384);
+    body += `${length.toString(16)}\r\n${"x".repeat(length)}\r\n`;
+  }
+  return body + "0\r\n\r\n";
+}
+
+/** Whether the connection is still open after a short quiet period. */
+async function staysOpen(client: MemoryClient, ms = 100): Promise<boolean> {
+  return !(await closesWithin(client, ms));
+}
+
+describe("RFC 9112 §9.3: persistence defaults", () => {
+  test("§9.3: HTTP/1.1 persists without any Connection field", async () => {
+    await withMemoryServer({}, hello, async (server) => {
+      const client = server.connect();
+      for (let i = 1; i <= 3; i++) {
+        client.write(get());
+        const response = await readResponse(client);
+        assert.equal(response.text, `hello 1/${i}`);
+        assert.equal(response.headers.has("connection"), false);
+        assert.equal(response.headers.get("keep-alive"), `timeout=5, max=${1000 - i}`);
+      }
+      assert.ok(await staysOpen(client));
+      assert.equal(server.stats.totalConnections, 1);
+      assert.equal(server.stats.reusedRequests, 2);
+    });
+  });
+
+  test("§9.3: HTTP/1.0 without keep-alive closes after the response", async () => {
+    await withMemoryServer({}, hello, async (server) => {
+      const client = server.connect();
+      client.write("GET / HTTP/1.0\r\n\r\n");
+      const response = await readResponse(client);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("connection"), "close");
+      assert.equal(response.headers.has("keep-alive"), false);
+      assert.ok(await closesWithin(client, 1000));
+    });
+  });
+
+  test("§9.3: HTTP/1.0 with Connection: keep-alive persists and says keep-alive back", async () => {
+    await withMemoryServer({}, hello, async (server) => {
+      const client = server.connect();
+      for (let i = 1; i <= 2; i++) {
+        client.write("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        const response = await readResponse(client);
+        assert.equal(response.headers.get("connection"), "keep-alive");
+        assert.equal(response.framing, "length");
+        assert.equal(response.text, `hello 1/${i}`);
+      }
+      assert.ok(await staysOpen(client));
+    });
+  });
+
+  test("§9.3 + §6.3: an HTTP/1.0 response of unknown length is close-delimited and ends the connection", async () => {
+    const handler: Handler = () =>
+      new Response(
+        new ReadableStream({
+          async pull(controller) {
+            await sleep(20);
+            controller.enqueue(new TextEncoder().encode("slow"));
+            controller.close();
+          },
+        }),
+      );
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      const response = await readResponse(client);
+      assert.equal(response.framing, "close");
+      assert.equal(response.headers.get("connection"), "close");
+      assert.equal(response.text, "slow");
+    });
+  });
+});
+
+describe("RFC 9112 §9.6: tear-down by Connection: close", () => {
+  test("§9.6: a request's close (tokens case-insensitive) ends the connection after its response; a later pipelined request goes unanswered", async () => {
+    let calls = 0;
+    const handler: Handler = () => new Response(`call ${++calls}`);
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write(get("/a", "Connection: Keep-Alive, CLOSE\r\n") + get("/b"));
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("connection"), "close");
+      assert.equal(response.headers.has("keep-alive"), false);
+      assert.equal((await client.readToEnd()).byteLength, 0);
+      assert.equal(calls, 1, "the request after close is never read");
+    });
+  });
+
+  test("§9.6: the handler's Connection: close ends the connection after that response", async () => {
+    const handler: Handler = () => new Response("bye", { headers: { connection: "close" } });
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write(get());
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("connection"), "close");
+      assert.ok(await closesWithin(client, 1000));
+    });
+  });
+
+  test("§9.6 + Keep-Alive max (RFC 2068 §19.7.1.1): max counts down; the last allowed response says close", async () => {
+    await withMemoryServer({ maxRequestsPerConnection: 3 }, hello, async (server) => {
+      const client = server.connect();
+      const hints: string[] = [];
+      for (let i = 1; i <= 3; i++) {
+        client.write(get());
+        const response = await readResponse(client);
+        hints.push(
+          response.headers.get("keep-alive") ?? `close=${response.headers.get("connection")}`,
+        );
+      }
+      assert.deepEqual(hints, ["timeout=5, max=2", "timeout=5, max=1", "close=close"]);
+      assert.ok(await closesWithin(client, 1000));
+    });
+  });
+});
+
+describe("RFC 9112 §9.3.2: pipelining", () => {
+  test("§9.3.2: responses leave in request order, even when the first handler is slowest", async () => {
+    const handler: Handler = async (request) => {
+      const delayMs = Number(new URL(request.url).searchParams.get("delay"));
+      await sleep(delayMs);
+      return new Response(new URL(request.url).pathname);
+    };
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write(get("/1?delay=60") + get("/2?delay=0") + get("/3?delay=20"));
+      const texts = [];
+      for (let i = 0; i < 3; i++) texts.push((await readResponse(client)).text);
+      assert.deepEqual(texts, ["/1", "/2", "/3"]);
+    });
+  });
+
+  test("§9.3.2: responses ready together leave in one write", async () => {
+    await withMemoryServer({}, hello, async (server) => {
+      const client = server.connect();
+      client.write(get() + get() + get() + get());
+      for (let i = 1; i <= 4; i++) assert.equal((await readResponse(client)).text, `hello 1/${i}`);
+      assert.equal(client.writes.length, 1);
+    });
+  });
+});
+
+describe("RFC 9112 §9.5: idle timeout", () => {
+  test("§9.5: an idle connection closes after keepAliveTimeout, not before; the hint never overstates it", async () => {
+    await withMemoryServer({ keepAliveTimeout: 1_500 }, hello, async (server) => {
+      const client = server.connect();
+      client.write(get());
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("keep-alive"), "timeout=1, max=999");
+      const idleFrom = Date.now();
+      assert.ok(await staysOpen(client, 1_200), "still open before the timeout");
+      await client.ended;
+      const idle = Date.now() - idleFrom;
+      assert.ok(idle >= 1_500 && idle < 2_500, `closed after ${idle} ms`);
+    });
+  });
+
+  test("§9.5: stray CRLFs between requests are skipped and do not reset the idle timer", async () => {
+    await withMemoryServer({ keepAliveTimeout: 600 }, hello, async (server) => {
+      const client = server.connect();
+      client.write(get());
+      await readResponse(client);
+      const idleFrom = Date.now();
+      for (let i = 0; i < 4; i++) {
+        await sleep(150);
+        client.write("\r\n");
+      }
+      await client.ended;
+      const idle = Date.now() - idleFrom;
+      assert.ok(idle < 1_100, `closed after ${idle} ms despite the CRLFs`);
+    });
+  });
+});
+
+describe("RFC 9112 §9.6: half-close and lingering close", () => {
+  test("§9.6: a client that half-closes after its requests gets every response, then the server closes", async () => {
+    await withMemoryServer({}, hello, async (server) => {
+      const client = server.connect();
+      client.write(get("/a") + get("/b") + get("/c"));
+      client.end();
+      const texts = [];
+      for (let i = 0; i < 3; i++) texts.push(await readResponse(client));
+      assert.deepEqual(texts.map((response) => response.text), [
+        "hello 1/1",
+        "hello 1/2",
+        "hello 1/3",
+      ]);
+      assert.equal(texts[2].headers.get("connection"), "close", "the last one says close");
+      await client.closed;
+    });
+  });
+
+  test("§9.6: after the last response the server half-closes and reads on (lingering), discarding what still arrives", async () => {
+    await withMemoryServer({ maxRequestsPerConnection: 1 }, hello, async (server) => {
+      const client = server.connect();
+      client.write(get());
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("connection"), "close");
+      await client.ended;
+      assert.equal(client.isClosed, false, "FIN sent, the connection lingers");
+      client.write(get()); // a late request: read and dropped, no reset
+      await sleep(30);
+      assert.equal(client.buffered, 0);
+      client.end();
+      await client.closed;
+    });
+  });
+});
+
+describe("RFC 9112 §9.3 + §6.3: request bodies the handler leaves unread", () => {
+  test("an unread Content-Length body within the bound is drained and the connection kept", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      const size = 100_000;
+      client.write(
+        `POST / HTTP/1.1\r\nHost: test\r\nContent-Length: ${size}\r\n\r\n${"x".repeat(size)}`,
+      );
+      const first = await readResponse(client);
+      assert.equal(first.headers.has("connection"), false);
+      client.write(get());
+      assert.equal((await readResponse(client)).text, "ignored GET");
+      assert.ok(await staysOpen(client));
+    });
+  });
+
+  test("an unread chunked body already buffered is drained and the connection kept (issue 12)", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      client.write(
+        `POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n${
+          chunkedBody(100_000)
+        }` +
+          get(),
+      );
+      const first = await readResponse(client);
+      assert.equal(first.headers.has("connection"), false);
+      assert.equal((await readResponse(client)).text, "ignored GET");
+      assert.ok(await staysOpen(client));
+      assert.equal(server.stats.totalRequests, 2);
+    });
+  });
+
+  test("an unread chunked body arriving after the response is drained too", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      client.write(`POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const first = await readResponse(client);
+      assert.equal(first.headers.has("connection"), false);
+      client.write(chunkedBody(50_000));
+      client.write(get());
+      assert.equal((await readResponse(client)).text, "ignored GET");
+    });
+  });
+
+  test("an unread Content-Length body over the bound: the response says close", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      const size = UNREAD_BODY_DRAIN_LIMIT + 1;
+      client.write(`POST / HTTP/1.1\r\nHost: test\r\nContent-Length: ${size}\r\n\r\n`);
+      const response = await readResponse(client);
+      assert.equal(response.headers.get("connection"), "close");
+      assert.ok(await closesWithin(client, 1000));
+    });
+  });
+
+  test("an unread chunked body is drained up to the bound, then the connection closes", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      client.write(`POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      await readResponse(client);
+      client.write(chunkedBody(UNREAD_BODY_DRAIN_LIMIT + 64 * 1024).slice(0, -5));
+      assert.ok(await closesWithin(client, 1000), "closed once the bound is passed");
+    });
+  });
+
+  test("an unread chunked body whose rest never comes is cut by the body timeout, as a length one", async () => {
+    await withMemoryServer({ requestBodyTimeout: 300 }, ignoresBody, async (server) => {
+      for (const framing of ["Transfer-Encoding: chunked", "Content-Length: 1000"]) {
+        const client = server.connect();
+        client.write(`POST / HTTP/1.1\r\nHost: test\r\n${framing}\r\n\r\n`);
+        assert.equal((await readResponse(client)).status, 200);
+        const started = Date.now();
+        await client.ended;
+        const waited = Date.now() - started;
+        assert.ok(waited >= 250 && waited < 1_500, `${framing}: closed after ${waited} ms`);
+      }
+    });
+  });
+
+  test("RFC 9110 §10.1.1: a 100-continue body never asked for closes the connection", async () => {
+    await withMemoryServer({}, ignoresBody, async (server) => {
+      const client = server.connect();
+      client.write(
+        `POST / HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n`,
+      );
+      const response = await readResponse(client);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("connection"), "close");
+    });
+  });
+});
+
+describe("RFC 9112 §3.2.2: absolute-form", () => {
+  for (
+    const [target, url] of [
+      ["http://example.org/path?x=1", "http://example.org/path?x=1"],
+      ["http://example.org?x=1", "http://example.org/?x=1"],
+      ["http://example.org:8080", "http://example.org:8080/"],
+    ]
+  ) {
+    for (const lightFetchObjects of [false, true]) {
+      test(`§3.2.2: ${target} with a different Host: the target's authority wins (light: ${lightFetchObjects})`, async () => {
+        const handler: Handler = (request) => new Response(request.url);
+        await withMemoryServer({ lightFetchObjects }, handler, async (server) => {
+          const client = server.connect();
+          client.write(`GET ${target} HTTP/1.1\r\nHost: other.test\r\n\r\n`);
+          const response = await readResponse(client);
+          assert.equal(response.status, 200);
+          assert.equal(response.text, url);
+        });
+      });
+    }
+  }
+});
