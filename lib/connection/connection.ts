@@ -29,7 +29,7 @@ import {
   LINGER_TIMEOUT,
   PIPELINE_DEPTH_LIMIT,
 } from "./exchange.ts";
-import { IncomingBody, isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
+import { isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
 import { type ConnectionTokens, parseConnectionTokens } from "./keep_alive.ts";
 import { type ParserPool, RequestReader } from "./request_reader.ts";
 import { ResponseQueue } from "./response_queue.ts";
@@ -60,13 +60,9 @@ export class Connection implements TransportHandler {
   #state = new ConnectionState();
   #reader: RequestReader;
   #queue: ResponseQueue;
-  /** The exchange whose body is being read: set exactly while reading is `"body"`. */
-  #inBody: Exchange | null = null;
   #requestCount = 0;
   /** When the connection last became idle. */
   #idleSince: number;
-  /** When body bytes last arrived for the request being read. */
-  #bodyActivityAt = 0;
   #lingerDeadline = 0;
 
   constructor(id: number, transport: Transport, host: ConnectionHost, now: number) {
@@ -76,16 +72,23 @@ export class Connection implements TransportHandler {
     this.#transport = transport;
     this.#host = host;
     this.#reader = new RequestReader(host, transport, this.#state, {
-      takesEvent: () => this.#takesEvent(),
+      takesHead: () => this.#queue.length < PIPELINE_DEPTH_LIMIT,
       onHead: (head) => this.#onHead(head),
-      onBodyData: (bytes) => this.#onBodyData(bytes),
-      onBodyEnd: () => this.#onBodyEnd(),
+      onFirstRead: (exchange) => this.#queue.sendContinue(exchange),
+      onBodyEnd: (exchange) => {
+        // Its response is already written: the connection may go idle now.
+        if (!this.#queue.has(exchange)) this.#afterExchange();
+      },
+      onDrainOverrun: () => {
+        this.#state.closeReading();
+        this.#closeIfDone();
+      },
       onMalformed: (error) => this.#failRequest(error),
     });
     this.#queue = new ResponseQueue(transport, this.#state, host.settings, {
       written: () => this.#afterExchange(),
       lastWritten: () => this.#closeAfterLast(),
-      bodyLeftUnread: (exchange) => this.#drainBody(exchange),
+      bodyLeftUnread: (exchange) => this.#reader.drainBody(exchange),
       failed: () => this.#destroy(),
     });
   }
@@ -165,10 +168,10 @@ export class Connection implements TransportHandler {
         new ProtocolError(408, "headers-timeout", "request header section took too long"),
       );
     }
-    const inBody = this.#inBody;
+    const { inBody, bodyActivityAt } = this.#reader;
     if (
-      inBody !== null && inBody.bodyState !== "paused" && this.#bodyActivityAt !== 0 &&
-      now - this.#bodyActivityAt >= settings.requestBodyTimeout
+      inBody !== null && inBody.bodyState !== "paused" && bodyActivityAt !== 0 &&
+      now - bodyActivityAt >= settings.requestBodyTimeout
     ) {
       this.#failRequest(new ProtocolError(408, "body-timeout", "request body arrived too slowly"));
     }
@@ -195,56 +198,40 @@ export class Connection implements TransportHandler {
       this.#state.writing === "idle" && this.#reader.atRest;
   }
 
-  /** The state gates the parser: no head past the last request or a full pipeline, no body bytes the stream cannot take. */
-  #takesEvent(): boolean {
-    const reading = this.#state.reading;
-    if (reading === "head") return this.#queue.length < PIPELINE_DEPTH_LIMIT;
-    return reading === "body" && this.#inBody!.bodyState !== "paused";
-  }
-
   /** A request head: start its exchange, open its body, build the request, run the handler. */
-  #onHead(head: RequestHead): void {
+  #onHead(head: RequestHead): Exchange {
     const exchange = this.#startExchange(head);
-    if (isMethodFetchForbids(head.method)) return this.#queue.respond(exchange, plainResponse(501));
-    this.#openBody(exchange);
+    if (isMethodFetchForbids(head.method)) {
+      this.#queue.respond(exchange, plainResponse(501));
+      return exchange;
+    }
+    const body = head.framing !== "none" && methodAllowsFetchBody(head.method)
+      ? this.#reader.openBody(exchange)
+      : null;
     if (this.#host.settings.eagerContinue) this.#queue.sendContinue(exchange);
     const request = toRequest(
       head,
-      exchange.body?.stream ?? null,
+      body,
       this.#host.fallbackAuthority,
       this.#host.settings.lightFetch,
     );
     if (request === null) {
       exchange.body?.error(new TypeError("invalid request"));
-      return this.#queue.respond(exchange, plainResponse(400));
-    }
-    this.#dispatch(exchange, request);
+      this.#queue.respond(exchange, plainResponse(400));
+    } else this.#dispatch(exchange, request);
+    return exchange;
   }
 
   /** Queues the exchange; its request decides whether another head is read (RFC 9112 §9.6). */
   #startExchange(head: RequestHead): Exchange {
-    this.#bodyActivityAt = Date.now();
     const index = ++this.#requestCount;
     this.#host.countRequest(index > 1);
     const exchange = new Exchange(index, head, parseConnectionTokens(head.connection));
     this.#queue.push(exchange);
-    this.#inBody = exchange;
-    this.#state.headParsed();
     if (!readsAnother(exchange, this.#host.settings, this.#host.shuttingDown)) {
       this.#state.disableKeepAlive();
     }
     return exchange;
-  }
-
-  /** A body Fetch can carry is streamed to the handler; any other is drained. */
-  #openBody(exchange: Exchange): void {
-    const head = exchange.head!;
-    if (head.framing === "none" || !methodAllowsFetchBody(head.method)) return;
-    exchange.body = new IncomingBody({
-      onPull: (first) => this.#onBodyPull(exchange, first),
-      onCancel: () => this.#stopReadingBody(exchange),
-    });
-    exchange.bodyState = "stream";
   }
 
   #dispatch(exchange: Exchange, request: Request): void {
@@ -257,64 +244,10 @@ export class Connection implements TransportHandler {
     else result.then((response) => this.#queue.respond(exchange, response));
   }
 
-  #onBodyData(bytes: Uint8Array): void {
-    this.#bodyActivityAt = Date.now();
-    const exchange = this.#inBody!;
-    exchange.received += bytes.byteLength;
-    if (exchange.bodyState === "stream") {
-      if (!exchange.body!.push(bytes)) exchange.bodyState = "paused";
-      return;
-    }
-    exchange.drainBudget -= bytes.byteLength;
-    if (exchange.drainBudget < 0) {
-      // Draining would cost more than a new connection: stop after this exchange.
-      this.#endBody(exchange, "failed");
-      this.#state.closeReading();
-      this.#closeIfDone();
-    }
-  }
-
-  #onBodyEnd(): void {
-    const exchange = this.#inBody!;
-    this.#endBody(exchange, "ended");
-    exchange.body?.close();
-    this.#state.bodyEnded();
-    // Its response is already written: the connection may go idle now.
-    if (!this.#queue.has(exchange)) this.#afterExchange();
-  }
-
-  #endBody(exchange: Exchange, end: "ended" | "failed"): void {
-    exchange.bodyState = end;
-    this.#inBody = null;
-    this.#bodyActivityAt = 0;
-  }
-
-  #onBodyPull(exchange: Exchange, first: boolean): void {
-    if (first) this.#queue.sendContinue(exchange);
-    if (exchange.bodyState === "paused") {
-      exchange.bodyState = "stream";
-      this.#reader.pump();
-    }
-  }
-
-  /** Nobody will read the rest of this body: drain it (bounded once its response is decided). */
-  #stopReadingBody(exchange: Exchange): void {
-    if (exchange.bodyState !== "stream" && exchange.bodyState !== "paused") return;
-    exchange.bodyState = "drain";
-    this.#reader.pump();
-  }
-
-  /** The handler answered without reading its body. */
-  #drainBody(exchange: Exchange): void {
-    this.#stopReadingBody(exchange);
-    exchange.body?.stream.cancel().catch(() => {});
-  }
-
   /** The request cannot be read on: answer its status, then close. */
   #failRequest(error: ProtocolError): void {
     this.#state.closeReading();
-    this.#reader.headStartedAt = 0;
-    const exchange = this.#inBody;
+    const exchange = this.#reader.failBody(error);
     if (exchange === null) {
       // Nothing of the request was usable: a response of its own, then close.
       const failed = new Exchange(this.#requestCount + 1, null, CLOSE_TOKENS);
@@ -322,8 +255,6 @@ export class Connection implements TransportHandler {
       this.#queue.push(failed);
       return this.#queue.respond(failed, plainResponse(error.status));
     }
-    this.#endBody(exchange, "failed");
-    exchange.body?.error(error);
     if (exchange.response === null && !exchange.bodyInUse) {
       this.#queue.respond(exchange, plainResponse(error.status));
     }
@@ -359,8 +290,7 @@ export class Connection implements TransportHandler {
   /** The exchanges in flight end without their response: the connection is closing or gone. */
   #abandon(reason: unknown): void {
     this.#queue.abandon(reason);
-    this.#inBody?.body?.error(reason);
-    this.#inBody = null;
+    this.#reader.failBody(reason);
   }
 
   /**

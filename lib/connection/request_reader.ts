@@ -1,7 +1,8 @@
 /**
  * The read side of a connection: the parser (borrowed from the server's
  * pool only while it holds something), the pump that turns buffered bytes
- * into events while the connection's state lets it take them, and TCP
+ * into events while the connection's state lets it take them, where each
+ * request body's bytes go (the handler's stream, or drained), and TCP
  * backpressure on the socket when the parser holds enough.
  *
  * @module
@@ -10,7 +11,8 @@
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestEvent, RequestHead } from "../codec/events.ts";
 import type { RequestParser } from "../codec/request_parser.ts";
-import { PARSE_BUFFER_HIGH_WATER_MARK } from "./exchange.ts";
+import { type Exchange, PARSE_BUFFER_HIGH_WATER_MARK } from "./exchange.ts";
+import { IncomingBody } from "./incoming.ts";
 import type { ConnectionState } from "./state.ts";
 import type { Transport } from "./transport.ts";
 
@@ -22,21 +24,30 @@ export interface ParserPool {
   returnParser(parser: RequestParser): void;
 }
 
-/** What the reader hands its connection. */
+/** What the reader asks and tells its connection. */
 export interface ReadEvents {
-  /** Whether the connection takes another event now (a full pipeline or a full body stream wait). */
-  takesEvent(): boolean;
-  onHead(head: RequestHead): void;
-  onBodyData(bytes: Uint8Array): void;
-  onBodyEnd(): void;
+  /** Whether another head may be parsed now (the pipeline is not full). */
+  takesHead(): boolean;
+  /** A request head: the connection starts its exchange. */
+  onHead(head: RequestHead): Exchange;
+  /** The handler asked for the body for the first time (the moment for `100 Continue`). */
+  onFirstRead(exchange: Exchange): void;
+  /** The exchange's body ended. */
+  onBodyEnd(exchange: Exchange): void;
+  /** An unread body passed the drain bound: nothing more will be read. */
+  onDrainOverrun(): void;
   /** The bytes are not HTTP: nothing more can be read. */
   onMalformed(error: ProtocolError): void;
 }
 
-/** The parser and the pump of one connection. */
+/** The parser, the pump and the request bodies of one connection. */
 export class RequestReader {
   /** When the first byte of the head being parsed arrived (0 when none is). */
   headStartedAt = 0;
+  /** When body bytes last arrived for the request being read. */
+  bodyActivityAt = 0;
+  /** The exchange whose body is being read: set exactly while reading is `"body"`. */
+  inBody: Exchange | null = null;
   /**
    * Held only while requests are in flight or bytes are buffered: an idle
    * keep-alive connection hands it back to the server's pool, which saves
@@ -95,16 +106,22 @@ export class RequestReader {
     return this.#pumping === "again";
   }
 
+  /** The state gates the parser: no head past the last request or a full pipeline, no body bytes the stream cannot take. */
+  #takesEvent(): boolean {
+    const reading = this.#state.reading;
+    if (reading === "head") return this.#events.takesHead();
+    return reading === "body" && this.inBody!.bodyState !== "paused";
+  }
+
   #parseAvailable(): void {
     const parser = this.#parser;
     if (parser === null) return;
-    const events = this.#events;
-    while (this.#state.lifecycle === "open" && events.takesEvent()) {
+    while (this.#state.lifecycle === "open" && this.#takesEvent()) {
       let event: RequestEvent | null;
       try {
         event = parser.next();
       } catch (error) {
-        events.onMalformed(
+        this.#events.onMalformed(
           error instanceof ProtocolError
             ? error
             : new ProtocolError(400, "malformed-request", "malformed request"),
@@ -115,12 +132,88 @@ export class RequestReader {
         if (parser.state === "head" && this.headStartedAt === 0) this.headStartedAt = Date.now();
         return;
       }
-      if (event.type === "head") {
-        this.headStartedAt = 0;
-        events.onHead(event);
-      } else if (event.type === "data") events.onBodyData(event.bytes);
-      else events.onBodyEnd();
+      if (event.type === "head") this.#onHead(event);
+      else if (event.type === "data") this.#onBodyData(event.bytes);
+      else this.#onBodyEnd();
     }
+  }
+
+  #onHead(head: RequestHead): void {
+    this.headStartedAt = 0;
+    this.bodyActivityAt = Date.now();
+    this.#state.headParsed();
+    this.inBody = this.#events.onHead(head);
+  }
+
+  /** A body Fetch can carry is streamed to the handler (as it reads); any other is drained. */
+  openBody(exchange: Exchange): ReadableStream<Uint8Array> {
+    exchange.body = new IncomingBody({
+      onPull: (first) => this.#onBodyPull(exchange, first),
+      onCancel: () => this.#stopReadingBody(exchange),
+    });
+    exchange.bodyState = "stream";
+    return exchange.body.stream;
+  }
+
+  #onBodyData(bytes: Uint8Array): void {
+    this.bodyActivityAt = Date.now();
+    const exchange = this.inBody!;
+    exchange.received += bytes.byteLength;
+    if (exchange.bodyState === "stream") {
+      if (!exchange.body!.push(bytes)) exchange.bodyState = "paused";
+      return;
+    }
+    exchange.drainBudget -= bytes.byteLength;
+    if (exchange.drainBudget < 0) {
+      // Draining would cost more than a new connection: stop after this exchange.
+      this.#endBody(exchange, "failed");
+      this.#events.onDrainOverrun();
+    }
+  }
+
+  #onBodyEnd(): void {
+    const exchange = this.inBody!;
+    this.#endBody(exchange, "ended");
+    exchange.body?.close();
+    this.#state.bodyEnded();
+    this.#events.onBodyEnd(exchange);
+  }
+
+  #endBody(exchange: Exchange, end: "ended" | "failed"): void {
+    exchange.bodyState = end;
+    this.inBody = null;
+    this.bodyActivityAt = 0;
+  }
+
+  #onBodyPull(exchange: Exchange, first: boolean): void {
+    if (first) this.#events.onFirstRead(exchange);
+    if (exchange.bodyState === "paused") {
+      exchange.bodyState = "stream";
+      this.pump();
+    }
+  }
+
+  /** Nobody will read the rest of this body: drain it (bounded once its response is decided). */
+  #stopReadingBody(exchange: Exchange): void {
+    if (exchange.bodyState !== "stream" && exchange.bodyState !== "paused") return;
+    exchange.bodyState = "drain";
+    this.pump();
+  }
+
+  /** The handler answered without reading its whole body: the rest is drained. */
+  drainBody(exchange: Exchange): void {
+    this.#stopReadingBody(exchange);
+    exchange.body?.stream.cancel().catch(() => {});
+  }
+
+  /** The body being read cannot be read on (protocol error, timeout); returns its exchange. */
+  failBody(error: unknown): Exchange | null {
+    const exchange = this.inBody;
+    this.headStartedAt = 0;
+    if (exchange === null) return null;
+    this.#endBody(exchange, "failed");
+    exchange.body?.error(error);
+    return exchange;
   }
 
   /** Stops reading the socket while the parser holds enough, so TCP pushes back on the peer. */
