@@ -7,7 +7,7 @@
  * model); this class moves it, between a {@linkcode RequestReader} (the
  * parser and its pump) and a {@linkcode ResponseQueue} (responses in order,
  * the reuse decision, one output batch). A head starts an exchange in named
- * steps (`#onHead`); body events feed the handler's stream or drain it.
+ * steps (`onHead`); the reader feeds each body to the handler or drains it.
  * Timers are not per connection: the server sweeps every connection a few
  * times a second and calls {@linkcode Connection.tick}.
  *
@@ -31,8 +31,8 @@ import {
 } from "./exchange.ts";
 import { isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
 import { type ConnectionTokens, parseConnectionTokens } from "./keep_alive.ts";
-import { type ParserPool, RequestReader } from "./request_reader.ts";
-import { ResponseQueue } from "./response_queue.ts";
+import { type ParserPool, type ReadEvents, RequestReader } from "./request_reader.ts";
+import { ResponseQueue, type WriteEvents } from "./response_queue.ts";
 import { ConnectionState, readsAnother } from "./state.ts";
 import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
 
@@ -52,7 +52,7 @@ export interface ConnectionHost extends HandlerHost, ParserPool {
 const CLOSE_TOKENS: ConnectionTokens = parseConnectionTokens("close");
 
 /** The lifecycle of one accepted socket. */
-export class Connection implements TransportHandler {
+export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   readonly id: number;
   readonly openedAt: number;
   #host: ConnectionHost;
@@ -71,26 +71,10 @@ export class Connection implements TransportHandler {
     this.#idleSince = now;
     this.#transport = transport;
     this.#host = host;
-    this.#reader = new RequestReader(host, transport, this.#state, {
-      takesHead: () => this.#queue.length < PIPELINE_DEPTH_LIMIT,
-      onHead: (head) => this.#onHead(head),
-      onFirstRead: (exchange) => this.#queue.sendContinue(exchange),
-      onBodyEnd: (exchange) => {
-        // Its response is already written: the connection may go idle now.
-        if (!this.#queue.has(exchange)) this.#afterExchange();
-      },
-      onDrainOverrun: () => {
-        this.#state.closeReading();
-        this.#closeIfDone();
-      },
-      onMalformed: (error) => this.#failRequest(error),
-    });
-    this.#queue = new ResponseQueue(transport, this.#state, host.settings, {
-      written: () => this.#afterExchange(),
-      lastWritten: () => this.#closeAfterLast(),
-      bodyLeftUnread: (exchange) => this.#reader.drainBody(exchange),
-      failed: () => this.#destroy(),
-    });
+    // The connection itself takes its reader's and its queue's events:
+    // closures per connection measured ~0.4 kB of heap on every idle socket.
+    this.#reader = new RequestReader(host, transport, this.#state, this);
+    this.#queue = new ResponseQueue(transport, this.#state, host.settings, this);
   }
 
   /** The peer's address. */
@@ -199,7 +183,7 @@ export class Connection implements TransportHandler {
   }
 
   /** A request head: start its exchange, open its body, build the request, run the handler. */
-  #onHead(head: RequestHead): Exchange {
+  onHead(head: RequestHead): Exchange {
     const exchange = this.#startExchange(head);
     if (isMethodFetchForbids(head.method)) {
       this.#queue.respond(exchange, plainResponse(501));
@@ -259,6 +243,47 @@ export class Connection implements TransportHandler {
       this.#queue.respond(exchange, plainResponse(error.status));
     }
     this.#closeIfDone();
+  }
+
+  // ---- events of its reader and its queue (not for other callers) ---------------
+
+  /** A pipelined head is read only while fewer than {@linkcode PIPELINE_DEPTH_LIMIT} responses wait. */
+  takesHead(): boolean {
+    return this.#queue.length < PIPELINE_DEPTH_LIMIT;
+  }
+
+  onFirstRead(exchange: Exchange): void {
+    this.#queue.sendContinue(exchange);
+  }
+
+  onBodyEnd(exchange: Exchange): void {
+    // Its response is already written: the connection may go idle now.
+    if (!this.#queue.has(exchange)) this.#afterExchange();
+  }
+
+  onDrainOverrun(): void {
+    this.#state.closeReading();
+    this.#closeIfDone();
+  }
+
+  onMalformed(error: ProtocolError): void {
+    this.#failRequest(error);
+  }
+
+  written(): void {
+    this.#afterExchange();
+  }
+
+  lastWritten(): void {
+    this.#closeAfterLast();
+  }
+
+  bodyLeftUnread(exchange: Exchange): void {
+    this.#reader.drainBody(exchange);
+  }
+
+  failed(): void {
+    this.#destroy();
   }
 
   // ---- between exchanges, and closing -------------------------------------------
