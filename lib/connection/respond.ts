@@ -1,8 +1,8 @@
 /**
- * The steps that turn an exchange's `Response` into bytes, in the order the
- * connection takes them: prepare it (read ahead to learn the body's length),
- * frame it (decided once, here), and encode its head with the fields that
- * announce the reuse decision. The body is then written by `write_body.ts`.
+ * The steps between a prepared response (`outgoing.ts`, which reads ahead
+ * to learn the body's length) and its bytes: frame it (decided once, here)
+ * and encode its head with the fields that announce the reuse decision. The
+ * body is then written by `write_body.ts`.
  *
  * @module
  */
@@ -10,22 +10,8 @@
 import type { HttpVersion } from "../codec/events.ts";
 import { encodeResponseHead, type ResponseFraming } from "../codec/response_writer.ts";
 import { httpDate } from "./date.ts";
-import { plainResponse } from "./dispatch.ts";
-import type { Exchange } from "./exchange.ts";
 import type { PersistenceDecision } from "./keep_alive.ts";
-import { type BodyLength, type OutgoingResponse, prepareResponse } from "./outgoing.ts";
-
-/**
- * The exchange's response, ready to frame. A response whose body cannot be
- * read (already used or locked) is a handler bug: a plain 500 goes instead.
- */
-export async function prepareExchange(exchange: Exchange): Promise<OutgoingResponse> {
-  try {
-    return await prepareResponse(exchange.response!, exchange.isHead);
-  } catch {
-    return await prepareResponse(plainResponse(500), exchange.isHead);
-  }
-}
+import type { BodyLength, OutgoingResponse } from "./outgoing.ts";
 
 const CHUNKED: ResponseFraming = Object.freeze({ kind: "chunked" });
 const CLOSE_DELIMITED: ResponseFraming = Object.freeze({ kind: "close" });

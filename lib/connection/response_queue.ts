@@ -10,9 +10,10 @@
 import { encodeContinue, type ResponseFraming } from "../codec/response_writer.ts";
 import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
 import { parseConnectionTokens, type PersistenceDecision } from "./keep_alive.ts";
-import type { OutgoingResponse } from "./outgoing.ts";
+import { type OutgoingResponse, prepareResponse } from "./outgoing.ts";
+import { plainResponse } from "./dispatch.ts";
 import { OutputBuffer } from "./output.ts";
-import { encodeHead, frameResponse, prepareExchange } from "./respond.ts";
+import { encodeHead, frameResponse } from "./respond.ts";
 import { type ConnectionState, decideReuse } from "./state.ts";
 import type { Transport } from "./transport.ts";
 import { writeBody } from "./write_body.ts";
@@ -115,7 +116,13 @@ export class ResponseQueue {
 
   /** One response: prepare, frame, decide reuse, write head and body. Resolves whether the connection persists. */
   async #writeExchange(exchange: Exchange): Promise<boolean> {
-    const outgoing = await prepareExchange(exchange);
+    let outgoing: OutgoingResponse;
+    try {
+      outgoing = await prepareResponse(exchange.response!, exchange.isHead);
+    } catch {
+      // A body already used or locked is a handler bug: a plain 500 goes instead.
+      outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
+    }
     if (this.#state.lifecycle !== "open") return false;
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
