@@ -35,7 +35,7 @@ export class RequestLine implements StartLine {
   target = "";
   /** The protocol version. */
   version: HttpVersion = "1.1";
-  /** The authority of an absolute-form target (compared with Host), else null. */
+  /** The authority of an absolute-form target (it wins over Host, RFC 9112 §3.2.2), else null. */
   authority: string | null = null;
 
   /** Validates bytes[start, end) (CRLF excluded) into this object. */

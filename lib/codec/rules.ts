@@ -103,8 +103,8 @@ function equalsAsciiLowercase(value: string, offset: number, lower: string): boo
  * passes the response and its request's.
  *
  * @param receivedVersion the HTTP version of the message received
- * @param receivedConnection its `Connection` value(s), `""` when absent
- * @param sentConnection the `Connection` value of the message sent, `""` when absent
+ * @param receivedConnection its `Connection` value(s), `""` when absent, or their tokens already parsed
+ * @param sentConnection the `Connection` value of the message sent, `""` when absent, or its tokens
  * @param framing how the response body is delimited
  * @returns true when another request may follow on this connection
  *
@@ -123,13 +123,19 @@ function equalsAsciiLowercase(value: string, offset: number, lower: string): boo
  */
 export function connectionPersists(
   receivedVersion: HttpVersion,
-  receivedConnection: string,
-  sentConnection: string,
+  receivedConnection: string | ConnectionTokens,
+  sentConnection: string | ConnectionTokens,
   framing: Framing["kind"],
 ): boolean {
   if (framing === "close") return false;
-  const received = parseConnectionTokens(receivedConnection);
-  if (received.close || parseConnectionTokens(sentConnection).close) return false;
+  // A connection that parsed its tokens once passes them; a field value is parsed here.
+  const received = typeof receivedConnection === "string"
+    ? parseConnectionTokens(receivedConnection)
+    : receivedConnection;
+  const sent = typeof sentConnection === "string"
+    ? parseConnectionTokens(sentConnection)
+    : sentConnection;
+  if (received.close || sent.close) return false;
   return receivedVersion === "1.1" || received.keepAlive;
 }
 

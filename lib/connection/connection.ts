@@ -30,10 +30,12 @@ import {
   PIPELINE_DEPTH_LIMIT,
 } from "./exchange.ts";
 import { isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
-import { type ConnectionTokens, parseConnectionTokens } from "./keep_alive.ts";
+import { type ConnectionTokens, parseConnectionTokens } from "../codec/rules.ts";
 import { type ParserPool, type ReadEvents, RequestReader } from "./request_reader.ts";
 import { ResponseQueue, type WriteEvents } from "./response_queue.ts";
 import { ConnectionState, readsAnother } from "./state.ts";
+import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
+import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
 
 /** What a connection needs from its server. */
@@ -47,6 +49,8 @@ export interface ConnectionHost extends HandlerHost, ParserPool {
   countRequest(reused: boolean): void;
   /** The connection is gone. */
   connectionClosed(connection: Connection): void;
+  /** The server's observer (observer.ts); null while nobody listens. */
+  readonly onConnectionEvent: ConnectionEventListener | null;
 }
 
 const CLOSE_TOKENS: ConnectionTokens = parseConnectionTokens("close");
@@ -64,6 +68,11 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   /** When the connection last became idle. */
   #idleSince: number;
   #lingerDeadline = 0;
+  /**
+   * Why it closes, for observers: set by the first reason to stop reading
+   * or to close (every `#closeCause ??=` line), read once it has closed.
+   */
+  #closeCause: CloseCause | null = null;
 
   constructor(id: number, transport: Transport, host: ConnectionHost, now: number) {
     this.id = id;
@@ -80,6 +89,11 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   /** The peer's address. */
   get remoteAddr(): NetAddr {
     return this.#transport.remoteAddr;
+  }
+
+  /** Why the connection closed (or is closing); null while nothing has decided it. */
+  get closeCause(): CloseCause | null {
+    return this.#closeCause;
   }
 
   /** Requests parsed so far. */
@@ -109,6 +123,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   onEnd(): void {
     const state = this.#state;
     state.input = "ended";
+    this.#closeCause ??= "client_close";
     if (state.lifecycle === "lingering") return this.#destroy();
     if (state.lifecycle !== "open") return;
     this.#reader.finish();
@@ -124,6 +139,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   onClose(error?: unknown): void {
     if (this.#state.lifecycle === "closed") return;
     this.#state.lifecycle = "closed";
+    this.#closeCause ??= causeOfSocketClose(error);
     this.#state.closeReading();
     this.#abandon(error ?? new Error("connection closed"));
     this.#queue.output.closed();
@@ -140,10 +156,16 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     if (lifecycle !== "open") return;
     // A peer that stops reading would hold responses in memory forever.
     const blockedSince = this.#queue.output.blockedSince;
-    if (blockedSince !== 0 && now - blockedSince >= settings.sendTimeout) return this.#destroy();
+    if (blockedSince !== 0 && now - blockedSince >= settings.sendTimeout) {
+      this.#closeCause ??= "send_timeout";
+      return this.#destroy();
+    }
     if (this.state === "idle") {
       // RFC 9112 §9.8: close idle connections; never before the advertised timeout.
-      if (now - this.#idleSince >= settings.keepAliveTimeout) this.#closePolitely(false);
+      if (now - this.#idleSince >= settings.keepAliveTimeout) {
+        this.#closeCause ??= "idle_timeout";
+        this.#closePolitely(false);
+      }
       return;
     }
     const headStartedAt = this.#reader.headStartedAt;
@@ -164,6 +186,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   /** Graceful shutdown: idle connections close now, busy ones after their in-flight responses. */
   shutdown(): void {
     if (this.#state.lifecycle !== "open") return;
+    this.#closeCause ??= "shutdown";
     const idle = this.#isIdle();
     this.#state.disableKeepAlive();
     if (idle) this.#closePolitely(false);
@@ -171,7 +194,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   /** Closes at once, losing whatever is in flight (shutdown deadline, eviction). */
-  destroy(): void {
+  destroy(cause: CloseCause = "error"): void {
+    this.#closeCause ??= cause;
     this.#destroy();
   }
 
@@ -210,10 +234,16 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   #startExchange(head: RequestHead): Exchange {
     const index = ++this.#requestCount;
     this.#host.countRequest(index > 1);
+    this.#host.onConnectionEvent?.({ type: "request", id: this.id, time: Date.now(), index });
     const exchange = new Exchange(index, head, parseConnectionTokens(head.connection));
     this.#queue.push(exchange);
     if (!readsAnother(exchange, this.#host.settings, this.#host.shuttingDown)) {
       this.#state.disableKeepAlive();
+      this.#closeCause ??= this.#host.shuttingDown
+        ? "shutdown"
+        : index >= this.#host.settings.maxRequestsPerConnection
+        ? "max_requests"
+        : "request_close";
     }
     return exchange;
   }
@@ -230,6 +260,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
 
   /** The request cannot be read on: answer its status, then close. */
   #failRequest(error: ProtocolError): void {
+    this.#closeCause ??= causeOfProtocolError(error);
     this.#state.closeReading();
     const exchange = this.#reader.failBody(error);
     if (exchange === null) {
@@ -262,6 +293,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   onDrainOverrun(): void {
+    this.#closeCause ??= "unread_body";
     this.#state.closeReading();
     this.#closeIfDone();
   }
@@ -274,7 +306,18 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#afterExchange();
   }
 
-  lastWritten(): void {
+  responseWritten(exchange: Exchange): void {
+    this.#host.onConnectionEvent?.({
+      type: "response",
+      id: this.id,
+      time: Date.now(),
+      index: exchange.index,
+      status: exchange.response?.status ?? 500,
+    });
+  }
+
+  lastWritten(cause: CloseCause): void {
+    this.#closeCause ??= cause;
     this.#closeAfterLast();
   }
 
@@ -283,6 +326,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   failed(): void {
+    this.#closeCause ??= "error";
     this.#destroy();
   }
 
@@ -291,7 +335,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   /** After a response: close if nothing more will come, else go idle or parse what the pipeline holds. */
   #afterExchange(): void {
     if (this.#state.lifecycle !== "open" || this.#closeIfDone()) return;
-    if (this.#isIdle()) this.#idleSince = Date.now();
+    if (this.#isIdle()) {
+      this.#idleSince = Date.now();
+      this.#host.onConnectionEvent?.({ type: "idle", id: this.id, time: this.#idleSince });
+    }
     this.#reader.pump();
     this.#reader.releaseIfIdle();
   }

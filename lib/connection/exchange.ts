@@ -11,7 +11,7 @@
 
 import type { RequestHead } from "../codec/events.ts";
 import type { RequestParserOptions } from "../codec/limits.ts";
-import type { ConnectionTokens } from "./keep_alive.ts";
+import type { ConnectionTokens } from "../codec/rules.ts";
 import type { IncomingBody } from "./incoming.ts";
 
 /** Settings of a server that each of its connections reads. Durations in ms. */

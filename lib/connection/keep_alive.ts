@@ -12,7 +12,7 @@
  */
 
 import type { Framing, HttpVersion } from "../codec/events.ts";
-import { connectionPersists } from "../codec/rules.ts";
+import { connectionPersists, type ConnectionTokens } from "../codec/rules.ts";
 
 /**
  * How a response body is delimited, as far as persistence cares: only a
@@ -52,10 +52,10 @@ export type PersistenceFraming = Framing["kind"];
 export interface ExchangeFacts {
   /** The request's HTTP version. */
   readonly version: HttpVersion;
-  /** The request's `Connection` value(s), `""` when absent. */
-  readonly requestConnection: string;
-  /** The handler's `Connection` response value, `""` when absent. */
-  readonly responseConnection: string;
+  /** The request's `Connection` value(s), `""` when absent, or its tokens already parsed. */
+  readonly requestConnection: string | ConnectionTokens;
+  /** The handler's `Connection` response value, `""` when absent, or its tokens already parsed. */
+  readonly responseConnection: string | ConnectionTokens;
   /** How the response body will be delimited. */
   readonly framing: PersistenceFraming;
   /** 1-based index of this request on its connection. */

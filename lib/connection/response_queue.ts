@@ -9,12 +9,14 @@
 
 import { encodeContinue, type ResponseFraming } from "../codec/response_writer.ts";
 import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
-import { parseConnectionTokens, type PersistenceDecision } from "./keep_alive.ts";
+import { parseConnectionTokens } from "../codec/rules.ts";
+import type { PersistenceDecision } from "./keep_alive.ts";
 import { type OutgoingResponse, prepareResponse } from "./outgoing.ts";
 import { plainResponse } from "./dispatch.ts";
 import { OutputBuffer } from "./output.ts";
 import { encodeHead, frameResponse } from "./respond.ts";
-import { type ConnectionState, decideReuse } from "./state.ts";
+import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./state.ts";
+import type { CloseCause } from "./observer.ts";
 import type { Transport } from "./transport.ts";
 import { writeBody } from "./write_body.ts";
 
@@ -22,8 +24,10 @@ import { writeBody } from "./write_body.ts";
 export interface WriteEvents {
   /** Responses were written and the connection persists; the front has none yet, or the queue is empty. */
   written(): void;
-  /** The last response is written: close. */
-  lastWritten(): void;
+  /** A response is written (whole, or as far as it could be). */
+  responseWritten(exchange: Exchange): void;
+  /** The last response is written: close, for `cause`. */
+  lastWritten(cause: CloseCause): void;
   /** The handler answered without reading its whole request body. */
   bodyLeftUnread(exchange: Exchange): void;
   /** Writing failed: the connection cannot go on. */
@@ -97,11 +101,12 @@ export class ResponseQueue {
       while (state.lifecycle === "open") {
         const exchange = queue[0];
         if (exchange === undefined || exchange.response === null) break;
-        const persist = await this.#writeExchange(exchange);
+        const closeCause = await this.#writeExchange(exchange);
         queue.shift();
-        if (!persist) {
+        this.#events.responseWritten(exchange);
+        if (closeCause !== null) {
           state.writing = "idle";
-          return this.#events.lastWritten();
+          return this.#events.lastWritten(closeCause);
         }
         if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
       }
@@ -114,8 +119,11 @@ export class ResponseQueue {
     this.#events.written();
   }
 
-  /** One response: prepare, frame, decide reuse, write head and body. Resolves whether the connection persists. */
-  async #writeExchange(exchange: Exchange): Promise<boolean> {
+  /**
+   * One response: prepare, frame, decide reuse, write head and body.
+   * Resolves null when the connection persists, else why it closes.
+   */
+  async #writeExchange(exchange: Exchange): Promise<CloseCause | null> {
     let outgoing: OutgoingResponse;
     try {
       outgoing = await prepareResponse(exchange.response!, exchange.isHead);
@@ -123,13 +131,17 @@ export class ResponseQueue {
       // A body already used or locked is a handler bug: a plain 500 goes instead.
       outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
     }
-    if (this.#state.lifecycle !== "open") return false;
+    if (this.#state.lifecycle !== "open") return "error";
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
     this.output.push(encodeHead(outgoing, framing, decision));
     // A HEAD response announces the length of a body it never carries.
     const complete = exchange.isHead || await writeBody(this.output, outgoing, framing);
-    return complete && decision.persist;
+    if (!decision.persist) {
+      return unreadBodyForbidsReuse(exchange) ? "unread_body" : "response_close";
+    }
+    // Persisting was decided, but the body could not be sent whole: the framing is broken.
+    return complete ? null : "error";
   }
 
   /** The one reuse decision of an exchange (see `state.ts`), and what it sets in motion. */

@@ -45,8 +45,8 @@
  * @module
  */
 
+import type { ConnectionTokens } from "../codec/rules.ts";
 import {
-  type ConnectionTokens,
   decidePersistence,
   type PersistenceDecision,
   type PersistenceFraming,
@@ -156,7 +156,7 @@ export function decideReuse(
 const CLOSE_TOKENS: ConnectionTokens = Object.freeze({ close: true, keepAlive: false });
 
 /** Whether what is left of the request body keeps the connection from persisting. */
-function unreadBodyForbidsReuse(exchange: Exchange): boolean {
+export function unreadBodyForbidsReuse(exchange: Exchange): boolean {
   const head = exchange.head;
   if (head === null || exchange.bodyState === "ended") return false;
   if (exchange.bodyState === "failed") return true;

@@ -10,7 +10,7 @@ import {
   Exchange,
   UNREAD_BODY_DRAIN_LIMIT,
 } from "../../lib/connection/exchange.ts";
-import { parseConnectionTokens } from "../../lib/connection/keep_alive.ts";
+import { parseConnectionTokens } from "../../lib/codec/rules.ts";
 import { ConnectionState, decideReuse, readsAnother } from "../../lib/connection/state.ts";
 
 const settings: ConnectionSettings = {
