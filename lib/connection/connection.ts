@@ -33,7 +33,7 @@ import { isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
 import { type ConnectionTokens, parseConnectionTokens } from "../codec/rules.ts";
 import { type ParserPool, type ReadEvents, RequestReader } from "./request_reader.ts";
 import { ResponseQueue, type WriteEvents } from "./response_queue.ts";
-import { ConnectionState, readsAnother } from "./state.ts";
+import { ConnectionState, lastRequestCause } from "./state.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
@@ -168,19 +168,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       }
       return;
     }
-    const headStartedAt = this.#reader.headStartedAt;
-    if (headStartedAt !== 0 && now - headStartedAt >= settings.headersTimeout) {
-      return this.#failRequest(
-        new ProtocolError(408, "headers-timeout", "request header section took too long"),
-      );
-    }
-    const { inBody, bodyActivityAt } = this.#reader;
-    if (
-      inBody !== null && inBody.bodyState !== "paused" && bodyActivityAt !== 0 &&
-      now - bodyActivityAt >= settings.requestBodyTimeout
-    ) {
-      this.#failRequest(new ProtocolError(408, "body-timeout", "request body arrived too slowly"));
-    }
+    const overdue = this.#reader.overdue(now, settings);
+    if (overdue !== null) this.failRequest(overdue);
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their in-flight responses. */
@@ -237,13 +226,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#host.onConnectionEvent?.({ type: "request", id: this.id, time: Date.now(), index });
     const exchange = new Exchange(index, head, parseConnectionTokens(head.connection));
     this.#queue.push(exchange);
-    if (!readsAnother(exchange, this.#host.settings, this.#host.shuttingDown)) {
+    const last = lastRequestCause(exchange, this.#host.settings, this.#host.shuttingDown);
+    if (last !== null) {
       this.#state.disableKeepAlive();
-      this.#closeCause ??= this.#host.shuttingDown
-        ? "shutdown"
-        : index >= this.#host.settings.maxRequestsPerConnection
-        ? "max_requests"
-        : "request_close";
+      this.#closeCause ??= last;
     }
     return exchange;
   }
@@ -258,8 +244,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     else result.then((response) => this.#queue.respond(exchange, response));
   }
 
-  /** The request cannot be read on: answer its status, then close. */
-  #failRequest(error: ProtocolError): void {
+  /** The request cannot be read on (malformed, or too slow): answer its status, then close. */
+  failRequest(error: ProtocolError): void {
     this.#closeCause ??= causeOfProtocolError(error);
     this.#state.closeReading();
     const exchange = this.#reader.failBody(error);
@@ -289,7 +275,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
 
   onBodyEnd(exchange: Exchange): void {
     // Its response is already written: the connection may go idle now.
-    if (!this.#queue.has(exchange)) this.#afterExchange();
+    if (!this.#queue.has(exchange)) this.afterExchange();
   }
 
   onDrainOverrun(): void {
@@ -298,42 +284,32 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#closeIfDone();
   }
 
-  onMalformed(error: ProtocolError): void {
-    this.#failRequest(error);
-  }
-
-  written(): void {
-    this.#afterExchange();
-  }
-
-  responseWritten(exchange: Exchange): void {
+  responseWritten({ index, response }: Exchange): void {
+    const status = response?.status ?? 500;
     this.#host.onConnectionEvent?.({
       type: "response",
       id: this.id,
       time: Date.now(),
-      index: exchange.index,
-      status: exchange.response?.status ?? 500,
+      index,
+      status,
     });
   }
 
+  /** After the last response: what was read beyond it goes unanswered. */
   lastWritten(cause: CloseCause): void {
     this.#closeCause ??= cause;
-    this.#closeAfterLast();
+    this.#state.closeReading();
+    this.#closePolitely();
   }
 
   bodyLeftUnread(exchange: Exchange): void {
     this.#reader.drainBody(exchange);
   }
 
-  failed(): void {
-    this.#closeCause ??= "error";
-    this.#destroy();
-  }
-
   // ---- between exchanges, and closing -------------------------------------------
 
   /** After a response: close if nothing more will come, else go idle or parse what the pipeline holds. */
-  #afterExchange(): void {
+  afterExchange(): void {
     if (this.#state.lifecycle !== "open" || this.#closeIfDone()) return;
     if (this.#isIdle()) {
       this.#idleSince = Date.now();
@@ -351,12 +327,6 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     }
     this.#closePolitely();
     return true;
-  }
-
-  /** After the last response: what was read beyond it goes unanswered. */
-  #closeAfterLast(): void {
-    this.#state.closeReading();
-    this.#closePolitely();
   }
 
   /** The exchanges in flight end without their response: the connection is closing or gone. */

@@ -11,7 +11,11 @@
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestEvent, RequestHead } from "../codec/events.ts";
 import type { RequestParser } from "../codec/request_parser.ts";
-import { type Exchange, PARSE_BUFFER_HIGH_WATER_MARK } from "./exchange.ts";
+import {
+  type ConnectionSettings,
+  type Exchange,
+  PARSE_BUFFER_HIGH_WATER_MARK,
+} from "./exchange.ts";
 import { IncomingBody } from "./incoming.ts";
 import type { ConnectionState } from "./state.ts";
 import type { Transport } from "./transport.ts";
@@ -32,12 +36,12 @@ export interface ReadEvents {
   onHead(head: RequestHead): Exchange;
   /** The handler asked for the body for the first time (the moment for `100 Continue`). */
   onFirstRead(exchange: Exchange): void;
-  /** The exchange's body ended. */
+  /** The exchange's body ended (its response may be written already). */
   onBodyEnd(exchange: Exchange): void;
   /** An unread body passed the drain bound: nothing more will be read. */
   onDrainOverrun(): void;
   /** The bytes are not HTTP: nothing more can be read. */
-  onMalformed(error: ProtocolError): void;
+  failRequest(error: ProtocolError): void;
 }
 
 /** The parser, the pump and the request bodies of one connection. */
@@ -121,7 +125,7 @@ export class RequestReader {
       try {
         event = parser.next();
       } catch (error) {
-        this.#events.onMalformed(
+        this.#events.failRequest(
           error instanceof ProtocolError
             ? error
             : new ProtocolError(400, "malformed-request", "malformed request"),
@@ -214,6 +218,20 @@ export class RequestReader {
     this.#endBody(exchange, "failed");
     exchange.body?.error(error);
     return exchange;
+  }
+
+  /** The read that has run out of time at `now`, as the 408 to answer; null when none has. */
+  overdue(now: number, settings: ConnectionSettings): ProtocolError | null {
+    if (this.headStartedAt !== 0 && now - this.headStartedAt >= settings.headersTimeout) {
+      return new ProtocolError(408, "headers-timeout", "request header section took too long");
+    }
+    const inBody = this.inBody;
+    // A body waiting for its handler to read is not late: the handler is.
+    if (
+      inBody !== null && inBody.bodyState !== "paused" && this.bodyActivityAt !== 0 &&
+      now - this.bodyActivityAt >= settings.requestBodyTimeout
+    ) return new ProtocolError(408, "body-timeout", "request body arrived too slowly");
+    return null;
   }
 
   /** Stops reading the socket while the parser holds enough, so TCP pushes back on the peer. */

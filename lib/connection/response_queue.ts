@@ -23,7 +23,7 @@ import { writeBody } from "./write_body.ts";
 /** What the queue tells its connection. */
 export interface WriteEvents {
   /** Responses were written and the connection persists; the front has none yet, or the queue is empty. */
-  written(): void;
+  afterExchange(): void;
   /** A response is written (whole, or as far as it could be). */
   responseWritten(exchange: Exchange): void;
   /** The last response is written: close, for `cause`. */
@@ -31,7 +31,7 @@ export interface WriteEvents {
   /** The handler answered without reading its whole request body. */
   bodyLeftUnread(exchange: Exchange): void;
   /** Writing failed: the connection cannot go on. */
-  failed(): void;
+  destroy(cause: CloseCause): void;
 }
 
 /** The exchanges of one connection whose responses are not written yet, oldest first. */
@@ -112,11 +112,11 @@ export class ResponseQueue {
       }
     } catch {
       state.writing = "idle";
-      return this.#events.failed();
+      return this.#events.destroy("error");
     }
     state.writing = "idle";
     this.output.flush();
-    this.#events.written();
+    this.#events.afterExchange();
   }
 
   /**

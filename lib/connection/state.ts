@@ -27,7 +27,7 @@
  * reading    head ─(head parsed)→ body ─(end parsed)→ head if keepAlive "on", else closed
  *            any ─(protocol error, timeout, peer's FIN, shutdown)→ closed
  * writing    idle ─(front has a response)→ busy ─(written)→ idle
- * keepAlive  on → off, once: the request or the connection forbids another (`readsAnother`),
+ * keepAlive  on → off, once: the request or the connection forbids another (`lastRequestCause`),
  *            or a response closes it (`decideReuse`)
  * lifecycle  open → lingering, when reading is closed and nothing is queued or being written
  *            any → closed, when the transport goes
@@ -39,7 +39,7 @@
  *
  * Whether the connection persists after an exchange is decided once, by
  * {@linkcode decideReuse}, as its response head is written. The request's
- * side of that decision is known when the head is parsed; {@linkcode readsAnother}
+ * side of that decision is known when the head is parsed; {@linkcode lastRequestCause}
  * is that side alone, and gates the reading of further pipelined heads.
  *
  * @module
@@ -96,20 +96,25 @@ export class ConnectionState {
 }
 
 /**
- * The request's side of the reuse decision, known at its head: may another
- * request be read after this one? RFC 9112 §9.6: after a request that says
- * `close`, the server reads nothing more; §9.3: an HTTP/1.0 request persists
- * only with `keep-alive`; `maxRequestsPerConnection` counts down (as nginx's
- * `keepalive_requests`); a server shutting down takes no new requests.
+ * The request's side of the reuse decision, known at its head: null when
+ * another request may be read after this one, else why not. RFC 9112 §9.6:
+ * after a request that says `close`, the server reads nothing more; §9.3:
+ * an HTTP/1.0 request persists only with `keep-alive`;
+ * `maxRequestsPerConnection` counts down (as nginx's `keepalive_requests`);
+ * a server shutting down takes no new requests.
  */
-export function readsAnother(
+export function lastRequestCause(
   exchange: Exchange,
   settings: ConnectionSettings,
   shuttingDown: boolean,
-): boolean {
+): "shutdown" | "max_requests" | "request_close" | null {
+  if (shuttingDown) return "shutdown";
+  if (exchange.index >= settings.maxRequestsPerConnection) return "max_requests";
   const tokens = exchange.tokens;
-  return !tokens.close && (exchange.head?.version === "1.1" || tokens.keepAlive) &&
-    exchange.index < settings.maxRequestsPerConnection && !shuttingDown;
+  if (tokens.close || (exchange.head?.version !== "1.1" && !tokens.keepAlive)) {
+    return "request_close";
+  }
+  return null;
 }
 
 /** What the response contributes to {@linkcode decideReuse}. */

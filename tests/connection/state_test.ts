@@ -11,7 +11,7 @@ import {
   UNREAD_BODY_DRAIN_LIMIT,
 } from "../../lib/connection/exchange.ts";
 import { parseConnectionTokens } from "../../lib/codec/rules.ts";
-import { ConnectionState, decideReuse, readsAnother } from "../../lib/connection/state.ts";
+import { ConnectionState, decideReuse, lastRequestCause } from "../../lib/connection/state.ts";
 
 const settings: ConnectionSettings = {
   keepAliveTimeout: 5_000,
@@ -74,24 +74,24 @@ describe("ConnectionState", () => {
   });
 });
 
-describe("readsAnother(): the request's side, known at its head", () => {
-  const rows: [string, Partial<RequestHead>, number, boolean, boolean][] = [
-    ["HTTP/1.1 by default (§9.3)", {}, 1, false, true],
-    ["Connection: close (§9.6)", { connection: "close" }, 1, false, false],
-    ["HTTP/1.0 without keep-alive (§9.3)", { version: "1.0" }, 1, false, false],
+describe("lastRequestCause(): the request's side, known at its head", () => {
+  const rows: [string, Partial<RequestHead>, number, boolean, string | null][] = [
+    ["HTTP/1.1 by default (§9.3)", {}, 1, false, null],
+    ["Connection: close (§9.6)", { connection: "close" }, 1, false, "request_close"],
+    ["HTTP/1.0 without keep-alive (§9.3)", { version: "1.0" }, 1, false, "request_close"],
     [
       "HTTP/1.0 with keep-alive (§9.3)",
       { version: "1.0", connection: "keep-alive" },
       1,
       false,
-      true,
+      null,
     ],
-    ["the request at maxRequestsPerConnection", {}, 100, false, false],
-    ["a server shutting down", {}, 1, true, false],
+    ["the request at maxRequestsPerConnection", {}, 100, false, "max_requests"],
+    ["a server shutting down", {}, 1, true, "shutdown"],
   ];
   for (const [name, head, index, shuttingDown, expected] of rows) {
     test(name, () => {
-      assert.equal(readsAnother(exchange(head, index), settings, shuttingDown), expected);
+      assert.equal(lastRequestCause(exchange(head, index), settings, shuttingDown), expected);
     });
   }
 });
