@@ -36,7 +36,7 @@ import { ResponseQueue, type WriteEvents } from "./response_queue.ts";
 import { ConnectionState, lastRequestCause } from "./state.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
-import type { NetAddr, Transport, TransportHandler } from "./transport.ts";
+import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
 
 /** What a connection needs from its server. */
 export interface ConnectionHost extends HandlerHost, ParserPool {

@@ -10,7 +10,7 @@
 
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
-import { createLightRequest } from "./light_fetch.ts";
+import { createLightRequest } from "../fetch/light_fetch.ts";
 import { buildRequest, normalizeMethod, requestUrl } from "./incoming.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 

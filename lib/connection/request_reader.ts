@@ -18,7 +18,7 @@ import {
 } from "./exchange.ts";
 import { IncomingBody } from "./incoming.ts";
 import type { ConnectionState } from "./state.ts";
-import type { Transport } from "./transport.ts";
+import type { Transport } from "../transport.ts";
 
 /** Where parsers come from and go back to. */
 export interface ParserPool {

@@ -17,7 +17,7 @@ import { OutputBuffer } from "./output.ts";
 import { encodeHead, frameResponse } from "./respond.ts";
 import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./state.ts";
 import type { CloseCause } from "./observer.ts";
-import type { Transport } from "./transport.ts";
+import type { Transport } from "../transport.ts";
 import { writeBody } from "./write_body.ts";
 
 /** What the queue tells its connection. */

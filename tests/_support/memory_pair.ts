@@ -19,7 +19,7 @@ import type {
   ListenFunction,
   Transport,
   TransportHandler,
-} from "../../lib/connection/transport.ts";
+} from "../../lib/transport.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
