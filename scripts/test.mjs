@@ -343,6 +343,7 @@ async function main() {
   mkdirSync(buildDir, { recursive: true });
 
   if (quick) {
+    console.log(`\nQuick tier, ${testFiles.length} test files:\n  ${testFiles.join("\n  ")}`);
     // Deno and Node side by side (two cores), each runner's output printed
     // whole when it ends.
     await Promise.all([
