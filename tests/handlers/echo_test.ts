@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createEchoHandler } from "../../lib/handlers/echo.ts";
-import { fakeInfo, fakeServer, snapshot } from "./fake_server.ts";
+import { fakeInfo, fakeServer, snapshot } from "./_fake_server.ts";
 
 const handler = createEchoHandler(() => undefined);
 const call = (target: string, init?: RequestInit, info = fakeInfo()) =>

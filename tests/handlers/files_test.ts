@@ -6,7 +6,7 @@ import type { Server } from "../../lib/connection/options.ts";
 import { createFileHandler } from "../../lib/handlers/files.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
-import { fakeInfo } from "./fake_server.ts";
+import { fakeInfo } from "./_fake_server.ts";
 import {
   BIG,
   comparableFields,

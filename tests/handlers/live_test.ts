@@ -20,7 +20,7 @@ import type { LiveServerView } from "../../lib/handlers/server_view.ts";
 import { serve } from "../../lib/serve.ts";
 import { RawClient, waitFor } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
-import { fakeInfo } from "./fake_server.ts";
+import { fakeInfo } from "./_fake_server.ts";
 
 const LIMITS = {
   keepAliveTimeout: 5000,
