@@ -50,6 +50,14 @@ export { RequestParser } from "./lib/codec/request_parser.ts";
 export * from "./lib/codec/body.ts";
 export * from "./lib/codec/streams.ts";
 export { createEchoHandler } from "./lib/handlers/echo.ts";
+export {
+  type BalanceStrategy,
+  createProxyHandler,
+  type ForwardedStyle,
+  type ProxyHandler,
+  type ProxyOptions,
+  type UpstreamSnapshot,
+} from "./lib/handlers/proxy.ts";
 export { createFileHandler, type FileHandlerOptions } from "./lib/handlers/files.ts";
 export {
   createLiveHandler,

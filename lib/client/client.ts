@@ -146,11 +146,16 @@ export class KeepAliveClient {
     if (this.#closed) throw new ClientError("client-closed", "the client is closed");
     let prepared = await prepareRequest(input, init);
     prepared.signal?.throwIfAborted();
+    const firstOrigin = prepared.url.origin;
     const allowReplay = init.retryNonIdempotent ?? this.#options.retryNonIdempotent;
     let redirects = 0;
     for (;;) {
+      const host = init.host !== undefined && prepared.url.origin === firstOrigin
+        ? init.host
+        : prepared.url.host;
       const { result, reused, retried, connectionId } = await this.#exchange(
         prepared,
+        host,
         init.expectContinue === true,
         allowReplay,
       );
@@ -213,7 +218,12 @@ export class KeepAliveClient {
     this.#dispatch();
   }
 
-  async #exchange(prepared: PreparedRequest, expectContinue: boolean, allowReplay: boolean) {
+  async #exchange(
+    prepared: PreparedRequest,
+    host: string,
+    expectContinue: boolean,
+    allowReplay: boolean,
+  ) {
     const { url, method, body, signal } = prepared;
     const replayable = body === null || body instanceof Uint8Array;
     const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
@@ -224,7 +234,7 @@ export class KeepAliveClient {
     const head = encodeRequestHead({
       method,
       target: url.pathname + url.search,
-      headers: ["host", url.host, ...prepared.headers],
+      headers: ["host", host, ...prepared.headers],
       framing: body === null
         ? (method === "POST" || method === "PUT" || method === "PATCH"
           ? { kind: "length", length: 0 }

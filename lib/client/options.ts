@@ -95,6 +95,12 @@ export interface ClientRequestInit extends RequestInit {
   expectContinue?: boolean;
   /** Overrides {@linkcode ClientOptions.retryNonIdempotent} for this request. */
   retryNonIdempotent?: boolean;
+  /**
+   * The `Host` field to send instead of the URL's authority, for a gateway
+   * that keeps the inbound `Host` (RFC 9110 §7.2, §7.6). Connections still go
+   * to the URL's host; a redirect to another origin sends that origin's.
+   */
+  host?: string;
 }
 
 /**

@@ -1,0 +1,303 @@
+/**
+ * `createProxyHandler()`: a reverse proxy as a Fetch handler for `serve()`,
+ * on keepwire's own keep-alive client.
+ *
+ * Theory of operation: each upstream gets its own client pool, so
+ * `upstreamConnections` is exactly the number of connections the proxy
+ * holds to it. The pool honours the upstream's `Keep-Alive: timeout` hint
+ * and lets a connection go a margin before the upstream would close it, so
+ * the classic proxy 502 — reusing a connection the upstream has just timed
+ * out — is avoided rather than repaired. When it happens anyway (an
+ * upstream without a hint), the client retries idempotent requests once on
+ * a fresh connection; the proxy adds no retry of its own, so a POST is
+ * never sent twice. The one failure the proxy does route around is a
+ * refused connection: the request provably never reached that upstream, so
+ * it goes to another one, and the refusing upstream is skipped for a
+ * back-off period (passive health).
+ *
+ * Bodies stream both ways: the downstream request body is the upstream
+ * request body, and the upstream response body is the downstream response
+ * body, so back-pressure crosses the proxy and nothing is buffered whole.
+ *
+ * @module
+ */
+
+import type { Handler, ServeInfo } from "../connection/options.ts";
+import { createClient } from "../client.ts";
+import { ClientError, type KeepAliveClient } from "../client/client.ts";
+import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
+import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
+import { splitTarget } from "./target.ts";
+
+export type { BalanceStrategy } from "./proxy_upstreams.ts";
+export type { ForwardedStyle } from "./proxy_fields.ts";
+
+/**
+ * Options of {@linkcode createProxyHandler}; only `upstreams` is required.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyOptions } from "@keepwire/keepwire";
+ *
+ * const options: ProxyOptions = {
+ *   upstreams: ["http://127.0.0.1:3000", "http://127.0.0.1:3001"],
+ *   upstreamConnections: 8,
+ *   balance: "least-connections",
+ *   forwarded: "x-forwarded",
+ * };
+ * ```
+ */
+export interface ProxyOptions {
+  /** Upstream origins (`http://host:port`, optionally with a path prefix); at least one. */
+  readonly upstreams: readonly (string | URL)[];
+  /** Most connections to each upstream (default 32). */
+  readonly upstreamConnections?: number;
+  /**
+   * Idle lifetime of an upstream connection, in ms, when the upstream sends
+   * no `Keep-Alive: timeout` hint (default 4000). A hint lowers it (minus a
+   * safety margin); it never raises it.
+   */
+  readonly upstreamKeepAliveTimeout?: number;
+  /** Longest wait for an upstream's response head, and between its body chunks, in ms (default 30000); then 504. */
+  readonly upstreamTimeout?: number;
+  /** How requests are spread over the upstreams (default `"round-robin"`). */
+  readonly balance?: BalanceStrategy;
+  /** Which fields tell the upstream about the client (default `"rfc7239"`: `Forwarded`). */
+  readonly forwarded?: ForwardedStyle;
+  /** Send the upstream's own authority as `Host` instead of the client's (default false: kept). */
+  readonly changeHost?: boolean;
+}
+
+/**
+ * One upstream as the proxy sees it now, from `proxy.upstreams()`.
+ *
+ * @example
+ * ```ts
+ * import type { UpstreamSnapshot } from "@keepwire/keepwire";
+ *
+ * const reuseRatio = (u: UpstreamSnapshot) => u.reusedRequests / Math.max(1, u.requests);
+ * ```
+ */
+export interface UpstreamSnapshot {
+  /** The upstream's URL as configured. */
+  readonly url: string;
+  /** Connections open or opening. */
+  readonly open: number;
+  /** Of those, idle in the pool. */
+  readonly idle: number;
+  /** Requests waiting for a connection. */
+  readonly queued: number;
+  /** Requests sent (stale retries included). */
+  readonly requests: number;
+  /** Requests that went out on a connection that had carried one before. */
+  readonly reusedRequests: number;
+  /** Connections opened so far. */
+  readonly connectionsOpened: number;
+  /** Requests retried after meeting a stale connection. */
+  readonly staleRetries: number;
+  /** Requests answered with 502 or 504. */
+  readonly failures: number;
+  /** The upstream is being skipped after refusing connections. */
+  readonly backingOff: boolean;
+}
+
+/**
+ * The proxy's Fetch handler, with its upstream pools' figures and `close()`.
+ *
+ * @example
+ * ```ts
+ * import { createProxyHandler, type ProxyHandler } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const proxy: ProxyHandler = createProxyHandler({ upstreams: ["http://127.0.0.1:9"] });
+ * assert.equal(proxy.upstreams()[0].open, 0);
+ * await proxy.close();
+ * ```
+ */
+export interface ProxyHandler extends Handler {
+  /** Per upstream: pool occupancy, reuse and failures. */
+  upstreams(): UpstreamSnapshot[];
+  /** Closes every upstream connection; later requests get 502. */
+  close(): Promise<void>;
+}
+
+interface Upstream {
+  readonly url: string;
+  readonly origin: string;
+  /** The path prefix without a trailing slash ("" for none). */
+  readonly prefix: string;
+  readonly host: string;
+  readonly client: KeepAliveClient;
+  failures: number;
+}
+
+const TIMEOUT_CODES = new Set(["headers-timeout", "body-timeout", "connect-timeout"]);
+
+function parseUpstream(input: string | URL): { url: URL; prefix: string } {
+  const url = new URL(input);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`upstream ${url.href}: only http: and https: are supported`);
+  }
+  const prefix = url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
+  return { url, prefix };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`${name}: expected a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function gatewayError(status: 502 | 504, reason: string): Response {
+  return new Response(
+    `${status === 502 ? "502 Bad Gateway" : "504 Gateway Timeout"}: ${reason}\n`,
+    {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8", via: "1.1 keepwire" },
+    },
+  );
+}
+
+/**
+ * Creates a reverse proxy handler: each request goes to one of `upstreams`
+ * over a pool of keep-alive connections, with the fields of an
+ * intermediary (RFC 9110 §7.6: hop-by-hop fields removed both ways, `Via`
+ * added, `Forwarded` set, `Host` kept), 502 when the upstream fails and 504
+ * when it is too slow. Pass it to `serve()`; call `close()` after the
+ * server's shutdown.
+ *
+ * @param options the upstreams and the pool settings; see {@linkcode ProxyOptions}
+ * @returns the handler, with `upstreams()` figures and `close()`
+ *
+ * @example A proxy in front of an app server
+ * ```ts
+ * import { createProxyHandler, serve } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * const app = await serve({ port: 0, hostname: "127.0.0.1" }, (request) =>
+ *   new Response(`${request.headers.get("via")} ${request.headers.get("host")}`),
+ * );
+ * const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${app.addr.port}`] });
+ * const server = await serve({ port: 0, hostname: "127.0.0.1" }, proxy);
+ * const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+ * assert.equal(await response.text(), `1.1 keepwire 127.0.0.1:${server.addr.port}`);
+ * assert.equal(response.headers.get("via"), "1.1 keepwire");
+ * await server.shutdown();
+ * await proxy.close();
+ * await app.shutdown();
+ * ```
+ */
+export function createProxyHandler(options: ProxyOptions): ProxyHandler {
+  if (options.upstreams.length === 0) throw new TypeError("upstreams: at least one is needed");
+  const connections = positive("upstreamConnections", options.upstreamConnections, 32);
+  const idleTimeout = positive("upstreamKeepAliveTimeout", options.upstreamKeepAliveTimeout, 4_000);
+  const timeout = positive("upstreamTimeout", options.upstreamTimeout, 30_000);
+  const forwarded = options.forwarded ?? "rfc7239";
+  const changeHost = options.changeHost ?? false;
+  const upstreams: Upstream[] = options.upstreams.map((input) => {
+    const { url, prefix } = parseUpstream(input);
+    return {
+      url: url.href,
+      origin: url.origin,
+      prefix,
+      host: url.host,
+      failures: 0,
+      client: createClient({
+        maxConnectionsPerOrigin: connections,
+        maxConnections: connections,
+        idleTimeout,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        connectTimeout: Math.min(10_000, timeout),
+      }),
+    };
+  });
+  const balancer = new UpstreamBalancer(upstreams.length, options.balance ?? "round-robin");
+  const busy = (index: number): number => {
+    const stats = upstreams[index].client.stats;
+    return stats.open - stats.idle + stats.queued;
+  };
+
+  async function forward(request: Request, info: ServeInfo): Promise<Response> {
+    const downstreamHost = request.headers.get("host") ?? new URL(request.url).host;
+    const headers = withoutHopByHop(request.headers);
+    // The client frames the body itself; Expect is this hop's business (the
+    // server has already answered 100-continue when the body was read).
+    headers.delete("content-length");
+    headers.delete("expect");
+    headers.delete("host");
+    addVia(headers);
+    addForwarded(headers, forwarded, {
+      clientAddress: info.remoteAddr.hostname,
+      protocol: request.url.startsWith("https:") ? "https" : "http",
+      host: downstreamHost,
+    });
+    const { path, query } = splitTarget(request.url);
+    const target = query === "" ? path : `${path}?${query}`;
+    const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
+
+    let tried = -1;
+    for (;;) {
+      const index = balancer.pick(performance.now(), busy, tried);
+      const upstream = upstreams[index];
+      let response: Response;
+      try {
+        response = await upstream.client.fetch(upstream.origin + upstream.prefix + target, {
+          method: request.method,
+          headers,
+          body,
+          redirect: "manual",
+          host: changeHost ? upstream.host : downstreamHost,
+        });
+      } catch (error) {
+        const code = error instanceof ClientError ? error.code : "error";
+        if (code === "connect-failed") {
+          balancer.refused(index, performance.now());
+          // Never connected: the request did not reach this upstream, so
+          // another one may take it, if its body is still unread.
+          if (tried === -1 && upstreams.length > 1 && !(body?.locked ?? false)) {
+            tried = index;
+            continue;
+          }
+        }
+        upstream.failures++;
+        return gatewayError(TIMEOUT_CODES.has(code) ? 504 : 502, `${upstream.origin}: ${code}`);
+      }
+      balancer.answered(index);
+      const responseHeaders = withoutHopByHop(response.headers);
+      addVia(responseHeaders);
+      const noBody = response.status === 204 || response.status === 205 ||
+        response.status === 304 || request.method === "HEAD";
+      if (noBody) await response.body?.cancel().catch(() => {});
+      return new Response(noBody ? null : response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: responseHeaders,
+      });
+    }
+  }
+
+  const handler = ((request: Request, info: ServeInfo) => forward(request, info)) as ProxyHandler;
+  handler.upstreams = () =>
+    upstreams.map((upstream, index) => {
+      const stats = upstream.client.stats;
+      return {
+        url: upstream.url,
+        open: stats.open,
+        idle: stats.idle,
+        queued: stats.queued,
+        requests: stats.requests,
+        reusedRequests: stats.reusedRequests,
+        connectionsOpened: stats.connectionsOpened,
+        staleRetries: stats.retries,
+        failures: upstream.failures,
+        backingOff: balancer.health[index].downUntil > performance.now(),
+      };
+    });
+  handler.close = async () => {
+    await Promise.all(upstreams.map((upstream) => upstream.client.close()));
+  };
+  return handler;
+}

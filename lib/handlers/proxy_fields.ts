@@ -1,0 +1,163 @@
+/**
+ * The header rules of an intermediary (RFC 9110 §7.6), as pure functions
+ * over `Headers`: which fields stop at this hop, the `Via` it adds, and the
+ * `Forwarded` (RFC 7239) or `X-Forwarded-*` fields that tell the upstream
+ * who the client was.
+ *
+ * @module
+ */
+
+/**
+ * How a proxy tells the upstream about the client: RFC 7239 `Forwarded`,
+ * the de-facto `X-Forwarded-For`/`-Proto`/`-Host`, or nothing.
+ *
+ * @example
+ * ```ts
+ * import type { ForwardedStyle } from "@keepwire/keepwire";
+ *
+ * const forwarded: ForwardedStyle = "x-forwarded";
+ * ```
+ */
+export type ForwardedStyle = "rfc7239" | "x-forwarded" | "none";
+
+/** What the proxy knows about the downstream side of one request. */
+export interface DownstreamFacts {
+  /** The client's address (IPv4, IPv6 without brackets, or a socket path). */
+  readonly clientAddress: string;
+  /** `http` or `https`: how the request reached the proxy. */
+  readonly protocol: string;
+  /** The `Host` the client sent. */
+  readonly host: string;
+}
+
+/** The `Via` entry this proxy adds (RFC 9110 §7.6.3: received-protocol received-by). */
+export const VIA_ENTRY = "1.1 keepwire";
+
+// RFC 9110 §7.6.1: these are meaningful for one connection only. Proxy-*
+// fields (Proxy-Authorization, Proxy-Connection) are for the proxy itself.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+  "trailer",
+]);
+
+/**
+ * Copies `source` without the hop-by-hop fields: `Connection` and every
+ * field it names, `Keep-Alive`, `TE`, `Transfer-Encoding`, `Upgrade`,
+ * `Trailer` and `Proxy-*` (RFC 9110 §7.6.1). `Host` is left to the caller.
+ *
+ * @example
+ * ```ts
+ * import { withoutHopByHop } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const headers = withoutHopByHop(
+ *   new Headers({ connection: "close, x-secret", "x-secret": "1", "keep-alive": "timeout=5", a: "b" }),
+ * );
+ * assert.deepEqual([...headers], [["a", "b"]]);
+ * ```
+ *
+ * @param source the fields as received
+ * @returns a new `Headers` with only the end-to-end fields
+ */
+export function withoutHopByHop(source: Headers): Headers {
+  const named = new Set<string>();
+  const connection = source.get("connection");
+  if (connection !== null) {
+    for (const token of connection.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name !== "") named.add(name);
+    }
+  }
+  const result = new Headers();
+  for (const [name, value] of source) {
+    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith("proxy-")) continue;
+    if (name === "set-cookie") continue; // appended one by one below
+    result.append(name, value);
+  }
+  for (const cookie of source.getSetCookie?.() ?? []) {
+    if (!named.has("set-cookie")) result.append("set-cookie", cookie);
+  }
+  return result;
+}
+
+/**
+ * Appends this proxy's entry to `Via` (RFC 9110 §7.6.3), keeping earlier hops.
+ *
+ * @example
+ * ```ts
+ * import { addVia } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const headers = new Headers({ via: "1.0 fred" });
+ * addVia(headers);
+ * assert.equal(headers.get("via"), "1.0 fred, 1.1 keepwire");
+ * ```
+ *
+ * @param headers the fields to change in place
+ */
+export function addVia(headers: Headers): void {
+  const via = headers.get("via");
+  headers.set("via", via === null || via === "" ? VIA_ENTRY : `${via}, ${VIA_ENTRY}`);
+}
+
+/** RFC 7239 §6: an IPv6 node is bracketed, and anything but a token is quoted. */
+function forwardedNode(address: string): string {
+  const node = address.includes(":") ? `[${address}]` : address;
+  return /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(node) ? node : quoteValue(node);
+}
+
+function quoteValue(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+function token(value: string): string {
+  return /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value) ? value : quoteValue(value);
+}
+
+/**
+ * Adds `Forwarded` (RFC 7239 §4: `for`, `proto`, `host`; appended to an
+ * earlier proxy's) or `X-Forwarded-For` (appended), `-Proto` and `-Host`,
+ * or nothing, as `style` says.
+ *
+ * @example
+ * ```ts
+ * import { addForwarded } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const headers = new Headers();
+ * addForwarded(headers, "rfc7239", { clientAddress: "::1", protocol: "http", host: "example.com" });
+ * assert.equal(headers.get("forwarded"), 'for="[::1]";proto=http;host=example.com');
+ * ```
+ *
+ * @param headers the request fields to change in place
+ * @param style which fields to write
+ * @param facts the client's address, protocol and Host
+ */
+export function addForwarded(
+  headers: Headers,
+  style: ForwardedStyle,
+  facts: DownstreamFacts,
+): void {
+  if (style === "none") return;
+  if (style === "rfc7239") {
+    const element = `for=${forwardedNode(facts.clientAddress)};proto=${token(facts.protocol)}` +
+      (facts.host === "" ? "" : `;host=${token(facts.host)}`);
+    const earlier = headers.get("forwarded");
+    headers.set(
+      "forwarded",
+      earlier === null || earlier === "" ? element : `${earlier}, ${element}`,
+    );
+    return;
+  }
+  const earlier = headers.get("x-forwarded-for");
+  headers.set(
+    "x-forwarded-for",
+    earlier === null || earlier === "" ? facts.clientAddress : `${earlier}, ${facts.clientAddress}`,
+  );
+  headers.set("x-forwarded-proto", facts.protocol);
+  if (facts.host !== "") headers.set("x-forwarded-host", facts.host);
+}
