@@ -1,5 +1,6 @@
 /**
- * The `keepwire` command line: `keepwire serve [dir]` and `keepwire echo`.
+ * The `keepwire` command line: `keepwire serve [dir]`, `keepwire echo` and
+ * `keepwire proxy --to URL`.
  *
  * ```sh
  * deno run -A lib/cli.ts serve site --port 8080
@@ -30,6 +31,7 @@ import {
 } from "./cli/workers.ts";
 import { createEchoHandler } from "./handlers/echo.ts";
 import { createFileHandler } from "./handlers/files.ts";
+import { createProxyHandler } from "./handlers/proxy.ts";
 import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
 import { isLoopbackHostname } from "./handlers/loopback.ts";
 import { splitTarget } from "./handlers/target.ts";
@@ -149,12 +151,16 @@ async function run(argv: readonly string[]): Promise<number> {
   const site = command.command === "serve"
     ? serveHandler(command.dir, command.dotfiles ?? false)
     : null;
-  const handler = site?.handler ?? createEchoHandler(getServer);
+  const proxy = command.command === "proxy" && command.proxy !== undefined
+    ? createProxyHandler(command.proxy)
+    : null;
+  const handler = site?.handler ?? proxy ?? createEchoHandler(getServer);
 
   try {
     server = await serve(options, handler);
   } catch (error) {
     stopping.abort();
+    await proxy?.close();
     const flag = missingPermission(error);
     if (flag !== undefined) {
       const { hostname, port } = command.options;
@@ -193,6 +199,7 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
   console.log(`Listening on ${origin}/`);
+  if (proxy !== null) console.log(`Proxying to ${command.proxy!.upstreams.join(" ")}`);
   if (command.command === "serve") {
     console.log(`Serving ${command.dir}`);
     if (liveOn) {
@@ -214,6 +221,7 @@ async function run(argv: readonly string[]): Promise<number> {
   if (!worker) console.error(`keepwire: ${signal}, shutting down`);
   stopping.abort();
   await server.shutdown();
+  await proxy?.close();
   return 0;
 }
 

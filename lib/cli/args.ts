@@ -1,5 +1,6 @@
 /**
- * Command-line parsing for `keepwire echo` and `keepwire serve [dir]`.
+ * Command-line parsing for `keepwire echo`, `keepwire serve [dir]` and
+ * `keepwire proxy --to URL`.
  *
  * Pure: argv strings in, a {@linkcode CliCommand} out, or a
  * {@linkcode UsageError} whose one-line message the entry point prints before
@@ -10,6 +11,7 @@
  */
 
 import type { ServeOptions } from "../connection/options.ts";
+import type { ProxyOptions } from "../handlers/proxy.ts";
 
 /** Port used when `--port` is not given. */
 const DEFAULT_PORT = 8080;
@@ -32,6 +34,15 @@ export type CliServeOptions =
   >;
 
 /**
+ * The settings of `keepwire proxy`, as {@linkcode ProxyOptions} wants them
+ * (durations in milliseconds).
+ */
+export type CliProxyOptions = Pick<
+  ProxyOptions,
+  "upstreams" | "upstreamConnections" | "upstreamKeepAliveTimeout" | "upstreamTimeout" | "balance"
+>;
+
+/**
  * What the command line asked for.
  *
  * @example
@@ -45,7 +56,7 @@ export type CliServeOptions =
  */
 export interface CliCommand {
   /** `help` when `--help`/`-h`/`help` was given, `version` for `--version`/`-V`. */
-  readonly command: "echo" | "serve" | "help" | "version";
+  readonly command: "echo" | "serve" | "proxy" | "help" | "version";
   /** The folder `serve` serves (`"."` by default); `""` for other commands. */
   readonly dir: string;
   /** Server options from the flags. */
@@ -56,6 +67,8 @@ export interface CliCommand {
   readonly live?: boolean;
   /** `serve --dotfiles`: serve and list dotfiles and dot-folders. */
   readonly dotfiles?: boolean;
+  /** `proxy`: the upstreams (`--to`, at least one) and the pool settings. */
+  readonly proxy?: CliProxyOptions;
 }
 
 /**
@@ -100,6 +113,8 @@ export const USAGE: string = `keepwire: HTTP/1.x persistent connections, on Deno
 Usage:
   keepwire serve [dir] [flags]   serve the files in dir (default: .) with a live page at /_keepwire/
   keepwire echo [flags]          the diagnostic echo server (/, /echo, /bytes, /stream, /sleep, /stats)
+  keepwire proxy --to URL [--to URL ...] [flags]
+                                 a reverse proxy to the upstream(s), keep-alive on both sides
 
 Flags:
   -p, --port N                     port to listen on, 0 for any free port (default ${DEFAULT_PORT})
@@ -115,6 +130,14 @@ Flags:
   --dotfiles                       serve: also serve and list dotfiles (.env, .git/); default 404
   -h, --help                       print this help
   -V, --version                    print the version
+
+Proxy flags:
+  --to URL                         an upstream, http://host:port[/prefix]; repeat for several
+  --upstream-connections N         most connections to each upstream (default 32)
+  --upstream-keep-alive-timeout MS idle time of an upstream connection when the upstream sends
+                                   no Keep-Alive hint (default 4000; a hint lowers it)
+  --upstream-timeout MS            wait for an upstream's response, then 504 (default 30000)
+  --balance STRATEGY               round-robin (default) or least-connections
 `;
 
 type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes";
@@ -136,6 +159,66 @@ const FLAGS: Readonly<Record<string, { kind: FlagKind; option: keyof CliServeOpt
   "--max-header-size": { kind: "count", option: "maxHeaderSize" },
   "--max-body-size": { kind: "bytes", option: "maxBodySize" },
 };
+
+/** Flags of `keepwire proxy`, each taking a value. */
+const PROXY_FLAGS = new Set([
+  "--to",
+  "--upstream-connections",
+  "--upstream-keep-alive-timeout",
+  "--upstream-timeout",
+  "--balance",
+]);
+
+function parseUpstreamUrl(flag: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${flag}: expected a URL such as http://127.0.0.1:3000, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`${flag}: expected an http: or https: URL, got "${raw}"`);
+  }
+  return url.href;
+}
+
+function parseMilliseconds(flag: string, raw: string): number {
+  const value = DIGITS.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1 && value <= MAX_SECONDS * 1000)) {
+    throw new UsageError(
+      `${flag}: expected milliseconds from 1 to ${MAX_SECONDS * 1000}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/** Sets one proxy flag's value in `proxy`. */
+function parseProxyFlag(
+  proxy: { -readonly [K in keyof CliProxyOptions]: CliProxyOptions[K] },
+  flag: string,
+  raw: string,
+): void {
+  switch (flag) {
+    case "--to":
+      proxy.upstreams = [...proxy.upstreams, parseUpstreamUrl(flag, raw)];
+      return;
+    case "--upstream-connections":
+      proxy.upstreamConnections = parseValue(flag, "count", raw) as number;
+      return;
+    case "--upstream-keep-alive-timeout":
+      proxy.upstreamKeepAliveTimeout = parseMilliseconds(flag, raw);
+      return;
+    case "--upstream-timeout":
+      proxy.upstreamTimeout = parseMilliseconds(flag, raw);
+      return;
+    case "--balance":
+      if (raw !== "round-robin" && raw !== "least-connections") {
+        throw new UsageError(`${flag}: expected round-robin or least-connections, got "${raw}"`);
+      }
+      proxy.balance = raw;
+      return;
+  }
+}
 
 /** More worker processes than this is a typo, not a machine. */
 const MAX_WORKERS = 256;
@@ -208,6 +291,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   let dotfiles = false;
   let workers: number | undefined;
   let live: boolean | undefined;
+  const proxy: { -readonly [K in keyof CliProxyOptions]: CliProxyOptions[K] } = { upstreams: [] };
+  let proxyFlag: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const given = argv[i];
@@ -240,7 +325,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const equals = arg.indexOf("=");
     const name = equals === -1 ? arg : arg.slice(0, equals);
     const flag = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
-    if (flag === undefined && name !== "--workers") {
+    if (flag === undefined && name !== "--workers" && !PROXY_FLAGS.has(name)) {
       throw new UsageError(`unknown flag "${name}" (see --help)`);
     }
     let raw: string;
@@ -250,6 +335,11 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       raw = argv[++i];
     } else {
       throw new UsageError(`${name}: missing value`);
+    }
+    if (PROXY_FLAGS.has(name)) {
+      parseProxyFlag(proxy, name, raw);
+      proxyFlag ??= name;
+      continue;
     }
     if (flag === undefined) {
       workers = parseValue(name, "count", raw) as number;
@@ -268,6 +358,18 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   };
   if (help || command === "help") return { command: "help", dir: "", options };
   if (version || command === "version") return { command: "version", dir: "", options };
+  if (command !== "proxy" && command !== undefined && proxyFlag !== undefined) {
+    throw new UsageError(`${command}: ${proxyFlag} is for proxy`);
+  }
+  if (command === "proxy") {
+    if (rest.length > 0) throw new UsageError(`proxy: unexpected argument "${rest[0]}"`);
+    if (live !== undefined) throw new UsageError("proxy: --live and --no-live are for serve");
+    if (dotfiles) throw new UsageError("proxy: --dotfiles is for serve");
+    if (proxy.upstreams.length === 0) {
+      throw new UsageError("proxy: at least one upstream is needed (--to URL)");
+    }
+    return { command, dir: "", options, ...extra, proxy };
+  }
   if (command === "echo") {
     if (rest.length > 0) throw new UsageError(`echo: unexpected argument "${rest[0]}"`);
     if (live !== undefined) throw new UsageError("echo: --live and --no-live are for serve");
@@ -278,6 +380,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     if (rest.length > 1) throw new UsageError(`serve: unexpected argument "${rest[1]}"`);
     return { command, dir: rest[0] ?? ".", options, ...extra, ...(dotfiles ? { dotfiles } : {}) };
   }
-  if (command === undefined) throw new UsageError("missing command: serve or echo (see --help)");
+  if (command === undefined) {
+    throw new UsageError("missing command: serve, echo or proxy (see --help)");
+  }
   throw new UsageError(`unknown command "${command}" (see --help)`);
 }

@@ -1,0 +1,119 @@
+/**
+ * `keepwire proxy`: its flags parsed (pure), and the command run as a child
+ * process in front of an upstream on each runtime.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseArgs, USAGE, UsageError } from "../../lib/cli/args.ts";
+import { serve } from "../../lib/serve.ts";
+import { runCli, startCli } from "./_cli_process.ts";
+
+describe("keepwire proxy: flags", () => {
+  test("--to repeats; upstream flags in milliseconds; --balance", () => {
+    const command = parseArgs([
+      "proxy",
+      "--to",
+      "http://127.0.0.1:3000",
+      "--to=http://[::1]:3001/app",
+      "--upstream-connections",
+      "4",
+      "--upstream-keep-alive-timeout",
+      "1500",
+      "--upstream-timeout=2500",
+      "--balance",
+      "least-connections",
+      "--port",
+      "0",
+    ]);
+    assert.equal(command.command, "proxy");
+    assert.equal(command.options.port, 0);
+    assert.deepEqual(command.proxy, {
+      upstreams: ["http://127.0.0.1:3000/", "http://[::1]:3001/app"],
+      upstreamConnections: 4,
+      upstreamKeepAliveTimeout: 1500,
+      upstreamTimeout: 2500,
+      balance: "least-connections",
+    });
+  });
+
+  const refused: [string, string[], RegExp][] = [
+    ["no upstream", ["proxy"], /at least one upstream/],
+    ["not a URL", ["proxy", "--to", "localhost"], /expected a URL/],
+    ["not http", ["proxy", "--to", "ftp://x/"], /http: or https:/],
+    ["bad strategy", ["proxy", "--to", "http://a/", "--balance", "random"], /round-robin/],
+    [
+      "zero connections",
+      ["proxy", "--to", "http://a/", "--upstream-connections", "0"],
+      /at least 1/,
+    ],
+    ["fractional ms", ["proxy", "--to", "http://a/", "--upstream-timeout", "1.5"], /milliseconds/],
+    ["proxy flag on echo", ["echo", "--to", "http://a/"], /--to is for proxy/],
+    ["missing value", ["proxy", "--to"], /missing value/],
+  ];
+  for (const [name, argv, message] of refused) {
+    test(`refuses ${name}`, () => {
+      assert.throws(() => parseArgs(argv), (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+
+  test("--help documents the proxy command and its flags", () => {
+    for (
+      const text of [
+        "keepwire proxy --to URL",
+        "--upstream-connections",
+        "--upstream-keep-alive-timeout",
+        "--upstream-timeout",
+        "--balance",
+      ]
+    ) {
+      assert.ok(USAGE.includes(text), text);
+    }
+  });
+});
+
+describe("keepwire proxy: the command", { timeout: 60_000 }, () => {
+  test("proxies to the upstream, adds Via, exits 0 on SIGTERM", async () => {
+    const app = await serve(
+      { port: 0, hostname: "127.0.0.1" },
+      (request) =>
+        new Response(
+          `upstream saw ${new URL(request.url).pathname} via ${request.headers.get("via")}`,
+        ),
+    );
+    const cli = await startCli([
+      "proxy",
+      "--port",
+      "0",
+      "--to",
+      `http://127.0.0.1:${app.addr.port}`,
+      "--upstream-connections",
+      "2",
+    ]);
+    try {
+      const { origin } = await cli.listening();
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${origin}/p${i}`);
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), `upstream saw /p${i} via 1.1 keepwire`);
+        assert.equal(response.headers.get("via"), "1.1 keepwire");
+      }
+      assert.match(cli.stdout, /Proxying to http:\/\/127\.0\.0\.1:\d+\//);
+      const result = await cli.stop();
+      assert.equal(result.code, 0);
+    } finally {
+      cli.child.kill("SIGKILL");
+      await app.shutdown();
+    }
+  });
+
+  test("a usage error exits 2", async () => {
+    const result = await runCli(["proxy", "--port", "0"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /at least one upstream/);
+  });
+});
