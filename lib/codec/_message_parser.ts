@@ -93,27 +93,29 @@ export abstract class MessageParser<Head> extends ReaderShell<Head | RequestData
   }
 
   protected read(buffer: ByteBuffer, eof: boolean): Head | RequestData | RequestEnd | null {
-    if (this.#phase === "empty") {
+    const phase = this.#phase;
+    if (phase === "empty") {
       this.#phase = "idle";
       return END_OF_BODY;
     }
-    if (this.#phase === "body") {
+    if (phase === "body") {
       const event = this.#body.read(buffer, eof);
       if (event !== null && event.type === "end") {
         this.#phase = this.#body.kind === "close" ? "done" : "idle";
       }
       return event;
     }
-    if (this.#phase === "idle") {
+    if (phase === "idle") {
       if (!this.#head.skipEmptyLines(buffer, eof)) return null;
       this.beginHead();
       this.#phase = "head";
-    } else if (this.#phase === "done") return null;
-    const headEnd = this.#head.read(buffer, eof);
+    } else if (phase === "done") return null;
+    const head = this.#head;
+    const headEnd = head.read(buffer, eof);
     if (headEnd === -1) return null;
-    const event = this.completeHead(this.#head.fields);
+    const event = this.completeHead(head.fields);
     buffer.advance(headEnd - buffer.start);
-    this.#head.reset();
+    head.reset();
     if (this.#phase === "head") this.#phase = "idle";
     return event;
   }
