@@ -6,6 +6,7 @@
  * @module
  */
 
+import { KEEPWIRE } from "./_catalog.ts";
 import type { Report } from "./_report.ts";
 
 const escapeXml = (text: string): string =>
@@ -156,7 +157,8 @@ export function renderSvg(report: Report): string {
     title: "keepwire req/s ÷ anchor req/s",
     subtitle: `${context} · circles: the same ratio by server CPU time per request`,
     groups: groupBy(report.ratios, (row) => `${row.runtime} · ${row.scenario}`, (row) => ({
-      label: row.anchor,
+      // The headline (default options) bars carry the anchor's name alone.
+      label: row.server === KEEPWIRE ? row.anchor : `${row.anchor} (light)`,
       value: row.median,
       goal: row.goal,
       marker: row.cpuMedian,

@@ -27,6 +27,8 @@ export interface ThroughputRow {
 export interface RatioRow {
   runtime: Runtime;
   scenario: string;
+  /** Which keepwire: "keepwire" (default options, the headline) or its light-objects row. */
+  server: string;
   anchor: string;
   /** keepwire req/s ÷ anchor req/s, one per A B pair. */
   ratios: number[];
@@ -137,14 +139,31 @@ export function renderMarkdown(report: Report): string {
   );
   parts.push(
     "## keepwire ÷ anchor (req/s)\n\n" +
+      "**keepwire** is `serve()` with its default options and the anchors' own handler " +
+      '(`new Response("Hello, World!", { headers: { "content-type": "text/plain" } })`): ' +
+      "the headline, what a user gets (native Request/Response on Deno and Bun, the light " +
+      "objects on Node, where they are the default). **keepwire (light Fetch objects)** is the " +
+      "same server with `lightFetchObjects: true`, the opt-in on Deno and Bun. The raw-socket " +
+      "ceilings' ratios are the efficiency of the whole stack.\n\n" +
       "\"By CPU time\" is the anchor's server CPU time per request over keepwire's (above 1: " +
       "keepwire spends less), from /proc/PID/stat; it moves less than req/s when other work " +
       "shares the server's core, but differs from it when a server leaves its core idle (see " +
       "CPU % below).\n\n" + table(
-        ["runtime", "scenario", "anchor", "median ratio", "per pair", "by CPU time", "goal", ""],
+        [
+          "runtime",
+          "scenario",
+          "keepwire",
+          "anchor",
+          "median ratio",
+          "per pair",
+          "by CPU time",
+          "goal",
+          "",
+        ],
         report.ratios.map((row) => [
           row.runtime,
           row.scenario,
+          row.server,
           row.anchor,
           `${fixed(row.median, 2)}×`,
           row.ratios.map((ratio) => fixed(ratio, 2)).join(", "),

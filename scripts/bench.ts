@@ -95,12 +95,13 @@ function summarize(
 async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", report: Report) {
   for (const runtime of flags.runtimes) {
     const { keepwire, anchors } = serversFor(runtime);
-    const servers = [];
+    const servers: RunningServer[] = [];
     try {
-      for (const spec of [keepwire, ...anchors.map((anchor) => anchor.spec)]) {
+      for (const spec of [...keepwire, ...anchors.map((anchor) => anchor.spec)]) {
         servers.push(await startServer(spec, SERVER_CPUS));
       }
-      const [keepwireServer, ...anchorServers] = servers;
+      const keepwireServers = servers.slice(0, keepwire.length);
+      const anchorServers = servers.slice(keepwire.length);
       // A longer first warm-up per server: keepwire on Node kept speeding up through its
       // first few seconds (JIT), which would have cost it the first pair.
       for (const server of servers) {
@@ -128,41 +129,51 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
           const cpu = await cpuSeconds(server.pid) - cpuBefore;
           return { ...result, cpuMicrosPerRequest: (cpu * 1e6) / result.requests };
         };
-        const keepwireRuns: TimedRun[] = [];
-        for (const [index, anchor] of anchors.entries()) {
-          const anchorRuns: TimedRun[] = [];
-          const ratios: number[] = [];
-          const cpuRatios: number[] = [];
-          for (let pair = 0; pair < flags.pairs; pair++) {
-            const a = await timed(keepwireServer);
-            const b = await timed(anchorServers[index]);
-            keepwireRuns.push(a);
-            anchorRuns.push(b);
-            ratios.push(a.requestsPerSecond / b.requestsPerSecond);
-            cpuRatios.push(b.cpuMicrosPerRequest / a.cpuMicrosPerRequest);
-            console.log(
-              `${runtime} ${scenario.name}: keepwire ${Math.round(a.requestsPerSecond)} vs ` +
-                `${anchor.spec.name} ${Math.round(b.requestsPerSecond)} req/s → ${
-                  ratios.at(-1)!.toFixed(2)
-                }× (CPU µs/req ${a.cpuMicrosPerRequest.toFixed(1)} vs ${
-                  b.cpuMicrosPerRequest.toFixed(1)
-                })`,
-            );
+        // The headline (default options) first, then the light Fetch objects' row.
+        for (const keepwireServer of keepwireServers) {
+          const name = keepwireServer.spec.name;
+          const keepwireRuns: TimedRun[] = [];
+          for (const [index, anchor] of anchors.entries()) {
+            const anchorRuns: TimedRun[] = [];
+            const ratios: number[] = [];
+            const cpuRatios: number[] = [];
+            for (let pair = 0; pair < flags.pairs; pair++) {
+              const a = await timed(keepwireServer);
+              const b = await timed(anchorServers[index]);
+              keepwireRuns.push(a);
+              anchorRuns.push(b);
+              ratios.push(a.requestsPerSecond / b.requestsPerSecond);
+              cpuRatios.push(b.cpuMicrosPerRequest / a.cpuMicrosPerRequest);
+              console.log(
+                `${runtime} ${scenario.name}: ${name} ${Math.round(a.requestsPerSecond)} vs ` +
+                  `${anchor.spec.name} ${Math.round(b.requestsPerSecond)} req/s → ${
+                    ratios.at(-1)!.toFixed(2)
+                  }× (CPU µs/req ${a.cpuMicrosPerRequest.toFixed(1)} vs ${
+                    b.cpuMicrosPerRequest.toFixed(1)
+                  })`,
+              );
+            }
+            // An anchor's own row once per scenario (its runs against the headline).
+            if (keepwireServer === keepwireServers[0]) {
+              report.throughput.push(
+                summarize(runtime, scenario.name, anchor.spec.name, anchorRuns),
+              );
+            }
+            const row: RatioRow = {
+              runtime,
+              scenario: scenario.name,
+              server: name,
+              anchor: anchor.spec.name,
+              ratios,
+              median: median(ratios),
+              cpuRatios,
+              cpuMedian: median(cpuRatios),
+              goal: anchor.goals[scenario.goal],
+            };
+            report.ratios.push(row);
           }
-          report.throughput.push(summarize(runtime, scenario.name, anchor.spec.name, anchorRuns));
-          const row: RatioRow = {
-            runtime,
-            scenario: scenario.name,
-            anchor: anchor.spec.name,
-            ratios,
-            median: median(ratios),
-            cpuRatios,
-            cpuMedian: median(cpuRatios),
-            goal: anchor.goals[scenario.goal],
-          };
-          report.ratios.push(row);
+          report.throughput.push(summarize(runtime, scenario.name, name, keepwireRuns));
         }
-        report.throughput.push(summarize(runtime, scenario.name, "keepwire", keepwireRuns));
       }
     } catch (error) {
       // One runtime failing (a server that does not start) must not cost the others' figures.
@@ -201,7 +212,7 @@ async function withServer(
 async function measureIdleMemory(flags: Flags, tool: "wrk" | "autocannon", report: Report) {
   for (const runtime of flags.runtimes) {
     const { keepwire, anchors } = serversFor(runtime);
-    for (const spec of [keepwire, ...anchors.map((anchor) => anchor.spec)]) {
+    for (const spec of [...keepwire, ...anchors.map((anchor) => anchor.spec)]) {
       const label = `idle memory, ${runtime} ${spec.name}`;
       await withServer(spec, SERVER_CPUS, label, report, async (server) => {
         const warmUp = () =>
@@ -217,7 +228,7 @@ async function measureIdleMemory(flags: Flags, tool: "wrk" | "autocannon", repor
           ...result,
           runtime,
           server: spec.name,
-          goalKiB: spec === keepwire ? IDLE_GOAL_KIB[runtime] : undefined,
+          goalKiB: keepwire.includes(spec) ? IDLE_GOAL_KIB[runtime] : undefined,
         });
         console.log(
           `${runtime} idle: ${spec.name} ${result.perConnectionKiB.toFixed(2)} kB per connection ` +

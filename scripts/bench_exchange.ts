@@ -4,7 +4,8 @@
  *
  * A fake transport feeds the server a wrk-like GET and takes its response,
  * over and over on one connection; the figure is process CPU time per
- * exchange (parse, Request, handler, Response, framing, keep-alive rules).
+ * exchange (parse, Request, handler, Response, framing, keep-alive rules),
+ * with the benchmark's own handler (bench/servers/_common.ts).
  * Unlike req/s over loopback it barely moves when other work shares the
  * machine, so it is the number to watch while profiling. Socket costs
  * (one write syscall per response, ~10 µs on Node) come on top.
@@ -20,15 +21,17 @@ import process from "node:process";
 import { serveWith } from "../lib/connection/server.ts";
 import { installLightFetchGlobals } from "../lib/fetch/light_fetch.ts";
 import type { ListenFunction, Transport, TransportHandler } from "../lib/transport.ts";
+import { helloHandler } from "../bench/servers/_common.ts";
 
 const args = process.argv.slice(2);
 const runtimeIsNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 // The default serve() picks on each runtime, unless a flag forces it.
-const lightFetchObjects = (args.includes("--light-fetch")
-  ? true
-  : args.includes("--no-light-fetch")
-  ? false
-  : runtimeIsNode) && installLightFetchGlobals();
+const lightFetchObjects =
+  (args.includes("--light-fetch")
+    ? true
+    : args.includes("--no-light-fetch")
+    ? false
+    : runtimeIsNode) && installLightFetchGlobals();
 
 const EXCHANGES = 100_000;
 const WARM_UP = 20_000;
@@ -69,7 +72,7 @@ async function measure(depth: number): Promise<number[]> {
     keepAliveTimeout: 3_600_000,
     maxRequestsPerConnection: Number.MAX_SAFE_INTEGER,
     lightFetchObjects,
-  }, () => new Response("Hello, World!"));
+  }, helloHandler);
   const batch = new Uint8Array(REQUEST.byteLength * depth);
   for (let i = 0; i < depth; i++) batch.set(REQUEST, i * REQUEST.byteLength);
 

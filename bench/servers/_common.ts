@@ -8,8 +8,9 @@
 
 import process from "node:process";
 
-/** The one hello-world handler every Fetch-handler server runs. */
-export const helloHandler = (): Response => new Response("Hello, World!");
+/** The one hello-world handler every Fetch-handler server runs (issue 15's anchors' own). */
+export const helloHandler = (): Response =>
+  new Response("Hello, World!", { headers: { "content-type": "text/plain" } });
 
 /** The body every server answers `/` with; the ceiling servers send it pre-encoded. */
 export const HELLO_BODY = "Hello, World!";

@@ -10,6 +10,7 @@ import { summarizeProfile } from "../../bench/_profile.ts";
 import { ROOT } from "../../bench/_process.ts";
 import { contentionNote, median, renderMarkdown, type Report } from "../../bench/_report.ts";
 import { renderSvg } from "../../bench/_chart.ts";
+import { KEEPWIRE, KEEPWIRE_LIGHT, serversFor } from "../../bench/_catalog.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,6 +55,27 @@ describe("cannedResponses()", () => {
 
   test("is empty for no requests", () => {
     assert.equal(cannedResponses(0).byteLength, 0);
+  });
+});
+
+describe("serversFor() (issue 15: the defaults are the headline)", () => {
+  test("keepwire with default options comes first, then the light objects on Deno and Bun", () => {
+    for (const runtime of ["deno", "bun"] as const) {
+      const { keepwire } = serversFor(runtime);
+      assert.deepEqual(keepwire.map((spec) => spec.name), [KEEPWIRE, KEEPWIRE_LIGHT]);
+      assert.equal(keepwire[0].args, undefined, "no --light-fetch on the headline");
+      assert.deepEqual(keepwire[1].args, ["0", "--light-fetch"]);
+    }
+  });
+
+  test("Node has one keepwire row: its default already is the light objects", () => {
+    assert.deepEqual(serversFor("node").keepwire.map((spec) => spec.name), [KEEPWIRE]);
+  });
+
+  test("every runtime is compared with a raw-socket ceiling", () => {
+    for (const runtime of ["deno", "bun", "node"] as const) {
+      assert.ok(serversFor(runtime).anchors.some((anchor) => anchor.spec.name.includes("ceiling")));
+    }
   });
 });
 
@@ -116,6 +138,7 @@ describe("report", () => {
       {
         runtime: "node",
         scenario: "50 keep-alive",
+        server: "keepwire",
         anchor: "node:http",
         ratios: [1.4, 1.6, 1.7],
         median: 1.6,
@@ -126,6 +149,7 @@ describe("report", () => {
       {
         runtime: "deno",
         scenario: "50 keep-alive",
+        server: "keepwire (light Fetch objects)",
         anchor: "Deno.serve",
         ratios: [0.8],
         median: 0.8,
@@ -153,11 +177,11 @@ describe("report", () => {
     const markdown = renderMarkdown(report);
     assert.match(
       markdown,
-      /\| node \| 50 keep-alive \| node:http \| 1\.60× \| 1\.40, 1\.60, 1\.70 \| 2\.00× \| ≥ 1\.5× \| met \|/,
+      /\| node \| 50 keep-alive \| keepwire \| node:http \| 1\.60× \| 1\.40, 1\.60, 1\.70 \| 2\.00× \| ≥ 1\.5× \| met \|/,
     );
     assert.match(
       markdown,
-      /\| deno \| 50 keep-alive \| Deno\.serve \| 0\.80× \| 0\.80 \| 0\.90× \| ≥ 0\.85× \| \*\*missed\*\* \|/,
+      /\| deno \| 50 keep-alive \| keepwire \(light Fetch objects\) \| Deno\.serve \| 0\.80× \| 0\.80 \| 0\.90× \| ≥ 0\.85× \| \*\*missed\*\* \|/,
     );
     assert.match(markdown, /- a note/);
     // CPU % is CPU µs per request × requests per second: 9.5 µs × 100k/s = 95 %.
