@@ -1,0 +1,41 @@
+/**
+ * The upstream of `npm run bench:proxy`: node:http answering hello world,
+ * counting the connections it accepts and the POSTs it sees per path, so
+ * the bench can report upstream connections opened per 10,000 requests and
+ * catch a POST sent twice. `argv[3]` is its keep-alive timeout in ms
+ * (node:http then sends `Keep-Alive: timeout=⌊ms/1000⌋`).
+ *
+ *   GET /__stats → {"connections": N, "posts": N, "duplicatePosts": N}
+ *
+ * @module
+ */
+
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import process from "node:process";
+import { announce, BENCH_HOST, benchPort, HELLO_BODY } from "./_common.ts";
+
+const HELLO_LENGTH = String(Buffer.byteLength(HELLO_BODY));
+let connections = 0;
+const posts = new Map<string, number>();
+
+const server = createServer((req, res) => {
+  if (req.url === "/__stats") {
+    let duplicatePosts = 0;
+    for (const count of posts.values()) if (count > 1) duplicatePosts++;
+    res.end(JSON.stringify({ connections, posts: posts.size, duplicatePosts }));
+    return;
+  }
+  if (req.method === "POST") posts.set(req.url ?? "", (posts.get(req.url ?? "") ?? 0) + 1);
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, {
+      "content-type": "text/plain;charset=UTF-8",
+      "content-length": HELLO_LENGTH,
+    });
+    res.end(HELLO_BODY);
+  });
+});
+server.on("connection", () => connections++);
+server.keepAliveTimeout = Number(process.argv[3] ?? 5_000);
+server.listen(benchPort(), BENCH_HOST, () => announce((server.address() as AddressInfo).port));
