@@ -1,5 +1,8 @@
 /**
- * Gathers a connection's outgoing bytes and writes them once per batch.
+ * Gathers a connection's outgoing bytes and writes them once per batch: the
+ * server's one output batch (heads, bodies and chunk frames of every
+ * response ready together). The transport below only queues what its socket
+ * has not taken yet; it joins queued batches only while the socket is behind.
  *
  * Pipelined responses that are ready together leave in one write (one
  * syscall, one TCP segment when small): DESIGN.md measured node:net

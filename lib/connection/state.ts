@@ -146,7 +146,8 @@ export function decideReuse(
   const head = exchange.head;
   return decidePersistence({
     version: head?.version ?? "1.1",
-    requestConnection: head === null ? CLOSE_TOKENS : exchange.tokens,
+    // An exchange answering an unparsable request carries `close` tokens.
+    requestConnection: exchange.tokens,
     responseConnection: response.tokens,
     framing: response.framing,
     requestIndex: exchange.index,
@@ -157,8 +158,6 @@ export function decideReuse(
     timeoutMs: settings.keepAliveTimeout,
   });
 }
-
-const CLOSE_TOKENS: ConnectionTokens = Object.freeze({ close: true, keepAlive: false });
 
 /** Whether what is left of the request body keeps the connection from persisting. */
 export function unreadBodyForbidsReuse(exchange: Exchange): boolean {
