@@ -198,6 +198,10 @@ export class RawInflater {
   #out: Uint8Array = new Uint8Array(0);
   #length = 0;
   #limit = 0;
+  /** After `inflate()`: the bit offset of the last block's header. */
+  lastBlockBit = 0;
+  /** After `inflate()`: the bit offset just past the last block. */
+  endBit = 0;
 
   /** Forgets the window: the next message may not refer to earlier ones. */
   reset(): void {
@@ -225,6 +229,7 @@ export class RawInflater {
         // A sync flush ends on a byte boundary with an empty stored block;
         // nothing left then means the message is complete.
         if (this.#position >= input.length && this.#bitCount === 0) break;
+        this.lastBlockBit = this.#position * 8 - this.#bitCount;
         const final = this.#bits(1);
         const type = this.#bits(2);
         if (type === 0) this.#stored();
@@ -236,6 +241,7 @@ export class RawInflater {
         if (final) break;
         if (this.#position >= input.length && this.#bitCount < 8 && this.#bitBuffer === 0) break;
       }
+      this.endBit = this.#position * 8 - this.#bitCount;
     } catch (error) {
       if (error === OVER_LIMIT) return null;
       throw error;

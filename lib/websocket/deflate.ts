@@ -37,19 +37,32 @@ export class PerMessageDeflate {
   }
 
   /**
-   * Compresses one message (§7.2.1). Each message is its own DEFLATE
-   * stream, finished with BFINAL (§7.2.3.4: for compressors that cannot
-   * sync-flush, which `CompressionStream` cannot), so no message refers to
-   * another whatever the peer's context takeover. After the final block
-   * comes a 0x00: with the 00 00 FF FF the receiver appends, an empty
-   * stored block, which is what RFC 7692's own example sends.
+   * Compresses one message (§7.2.1) into what a sync flush would have
+   * produced, minus the 00 00 FF FF the receiver appends back.
+   *
+   * `CompressionStream` cannot flush without finishing, so its output ends
+   * with a BFINAL block. RFC 7692 §7.2.3.4 allows that, but receivers that
+   * keep one inflater per connection (undici's, Node 22+'s `WebSocket`)
+   * stop at the end of a DEFLATE stream and decode every later message as
+   * empty. So the output is read once more to find its last block; its
+   * BFINAL bit is cleared, and the zero bits after its end-of-block code
+   * become the header of the empty stored block that ends a sync flush
+   * (one 0x00 byte added when fewer than 3 bits are left). Each message
+   * is still its own stream of references (never into an earlier one), so
+   * whatever the peer's window, it decodes. Costs one inflate of our own
+   * output per message; measured as small next to the compression itself.
    */
   async compress(data: Uint8Array): Promise<Uint8Array> {
     const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
       .pipeThrough(new CompressionStream("deflate-raw"));
-    const compressed = new Uint8Array(await new Response(stream).arrayBuffer());
-    const out = new Uint8Array(compressed.length + 1);
-    out.set(compressed);
+    const deflated = new Uint8Array(await new Response(stream).arrayBuffer());
+    const scan = new RawInflater();
+    scan.inflate(deflated, data.length);
+    const { lastBlockBit, endBit } = scan;
+    const spareBits = (8 - (endBit & 7)) & 7;
+    const out = new Uint8Array(Math.ceil(endBit / 8) + (spareBits < 3 ? 1 : 0));
+    out.set(deflated.subarray(0, Math.ceil(endBit / 8)));
+    out[lastBlockBit >> 3] &= ~(1 << (lastBlockBit & 7));
     return out;
   }
 

@@ -89,7 +89,7 @@ describe("the runtime's own WebSocket client against KeepwireWebSocket", {
     server = await startServer((socket) => {
       serverSides.push(socket);
       echo(socket);
-    }, { protocol: ["echo"] })
+    }, { protocol: ["echo"], compression: true })
   );
   after(() => server.close());
 
@@ -137,6 +137,21 @@ describe("the runtime's own WebSocket client against KeepwireWebSocket", {
     const data = new Uint8Array(await nextMessage(client) as ArrayBuffer);
     assert.equal(data.length, payload.length);
     assert.ok(data.every((byte, i) => byte === payload[i]));
+    client.close();
+  });
+  test("permessage-deflate, when the client offers it: long and short messages both ways", async () => {
+    const client = await open();
+    // Bun and Node 22+ (undici) offer permessage-deflate; Deno's client does not.
+    assert.ok(
+      client.extensions === "" || client.extensions === "permessage-deflate",
+      client.extensions,
+    );
+    for (
+      const message of ["deflate me ".repeat(500), "x".repeat(70000), "short", "y".repeat(300)]
+    ) {
+      client.send(message);
+      assert.equal(await nextMessage(client), message);
+    }
     client.close();
   });
   test("the server closes: the client sees the code and a clean close", async () => {
