@@ -54,6 +54,7 @@ export function causeOfSocketClose(error: unknown): CloseCause {
  */
 export function causeOfProtocolError(error: { readonly code: string }): CloseCause {
   if (error.code === "headers-timeout") return "headers_timeout";
-  if (error.code === "body-timeout") return "body_timeout";
+  // requestTimeout cuts a request that is slow as a whole, nearly always in its body.
+  if (error.code === "body-timeout" || error.code === "request-timeout") return "body_timeout";
   return "protocol_error";
 }

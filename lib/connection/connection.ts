@@ -23,6 +23,7 @@
 import { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { type HandlerHost, plainResponse, runHandler, toRequest } from "./dispatch.ts";
+import { clientGone, HandlerInfo, serverClosed } from "./exchange_outcome.ts";
 import {
   type ConnectionSettings,
   Exchange,
@@ -73,6 +74,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
    * or to close (every `#closeCause ??=` line), read once it has closed.
    */
   #closeCause: CloseCause | null = null;
+  /** Set when this side closes the socket: the reason in-flight requests abort with. */
+  #closedByServer: DOMException | null = null;
 
   constructor(id: number, transport: Transport, host: ConnectionHost, now: number) {
     this.id = id;
@@ -126,6 +129,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#closeCause ??= "client_close";
     if (state.lifecycle === "lingering") return this.#destroy();
     if (state.lifecycle !== "open") return;
+    // Deno.serve and Bun.serve treat the peer's FIN as the client leaving:
+    // the requests in flight abort, and a body being streamed stops. A
+    // client that only half-closed still gets what its handler answers.
+    this.#queue.abortAll(clientGone());
     this.#reader.finish();
     // Nothing more can arrive: answer what was read, then close.
     state.disableKeepAlive();
@@ -141,7 +148,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#state.lifecycle = "closed";
     this.#closeCause ??= causeOfSocketClose(error);
     this.#state.closeReading();
-    this.#abandon(error ?? new Error("connection closed"));
+    this.#abandon(
+      error ?? new Error("connection closed"),
+      this.#closedByServer ?? clientGone(error),
+    );
     this.#queue.output.closed();
     this.#host.connectionClosed(this);
   }
@@ -211,6 +221,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       body,
       this.#host.fallbackAuthority,
       this.#host.settings.lightFetch,
+      exchange.outcome,
     );
     if (request === null) {
       exchange.body?.error(new TypeError("invalid request"));
@@ -225,6 +236,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#host.countRequest(index > 1);
     this.#host.onConnectionEvent?.({ type: "request", id: this.id, time: Date.now(), index });
     const exchange = new Exchange(index, head, parseConnectionTokens(head.connection));
+    // Parsed from what arrived before the client's FIN: it has left already.
+    if (this.#state.input === "ended") exchange.outcome.abort(clientGone());
     this.#queue.push(exchange);
     const last = lastRequestCause(exchange, this.#host.settings, this.#host.shuttingDown);
     if (last !== null) {
@@ -235,11 +248,13 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   #dispatch(exchange: Exchange, request: Request): void {
-    const result = runHandler(this.#host, request, {
-      remoteAddr: this.#transport.remoteAddr,
-      httpVersion: exchange.head!.version,
-      connection: { id: this.id, requestIndex: exchange.index },
-    });
+    const info = new HandlerInfo(
+      this.#transport.remoteAddr,
+      exchange.head!.version,
+      { id: this.id, requestIndex: exchange.index },
+      exchange.outcome,
+    );
+    const result = runHandler(this.#host, request, info, exchange.outcome);
     if (result instanceof Response) this.#queue.respond(exchange, result);
     else result.then((response) => this.#queue.respond(exchange, response));
   }
@@ -257,6 +272,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       return this.#queue.respond(failed, plainResponse(error.status));
     }
     if (exchange.response === null && !exchange.bodyInUse) {
+      // keepwire answers in the handler's place: whatever it is still doing is moot.
+      exchange.outcome.abort(
+        new DOMException(`the request failed: ${error.message} (${error.status})`, "AbortError"),
+      );
       this.#queue.respond(exchange, plainResponse(error.status));
     }
     this.#closeIfDone();
@@ -329,9 +348,13 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     return true;
   }
 
-  /** The exchanges in flight end without their response: the connection is closing or gone. */
-  #abandon(reason: unknown): void {
-    this.#queue.abandon(reason);
+  /**
+   * The exchanges in flight end without their response: the connection is
+   * closing or gone. Their bodies error with `reason`; their signals abort
+   * (and streamed responses are cancelled) with `abortReason`.
+   */
+  #abandon(reason: unknown, abortReason: DOMException): void {
+    this.#queue.abandon(reason, abortReason);
     this.#reader.failBody(reason);
   }
 
@@ -348,7 +371,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     // After a response the peer may still be sending (a pipeline, a body):
     // linger. An idle close owes nothing unread, so the next sweep ends it.
     this.#lingerDeadline = Date.now() + (linger ? LINGER_TIMEOUT : 0);
-    this.#abandon(new Error("connection closing"));
+    this.#abandon(new Error("connection closing"), serverClosed());
     this.#queue.output.flush();
     this.#reader.resumeInput();
     this.#transport.end();
@@ -357,6 +380,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
 
   #destroy(): void {
     if (this.#state.lifecycle === "closed") return;
+    this.#closedByServer = serverClosed();
     this.#transport.close();
     this.onClose();
   }

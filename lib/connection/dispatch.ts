@@ -13,6 +13,7 @@ import type { RequestHead } from "../codec/events.ts";
 import { createLightRequest } from "../fetch/light_fetch.ts";
 import { buildRequest, normalizeMethod, requestUrl } from "./incoming.ts";
 import type { Handler, ServeInfo } from "./options.ts";
+import { type ExchangeOutcome, isAbortError } from "./exchange_outcome.ts";
 
 /** What running a handler needs from its server. */
 export interface HandlerHost {
@@ -31,14 +32,15 @@ export function toRequest(
   body: ReadableStream<Uint8Array> | null,
   fallbackAuthority: string,
   light: boolean,
+  outcome: ExchangeOutcome,
 ): Request | null {
   try {
     const url = requestUrl(head, fallbackAuthority);
-    if (!light) return buildRequest(head, url, body);
+    if (!light) return buildRequest(head, url, body, outcome);
     // The real Request would refuse a URL that does not parse, and RFC
     // 3986 allows more in a Host (`%00`, `.0`) than the URL parser does.
     if (!urlParses(head, url)) return null;
-    return createLightRequest(normalizeMethod(head.method), url, head.headers, body);
+    return createLightRequest(normalizeMethod(head.method), url, head.headers, body, outcome);
   } catch {
     return null;
   }
@@ -70,17 +72,18 @@ export function runHandler(
   host: HandlerHost,
   request: Request,
   info: ServeInfo,
+  outcome: ExchangeOutcome,
 ): Response | Promise<Response> {
   let result: unknown;
   try {
     result = host.handler(request, info);
   } catch (error) {
-    return recover(host, error);
+    return recover(host, error, outcome);
   }
   if (result instanceof Response) return result;
   return Promise.resolve(result).then(
-    (response) => response instanceof Response ? response : recover(host, notAResponse()),
-    (error) => recover(host, error),
+    (response) => response instanceof Response ? response : recover(host, notAResponse(), outcome),
+    (error) => recover(host, error, outcome),
   );
 }
 
@@ -90,11 +93,19 @@ function notAResponse(): TypeError {
 
 /**
  * A handler failed: a {@linkcode ProtocolError} answers its own status (a
- * body too large, a body timeout); anything else goes to `onError`, and a
- * failing `onError` gets a plain 500.
+ * body too large, a body timeout); an abort after its request was aborted
+ * is expected; anything else goes to `onError`, and a failing `onError`
+ * gets a plain 500.
  */
-function recover(host: HandlerHost, error: unknown): Response | Promise<Response> {
+function recover(
+  host: HandlerHost,
+  error: unknown,
+  outcome: ExchangeOutcome,
+): Response | Promise<Response> {
   if (error instanceof ProtocolError) return plainResponse(error.status);
+  // A handler that gave up because its request was aborted did what it was
+  // asked: no onError (whose default logs), and the client is gone anyway.
+  if (outcome.aborted && isAbortError(error)) return plainResponse(500);
   let result: unknown;
   try {
     result = host.onError(error);

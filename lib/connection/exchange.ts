@@ -13,6 +13,7 @@ import type { RequestHead } from "../codec/events.ts";
 import type { RequestParserOptions } from "../codec/limits.ts";
 import type { ConnectionTokens } from "../codec/rules.ts";
 import type { IncomingBody } from "./incoming.ts";
+import { ExchangeOutcome } from "./exchange_outcome.ts";
 
 /** Settings of a server that each of its connections reads. Durations in ms. */
 export interface ConnectionSettings {
@@ -20,6 +21,8 @@ export interface ConnectionSettings {
   readonly maxRequestsPerConnection: number;
   readonly headersTimeout: number;
   readonly requestBodyTimeout: number;
+  /** From a request's first byte to the end of its body; 0: no limit. */
+  readonly requestTimeout: number;
   readonly sendTimeout: number;
   readonly keepAliveHint: boolean;
   readonly eagerContinue: boolean;
@@ -85,6 +88,8 @@ export class Exchange {
   drainBudget = Infinity;
   /** Where the exchange stands with `100 Continue`. */
   continueState: ContinueState = "none";
+  /** What the handler learns of the exchange's fate: `request.signal`, `info.completed`. */
+  readonly outcome: ExchangeOutcome = new ExchangeOutcome();
 
   constructor(
     /** 1-based index on the connection. */

@@ -7,6 +7,7 @@
  */
 
 import type { RequestHead } from "../codec/events.ts";
+import { type ExchangeOutcome, ServedRequest } from "./exchange_outcome.ts";
 
 /** What the body stream reports back to its connection. */
 export interface IncomingBodyEvents {
@@ -114,12 +115,14 @@ export function requestUrl(head: RequestHead, fallbackAuthority: string): string
 
 /**
  * Builds the Fetch `Request` for a head. `body` is omitted for GET and HEAD,
- * which Fetch forbids to carry one (their bytes, if any, are drained).
+ * which Fetch forbids to carry one (their bytes, if any, are drained); its
+ * `signal` is the exchange's.
  */
 export function buildRequest(
   head: RequestHead,
   url: string,
   body: ReadableStream<Uint8Array> | null,
+  outcome: ExchangeOutcome,
 ): Request {
   const fields = head.headers;
   const init: RequestInit & { duplex?: "half" } = { method: head.method };
@@ -134,7 +137,7 @@ export function buildRequest(
   const headers: [string, string][] = [];
   for (let i = 0; i < fields.length; i += 2) headers.push([fields[i], fields[i + 1]]);
   init.headers = headers;
-  return new Request(url, init);
+  return new ServedRequest(url, init, outcome);
 }
 
 /** Fetch's method normalization: these six are upper-cased, all others kept as sent. */

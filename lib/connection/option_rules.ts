@@ -96,6 +96,7 @@ export const OPTION_RULES: { readonly [Name in keyof Required<ServeOptions>]: Op
   maxRequestsPerConnection: integer(1),
   headersTimeout: duration,
   requestBodyTimeout: duration,
+  requestTimeout: duration,
   sendTimeout: duration,
   maxConnections: integer(1),
   maxBodySize: integer(0),
@@ -166,8 +167,6 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string | (() => string)>> 
   http2: `"http2" (Bun.serve) is not supported: keepwire speaks HTTP/1.0 and HTTP/1.1 only.`,
   http3: `"http3" (Bun.serve) is not supported: keepwire speaks HTTP/1.0 and HTTP/1.1 only.`,
   // node:http createServer() and server properties
-  requestTimeout: `"requestTimeout" (node:http, the whole request) is not supported yet; ` +
-    `headersTimeout bounds the head and requestBodyTimeout each pause in the body.`,
   maxHeadersCount: `"maxHeadersCount" is node:http's; keepwire calls it maxHeaderCount.`,
   maxRequestsPerSocket: `"maxRequestsPerSocket" is node:http's; keepwire calls it ` +
     `maxRequestsPerConnection.`,

@@ -19,6 +19,14 @@ import type { NetAddr, TlsCertificate } from "../transport.ts";
  * function describe(info: ServeInfo): string {
  *   return `request ${info.connection.requestIndex} on connection ${info.connection.id} from ${info.remoteAddr.hostname}`;
  * }
+ *
+ * // Log once the response is fully on its way, or why it is not.
+ * function logWhenSent(request: Request, info: ServeInfo): void {
+ *   info.completed.then(
+ *     () => console.log(`${request.method} ${request.url}: sent`),
+ *     (error) => console.log(`${request.method} ${request.url}: not sent (${error})`),
+ *   );
+ * }
  * ```
  */
 export interface ServeInfo {
@@ -33,6 +41,13 @@ export interface ServeInfo {
     /** 1-based index of this request on its connection. */
     readonly requestIndex: number;
   };
+  /**
+   * Resolves when the response's last byte has been handed to the socket;
+   * rejects (with the reason `request.signal` aborted with) when it could
+   * not be: the client left, the connection failed, or the body stream
+   * failed. An unobserved rejection is harmless.
+   */
+  readonly completed: Promise<void>;
 }
 
 /**
@@ -92,6 +107,13 @@ export interface ServeOptions {
   headersTimeout?: number;
   /** Longest pause allowed between two pieces of a request body before the connection is cut. Default 30000 ms. */
   requestBodyTimeout?: number;
+  /**
+   * Time allowed from the first byte of a request to the end of its body, as
+   * node:http's `requestTimeout`: `408` after (or a close, when a response
+   * already went out). Bounds an upload that trickles in just under
+   * `requestBodyTimeout` forever. `0` turns it off. Default 300000 ms (5 min, as Node).
+   */
+  requestTimeout?: number;
   /** Longest time written response bytes may wait for the client to read them before the connection is closed. Default 60000 ms, as nginx's `send_timeout`. */
   sendTimeout?: number;
   /** Connections open at once; idle ones are closed oldest-first to make room before new ones are refused. Default 10000. */

@@ -30,6 +30,8 @@ export class OutputBuffer {
   #blockedSince = 0;
   #closed = false;
   #waiters: (() => void)[] = [];
+  /** Called after a flush has handed bytes to the transport (the responses in the batch are complete). */
+  onFlush: (() => void) | null = null;
 
   constructor(transport: Transport) {
     this.#transport = transport;
@@ -76,6 +78,7 @@ export class OutputBuffer {
     this.#pieces = [];
     this.#size = 0;
     this.#write(batch);
+    this.onFlush?.();
   }
 
   /** Resolves once the transport can take more (at once when it can now). */

@@ -48,6 +48,8 @@ export interface ReadEvents {
 export class RequestReader {
   /** When the first byte of the head being parsed arrived (0 when none is). */
   headStartedAt = 0;
+  /** When the first byte of the request whose body is being read arrived (0 when none is). */
+  requestStartedAt = 0;
   /** When body bytes last arrived for the request being read. */
   bodyActivityAt = 0;
   /** The exchange whose body is being read: set exactly while reading is `"body"`. */
@@ -143,8 +145,11 @@ export class RequestReader {
   }
 
   #onHead(head: RequestHead): void {
+    const now = Date.now();
+    // A head that arrived in one piece started now.
+    this.requestStartedAt = this.headStartedAt === 0 ? now : this.headStartedAt;
     this.headStartedAt = 0;
-    this.bodyActivityAt = Date.now();
+    this.bodyActivityAt = now;
     this.#state.headParsed();
     this.inBody = this.#events.onHead(head);
   }
@@ -186,6 +191,7 @@ export class RequestReader {
   #endBody(exchange: Exchange, end: "ended" | "failed"): void {
     exchange.bodyState = end;
     this.inBody = null;
+    this.requestStartedAt = 0;
     this.bodyActivityAt = 0;
   }
 
@@ -226,6 +232,12 @@ export class RequestReader {
       return new ProtocolError(408, "headers-timeout", "request header section took too long");
     }
     const inBody = this.inBody;
+    // node:http's requestTimeout: the whole request, however steadily it trickles.
+    const requestStartedAt = inBody !== null ? this.requestStartedAt : this.headStartedAt;
+    if (
+      settings.requestTimeout > 0 && requestStartedAt !== 0 &&
+      now - requestStartedAt >= settings.requestTimeout
+    ) return new ProtocolError(408, "request-timeout", "request took too long to arrive");
     // A body waiting for its handler to read is not late: the handler is.
     if (
       inBody !== null && inBody.bodyState !== "paused" && this.bodyActivityAt !== 0 &&

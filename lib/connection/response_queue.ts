@@ -42,6 +42,8 @@ export class ResponseQueue {
   #state: ConnectionState;
   #settings: ConnectionSettings;
   #events: WriteEvents;
+  /** Exchanges whose response is in the output batch, not yet handed to the socket. */
+  #unflushed: Exchange[] = [];
 
   constructor(
     transport: Transport,
@@ -50,6 +52,7 @@ export class ResponseQueue {
     events: WriteEvents,
   ) {
     this.output = new OutputBuffer(transport);
+    this.output.onFlush = () => this.#completeUnflushed();
     this.#state = state;
     this.#settings = settings;
     this.#events = events;
@@ -87,10 +90,25 @@ export class ResponseQueue {
     this.output.flush();
   }
 
-  /** The queued exchanges end without a response (the connection closes under them). */
-  abandon(reason: unknown): void {
-    for (const exchange of this.#exchanges) exchange.body?.error(reason);
+  /**
+   * The queued exchanges end without a response (the connection closes
+   * under them): their bodies error with `reason`, their signals abort and
+   * their `completed` rejects with `abortReason`, and a response body being
+   * streamed is cancelled now. Responses written but not yet flushed are lost too.
+   */
+  abandon(reason: unknown, abortReason: DOMException): void {
+    for (const exchange of this.#exchanges) {
+      exchange.body?.error(reason);
+      exchange.outcome.fail(abortReason);
+    }
     this.#exchanges.length = 0;
+    for (const exchange of this.#unflushed) exchange.outcome.fail(abortReason);
+    this.#unflushed.length = 0;
+  }
+
+  /** The client left (its FIN): every request in flight aborts; a body being streamed stops. */
+  abortAll(reason: DOMException): void {
+    for (const exchange of this.#exchanges) exchange.outcome.abort(reason);
   }
 
   async #writeAll(): Promise<void> {
@@ -106,6 +124,7 @@ export class ResponseQueue {
         this.#events.responseWritten(exchange);
         if (closeCause !== null) {
           state.writing = "idle";
+          this.#flush();
           return this.#events.lastWritten(closeCause);
         }
         if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
@@ -115,8 +134,22 @@ export class ResponseQueue {
       return this.#events.destroy("error");
     }
     state.writing = "idle";
-    this.output.flush();
+    this.#flush();
     this.#events.afterExchange();
+  }
+
+  /** Writes the batch (whatever flushes it completes the responses in it). */
+  #flush(): void {
+    this.output.flush();
+    this.#completeUnflushed();
+  }
+
+  /** The responses written so far are with the socket: their `completed` resolves. */
+  #completeUnflushed(): void {
+    const done = this.#unflushed;
+    if (done.length === 0 || this.output.isClosed) return;
+    this.#unflushed = [];
+    for (const exchange of done) exchange.outcome.complete();
   }
 
   /**
@@ -136,7 +169,10 @@ export class ResponseQueue {
     const decision = this.#decideReuse(exchange, outgoing, framing);
     this.output.push(encodeHead(outgoing, framing, decision));
     // A HEAD response announces the length of a body it never carries.
-    const complete = exchange.isHead || await writeBody(this.output, outgoing, framing);
+    const complete = exchange.isHead ||
+      await writeBody(this.output, outgoing, framing, exchange.outcome);
+    if (complete) this.#unflushed.push(exchange);
+    else exchange.outcome.fail(incomplete());
     if (!decision.persist) {
       return unreadBodyForbidsReuse(exchange) ? "unread_body" : "response_close";
     }
@@ -162,4 +198,9 @@ export class ResponseQueue {
     else exchange.drainBudget = UNREAD_BODY_DRAIN_LIMIT;
     return decision;
   }
+}
+
+/** Why `completed` rejects when the response could not be written to its end. */
+function incomplete(): DOMException {
+  return new DOMException("the response could not be written to its end", "AbortError");
 }

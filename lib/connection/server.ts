@@ -76,6 +76,21 @@ export const DEFAULT_HEADERS_TIMEOUT = 20_000;
  */
 export const DEFAULT_REQUEST_BODY_TIMEOUT = 30_000;
 /**
+ * Default time from a request's first byte to the end of its body: 5 min,
+ * as node:http's `requestTimeout`. Long enough for the default 128 MiB body
+ * limit at well under 1 MB/s; an upload that trickles in under
+ * `requestBodyTimeout` forever is cut here.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REQUEST_TIMEOUT } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_REQUEST_TIMEOUT, 300_000);
+ * ```
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 300_000;
+/**
  * Default cap on open connections.
  *
  * @example
@@ -213,6 +228,7 @@ function resolveSettings(options: ServeOptions): ConnectionSettings {
       DEFAULT_REQUEST_BODY_TIMEOUT,
       "requestBodyTimeout",
     ),
+    requestTimeout: positive(options.requestTimeout, DEFAULT_REQUEST_TIMEOUT, "requestTimeout"),
     sendTimeout: positive(options.sendTimeout, DEFAULT_SEND_TIMEOUT, "sendTimeout"),
     keepAliveHint: options.keepAliveHint ?? true,
     eagerContinue: options.eagerContinue ?? false,

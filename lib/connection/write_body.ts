@@ -8,19 +8,22 @@
 import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
 import type { ResponseFraming } from "../codec/response_writer.ts";
 import type { OutputBuffer } from "./output.ts";
+import type { ExchangeOutcome } from "./exchange_outcome.ts";
 import { type OutgoingResponse, toBytes } from "./outgoing.ts";
 
 /**
  * Writes the body of `outgoing`. Resolves true when the message is complete
- * on the wire, false when it could not be (the stream failed, or produced
- * more or fewer bytes than its declared length): the connection must then
- * close, as the framing is broken (RFC 9112 §6.3, a short body is detected
- * by the client only through the close).
+ * in the output (a close-delimited body too: the close that ends it follows),
+ * false when it could not be (the stream failed, produced more or fewer
+ * bytes than its declared length, or the client left and `outcome`
+ * cancelled it): the connection must then close, as the framing is broken
+ * (RFC 9112 §6.3, a short body is detected by the client only through the close).
  */
 export async function writeBody(
   output: OutputBuffer,
   outgoing: OutgoingResponse,
   framing: ResponseFraming,
+  outcome: ExchangeOutcome,
 ): Promise<boolean> {
   const chunked = framing.kind === "chunked";
   const declared = framing.kind === "length" ? framing.length : -1;
@@ -43,6 +46,9 @@ export async function writeBody(
     return declared < 0 || sent === declared || framing.kind === "none";
   }
   let pending = outgoing.pendingRead;
+  // While the body streams, a client that leaves cancels it at once (not
+  // when the source's next chunk is ready and its write fails).
+  outcome.streaming(reader);
   try {
     while (true) {
       const wait = output.ready();
@@ -50,7 +56,7 @@ export async function writeBody(
         output.flush();
         await wait;
       }
-      if (output.isClosed) {
+      if (output.isClosed || outcome.failed) {
         reader.cancel().catch(() => {});
         return false;
       }
@@ -60,6 +66,7 @@ export async function writeBody(
       // waiting on a source that is not ready, so nothing finished is held back.
       if (!(await settlesSoon(read))) output.flush();
       const result = await read;
+      if (outcome.failed) return false; // cancelled under the read
       if (result.done) break;
       const bytes = toBytes(result.value);
       if (bytes.byteLength === 0) continue;
@@ -74,9 +81,10 @@ export async function writeBody(
   } catch {
     reader.cancel().catch(() => {});
     return false;
+  } finally {
+    outcome.streaming(null);
   }
   if (chunked) output.push(encodeLastChunk());
-  if (framing.kind === "close") return false;
   return declared < 0 || sent === declared;
 }
 

@@ -37,9 +37,16 @@ interface RequestParts {
   readonly url: string;
   readonly fields: readonly string[];
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Answers `signal` (the server's exchange), or null: the real request's own. */
+  readonly signalSource: SignalSource | null;
   headers: Headers | undefined;
   href: string | undefined;
   real: Request | undefined;
+}
+
+/** Whatever gives a light request its `signal`, made when first read. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
 }
 
 interface LightRequest {
@@ -65,6 +72,7 @@ function realRequest(request: LightRequest): Request {
       init.body = parts.body;
       init.duplex = "half";
     }
+    if (parts.signalSource !== null) init.signal = parts.signalSource.signal;
     real = new NativeRequest(parts.url, init);
     parts.real = real;
   }
@@ -129,11 +137,19 @@ Object.defineProperties(lightRequestPrototype, {
       return (parts.headers ??= headersFromFields(parts.fields));
     },
   },
+  signal: {
+    // The exchange's own signal, without building the real Request.
+    get(this: LightRequest) {
+      const parts = this[PARTS];
+      return parts.signalSource?.signal ?? realRequest(this).signal;
+    },
+  },
 });
 forwardPrototype(lightRequestPrototype, NativeRequest.prototype, realRequest, [
   "method",
   "url",
   "headers",
+  "signal",
 ]);
 
 /**
@@ -143,12 +159,14 @@ forwardPrototype(lightRequestPrototype, NativeRequest.prototype, realRequest, [
  * @param url the absolute URL
  * @param fields header fields, flat `[name, value, …]`
  * @param body the body stream, or null (GET, HEAD, no body)
+ * @param signalSource answers `request.signal` (the server's exchange); null: the real request's own
  */
 export function createLightRequest(
   method: string,
   url: string,
   fields: readonly string[],
   body: ReadableStream<Uint8Array> | null,
+  signalSource: SignalSource | null = null,
 ): Request {
   const request = Object.create(lightRequestPrototype);
   request[PARTS] = {
@@ -156,6 +174,7 @@ export function createLightRequest(
     url,
     fields,
     body,
+    signalSource,
     headers: undefined,
     href: undefined,
     real: undefined,

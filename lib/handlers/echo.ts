@@ -219,6 +219,7 @@ function stats(getServer: ServerViewGetter): Response {
  *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
+ *   completed: Promise.resolve(),
  * } as const;
  * const response = await handler(new Request("http://localhost/"), info);
  * assert.equal(await response.text(), "Hello, World!");

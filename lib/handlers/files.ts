@@ -148,6 +148,7 @@ async function sendDirectory(
  *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
+ *   completed: Promise.resolve(),
  * } as const;
  * const response = await handler(new Request("http://localhost/hello.txt"), info);
  * assert.equal(response.headers.get("content-length"), "2");

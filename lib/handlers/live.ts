@@ -154,6 +154,7 @@ function text(
  *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
+ *   completed: Promise.resolve(),
  * } as const;
  * const response = await live(new Request("http://localhost/_keepwire/stats.json"), info);
  * assert.equal((await response.json()).stats.totalRequests, 1);

@@ -160,6 +160,7 @@ describe("serve(): the call forms of Deno.serve", () => {
       maxRequestsPerConnection: 10,
       headersTimeout: 5_000,
       requestBodyTimeout: 5_000,
+      requestTimeout: 60_000,
       sendTimeout: 5_000,
       maxConnections: 100,
       maxBodySize: 1024,

@@ -18,6 +18,7 @@ const settings: ConnectionSettings = {
   maxRequestsPerConnection: 100,
   headersTimeout: 20_000,
   requestBodyTimeout: 30_000,
+  requestTimeout: 300_000,
   sendTimeout: 60_000,
   keepAliveHint: true,
   eagerContinue: false,

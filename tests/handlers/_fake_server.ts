@@ -7,6 +7,7 @@ export function fakeInfo(id = 1, requestIndex = 1, httpVersion: "1.0" | "1.1" = 
     remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
     httpVersion,
     connection: { id, requestIndex },
+    completed: Promise.resolve(),
   };
 }
 
