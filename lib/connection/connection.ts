@@ -20,7 +20,7 @@
  * @module
  */
 
-import { ProtocolError } from "../codec/errors.ts";
+import type { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { type HandlerHost, plainResponse, runHandler, toRequest } from "./dispatch.ts";
 import { clientGone, HandlerInfo, serverClosed } from "./exchange_outcome.ts";
