@@ -118,30 +118,17 @@ export function isKeepwireOption(name: string): name is keyof ServeOptions {
   return Object.hasOwn(OPTION_RULES, name);
 }
 
-const tlsNote = (): string =>
-  isKeepwireOption("tls")
-    ? ""
-    : " (TLS is not supported yet, so keepwire cannot serve HTTPS today)";
-
-const unixNote = (): string =>
-  isKeepwireOption("path") ? "" : " (Unix domain sockets are not supported yet)";
-
 /**
  * Option names that another server uses and keepwire does not, each with
- * the sentence that tells its user what to do instead. A function is read
- * when the error is made, so the sentence follows what keepwire supports.
+ * the sentence that tells its user what to do instead. A name keepwire
+ * comes to support moves to {@linkcode OPTION_RULES}, which shadows it here.
  */
-export const FOREIGN_OPTIONS: Readonly<Record<string, string | (() => string)>> = {
+export const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
   // Deno.serve
-  cert: () => `"cert" is Deno.serve's; keepwire takes it as tls: { cert, key }${tlsNote()}.`,
-  key: () => `"key" is Deno.serve's; keepwire takes it as tls: { cert, key }${tlsNote()}.`,
-  tls: "TLS is not supported yet: keepwire serves plain HTTP only, so it refuses tls rather " +
-    "than serve HTTP where HTTPS was asked for.",
-  path: "Unix domain sockets are not supported yet (path); keepwire listens on TCP " +
-    "(port, hostname).",
-  transport: () =>
-    `"transport" is Deno.serve's; keepwire listens on TCP, or on a Unix socket given ` +
-    `as path${unixNote()}.`,
+  cert: `"cert" is Deno.serve's; keepwire takes it as tls: { cert, key } (PEM strings).`,
+  key: `"key" is Deno.serve's; keepwire takes it as tls: { cert, key } (PEM strings).`,
+  transport: `"transport" is Deno.serve's; keepwire listens on TCP, or on the Unix socket ` +
+    `given as path.`,
   tcpBacklog:
     `"tcpBacklog" (Deno.serve) is not supported: the listen queue is the runtime's default.`,
   cid: `"cid" (Deno.serve, VSOCK) is not supported: keepwire listens on TCP.`,
@@ -153,7 +140,7 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string | (() => string)>> 
     `in milliseconds (idleTimeout: 10 is keepAliveTimeout: 10_000). A stalled request or ` +
     `response is cut by headersTimeout, requestBodyTimeout and sendTimeout.`,
   maxRequestBodySize: `"maxRequestBodySize" is Bun.serve's; keepwire calls it maxBodySize (bytes).`,
-  unix: () => `"unix" is Bun.serve's; keepwire calls it path${unixNote()}.`,
+  unix: `"unix" is Bun.serve's; keepwire calls it path.`,
   websocket: `"websocket" (Bun.serve) is not supported yet: keepwire does not serve WebSocket ` +
     `upgrades today.`,
   routes: `"routes" (Bun.serve) is not supported: route inside the handler ` +
@@ -200,6 +187,6 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string | (() => string)>> 
   host: `"host" is node:net's; keepwire calls it hostname.`,
   backlog: `"backlog" (node:net) is not supported: the listen queue is the runtime's default.`,
   exclusive: `"exclusive" (node:net, cluster) is not supported; see reusePort.`,
-  readableAll: () => `"readableAll" (node:net, Unix sockets) is not supported${unixNote()}.`,
-  writableAll: () => `"writableAll" (node:net, Unix sockets) is not supported${unixNote()}.`,
+  readableAll: `"readableAll" (node:net, Unix sockets) is not supported.`,
+  writableAll: `"writableAll" (node:net, Unix sockets) is not supported.`,
 };

@@ -47,7 +47,7 @@ export function serveArguments(first: unknown, second?: unknown): ServeArguments
   const handler = (second ?? inOptions) as Handler | undefined;
   if (handler === undefined) {
     const hint = (first as Record<string, unknown>).fetch !== undefined
-      ? ` (${FOREIGN_OPTIONS.fetch as string})`
+      ? ` (${FOREIGN_OPTIONS.fetch})`
       : "";
     throw new TypeError(`serve(): no handler given; call ${FORMS}${hint}`);
   }
@@ -83,7 +83,7 @@ export function checkServeOptions(options: unknown): asserts options is ServeOpt
 /** The sentence for a name keepwire does not take: another server's option, or a likely typo. */
 function unknownOption(name: string): string {
   const foreign = Object.hasOwn(FOREIGN_OPTIONS, name) ? FOREIGN_OPTIONS[name] : undefined;
-  if (foreign !== undefined) return typeof foreign === "function" ? foreign() : foreign;
+  if (foreign !== undefined) return foreign;
   const near = nearestOption(name);
   return `unknown option "${name}"` + (near === null ? "" : ` (did you mean "${near}"?)`);
 }

@@ -367,6 +367,7 @@ describe("serve(): other servers' option names say what keepwire calls them", ()
       /Deno\.serve's; keepwire takes it as tls: \{ cert, key \}/,
     ],
     ["unix", "/tmp/app.sock", /"unix" is Bun\.serve's; keepwire calls it path/],
+    ["transport", "unix", /keepwire listens on TCP, or on the Unix socket given as path/],
     ["fetch", hello, /"fetch" is Bun\.serve's name for the handler/],
     ["error", () => new Response(""), /"error" is Bun\.serve's; keepwire calls it onError/],
     ["websocket", { message() {} }, /"websocket" \(Bun\.serve\) is not supported yet/],
@@ -389,14 +390,6 @@ describe("serve(): other servers' option names say what keepwire calls them", ()
       /option "tls" must be \{ cert, key \} with PEM strings/,
     );
     assert.match(await refusal({ path: "" }), /option "path" must be a non-empty string/);
-  });
-
-  test("requestTimeout is refused until it is supported", async () => {
-    if (Object.hasOwn(OPTION_RULES, "requestTimeout")) return;
-    assert.match(
-      await refusal({ ...local, requestTimeout: 1000 }),
-      /"requestTimeout" .*not supported yet/,
-    );
   });
 
   test("every foreign name is refused with a sentence naming it, even when its value is undefined", async () => {
