@@ -407,3 +407,56 @@ describe("proxy: an upstream with a 2 s keep-alive timeout", { timeout: 60_000 }
     }
   });
 });
+
+describe("proxy: a reused connection that fails", () => {
+  test("a GET is retried once by the pool; a POST gets 502 and reaches the upstream once", async () => {
+    // Each connection answers its first request and resets on the second,
+    // without a Keep-Alive hint: the pool reuses it and meets the reset.
+    const seen: string[] = [];
+    const upstream = createNetServer((socket) => {
+      let requests = 0;
+      let buffered = "";
+      socket.on("error", () => {});
+      socket.on("data", (chunk) => {
+        buffered += chunk.toString("latin1");
+        for (;;) {
+          const match = /^(GET|POST) (\S+) HTTP\/1\.1\r\n/m.exec(buffered);
+          if (match === null) return;
+          buffered = buffered.slice(match.index + match[0].length);
+          seen.push(`${match[1]} ${match[2]}`);
+          if (++requests === 1) {
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+          } else {
+            socket.resetAndDestroy?.() ?? socket.destroy();
+            return;
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const { port: upstreamPort } = upstream.address() as { port: number };
+    const proxy = createProxyHandler({
+      upstreams: [`http://127.0.0.1:${upstreamPort}`],
+      upstreamConnections: 1,
+    });
+    const front = await serve(LOCAL, proxy);
+    const base = `http://127.0.0.1:${front.addr.port}`;
+    try {
+      assert.equal(await fetch(`${base}/warm1`).then((r) => r.text()), "ok");
+      const post = await fetch(`${base}/post`, { method: "POST", body: "once" });
+      await post.text();
+      assert.equal(post.status, 502);
+      assert.equal(await fetch(`${base}/warm2`).then((r) => r.text()), "ok");
+      const get = await fetch(`${base}/get`);
+      assert.equal(get.status, 200);
+      assert.equal(await get.text(), "ok");
+      assert.equal(seen.filter((line) => line === "POST /post").length, 1, seen.join(" | "));
+      assert.equal(seen.filter((line) => line === "GET /get").length, 2, seen.join(" | "));
+      assert.equal(proxy.upstreams()[0].staleRetries, 1);
+    } finally {
+      await front.shutdown();
+      await proxy.close();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+});
