@@ -55,7 +55,9 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * ```
  */
 export function serve(handler: Handler): Promise<Server>;
+/** `serve({ ...options, handler })`: the handler given as an option, as with `Deno.serve`. */
 export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
+/** `serve(options, handler)`: options and the handler apart. */
 export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
 export async function serve(
   optionsOrHandler: ServeOptions | Handler,

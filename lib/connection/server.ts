@@ -151,10 +151,12 @@ const PARSER_POOL_LIMIT = 1024;
  * ```
  */
 export function serveWith(listen: ListenFunction, handler: Handler): Promise<Server>;
+/** `serveWith(listen, { ...options, handler })`: the handler given as an option. */
 export function serveWith(
   listen: ListenFunction,
   options: ServeOptions & { handler: Handler },
 ): Promise<Server>;
+/** `serveWith(listen, options, handler)`: options and the handler apart. */
 export function serveWith(
   listen: ListenFunction,
   options: ServeOptions,

@@ -189,7 +189,9 @@ export const connectNode: ConnectFunction = (
  * ```
  */
 export function serve(handler: Handler): Promise<Server>;
+/** `serve({ ...options, handler })`: the handler given as an option, as with `Deno.serve`. */
 export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
+/** `serve(options, handler)`: options and the handler apart. */
 export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
 export async function serve(
   optionsOrHandler: ServeOptions | Handler,

@@ -15,11 +15,7 @@
 
 import { serveWith } from "../../lib/connection/server.ts";
 import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
-import type {
-  ListenFunction,
-  Transport,
-  TransportHandler,
-} from "../../lib/transport.ts";
+import type { ListenFunction, Transport, TransportHandler } from "../../lib/transport.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
