@@ -250,6 +250,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
           body,
           redirect: "manual",
           host: changeHost ? upstream.host : downstreamHost,
+          // The client left: stop the upstream exchange too (its connection
+          // is closed, not drained) instead of fetching for no one.
+          signal: request.signal,
         });
       } catch (error) {
         const code = error instanceof ClientError ? error.code : "error";

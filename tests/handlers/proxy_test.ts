@@ -460,3 +460,29 @@ describe("proxy: a reused connection that fails", () => {
     }
   });
 });
+
+describe("proxy: the client leaves", () => {
+  test("the upstream request is aborted when the downstream client disconnects", async () => {
+    let aborted = false;
+    const upstream = async (request: Request) => {
+      await new Promise<void>((resolve) => {
+        request.signal.addEventListener("abort", () => {
+          aborted = true;
+          resolve();
+        });
+        setTimeout(resolve, 3_000);
+      });
+      return new Response("too late");
+    };
+    await withProxy(upstream, {}, async (port, proxy) => {
+      const client = await RawClient.connect(port);
+      await client.write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+      await delay(200);
+      client.destroy();
+      const deadline = performance.now() + 2_000;
+      while (!aborted && performance.now() < deadline) await delay(20);
+      assert.equal(aborted, true, "the upstream saw the abort");
+      assert.equal(proxy.upstreams()[0].open, 0);
+    });
+  });
+});
