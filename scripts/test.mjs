@@ -59,7 +59,7 @@ const binDir = join(root, "node_modules", ".bin");
 // One directory per run: several people may run the suite in one checkout.
 const buildDir = join(root, ".test-build", `run-${process.pid}`);
 /** A hung test must not hang CI: each runner is killed after this long. */
-const RUNNER_TIMEOUT_MS = Number(process.env.KEEPWIRE_TEST_TIMEOUT_MS ?? 10 * 60_000);
+const RUNNER_TIMEOUT_MS = Number(process.env.KEEPWIRE_TEST_TIMEOUT_MS ?? 20 * 60_000);
 const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 // Some runners read any FORCE_COLOR, even "0", as "force colours".
 delete env.FORCE_COLOR;
