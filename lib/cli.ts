@@ -8,15 +8,17 @@
  * ```
  *
  * The first line on stdout is always `Listening on http://HOST:PORT/` (tests
- * and scripts parse it). SIGINT or SIGTERM shuts the server down gracefully
- * and exits 0; a second signal exits at once with 1. Usage errors print one
- * line on stderr and exit 2; a server that cannot start (the port is taken,
- * Deno lacks a permission) prints one line and exits 1.
+ * and scripts parse it): `https://` with `--cert`/`--key`, and
+ * `http+unix://PATH/` (the path percent-encoded) with `--unix`. SIGINT or
+ * SIGTERM shuts the server down gracefully and exits 0; a second signal
+ * exits at once with 1. Usage errors print one line on stderr and exit 2; a
+ * server that cannot start (the port is taken, Deno lacks a permission)
+ * prints one line and exits 1.
  *
  * @module
  */
 
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Handler, Server } from "./connection/options.ts";
 import { type CliCommand, parseArgs, USAGE, UsageError } from "./cli/args.ts";
 import { commandLineArgs, exitProcess, onShutdownSignal } from "./cli/process.ts";
@@ -39,6 +41,26 @@ import { serve } from "./serve.ts";
 
 function urlHost(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+/** The origin the first line announces (`http+unix:` with the path percent-encoded, as curl-like tools spell it). */
+function announcedOrigin(server: Server, secure: boolean): string {
+  const { transport, hostname, port, path } = server.addr;
+  const scheme = secure ? "https" : "http";
+  if (transport === "unix") return `${scheme}+unix://${encodeURIComponent(path ?? "")}`;
+  return `${scheme}://${urlHost(hostname)}:${port}`;
+}
+
+/** `--cert`/`--key` read into the `tls` option, before anything binds. */
+async function readTlsFiles(
+  files: CliCommand["tlsFiles"],
+): Promise<{ tls?: { cert: string; key: string } }> {
+  if (files === undefined) return {};
+  const [cert, key] = await Promise.all([
+    readFile(files.cert, "utf8"),
+    readFile(files.key, "utf8"),
+  ]);
+  return { tls: { cert, key } };
 }
 
 /**
@@ -137,10 +159,18 @@ async function run(argv: readonly string[]): Promise<number> {
     const { hostname, port } = command.options;
     return await superviseWorkers(command.workers!, argv, hostname, port);
   }
+  let tls: Awaited<ReturnType<typeof readTlsFiles>>;
+  try {
+    tls = await readTlsFiles(command.tlsFiles);
+  } catch (error) {
+    console.error(`keepwire: cannot read the certificate or key: ${(error as Error).message}`);
+    return 1;
+  }
   // The CLI runs only its own handlers, so the light Fetch objects are safe
   // on every runtime here (a library user opts in on Deno and Bun).
   const options = {
     ...command.options,
+    ...tls,
     lightFetchObjects: true,
     ...(worker && workersUseReusePort() ? { reusePort: true } : {}),
   };
@@ -174,7 +204,9 @@ async function run(argv: readonly string[]): Promise<number> {
       ? error.message
       : String(error);
     console.error(
-      `keepwire: cannot listen on ${command.options.hostname}:${command.options.port}: ${reason}`,
+      `keepwire: cannot listen on ${
+        command.options.path ?? `${command.options.hostname}:${command.options.port}`
+      }: ${reason}`,
     );
     return 1;
   }
@@ -197,7 +229,7 @@ async function run(argv: readonly string[]): Promise<number> {
   if (site !== null && liveOn) {
     site.startLive(createLiveHandler({ getServer, signal: stopping.signal }));
   }
-  const origin = `http://${urlHost(server.addr.hostname)}:${server.addr.port}`;
+  const origin = announcedOrigin(server, tls.tls !== undefined);
   console.log(`Listening on ${origin}/`);
   if (proxy !== null) console.log(`Proxying to ${command.proxy!.upstreams.join(" ")}`);
   if (command.command === "serve") {

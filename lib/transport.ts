@@ -239,18 +239,19 @@ export type ListenFunction = (
 ) => Promise<Listener>;
 
 /**
- * How the client verifies a TLS server.
+ * How the client verifies a TLS server. The name sent as SNI and checked
+ * against the certificate is always the `hostname` dialled (Deno cannot
+ * send another), except that an IP address is never sent as SNI (RFC 6066
+ * §3) and is checked against the certificate's IP entries.
  *
  * @example
  * ```ts
  * import type { TlsConnectOptions } from "@keepwire/keepwire";
  *
- * const privateCa: TlsConnectOptions = { serverName: "api.internal", ca: "-----BEGIN CERTIFICATE-----\n…" };
+ * const privateCa: TlsConnectOptions = { ca: "-----BEGIN CERTIFICATE-----\n…" };
  * ```
  */
 export interface TlsConnectOptions {
-  /** The name sent as SNI and checked against the certificate (default: the host). */
-  readonly serverName?: string;
   /** Extra trusted root certificates, PEM (a private CA); the system's roots stay trusted. */
   readonly ca?: string | readonly string[];
   /** `false` accepts any certificate: for tests only, never in production (default `true`). */

@@ -31,6 +31,7 @@ export type CliServeOptions =
     | "headersTimeout"
     | "maxHeaderSize"
     | "maxBodySize"
+    | "path"
   >;
 
 /**
@@ -63,6 +64,8 @@ export interface CliCommand {
   readonly options: CliServeOptions;
   /** Processes to serve from (`--workers`); absent means one. */
   readonly workers?: number;
+  /** `--cert` and `--key`: the PEM files to serve HTTPS with (both or neither). */
+  readonly tlsFiles?: { readonly cert: string; readonly key: string };
   /** `--live` (true) or `--no-live` (false); absent: on only on a loopback address. */
   readonly live?: boolean;
   /** `serve --dotfiles`: serve and list dotfiles and dot-folders. */
@@ -125,6 +128,8 @@ Flags:
   --max-header-size BYTES          largest request header section (431 above)
   --max-body-size BYTES            largest request body (413 above)
   --workers N                      serve from N processes sharing the port (default 1)
+  --cert FILE --key FILE           serve HTTPS with this PEM certificate and key
+  --unix PATH                      listen on a Unix domain socket instead of TCP
   --live, --no-live                serve's live page and metrics at /_keepwire/, which show
                                    every client's address (default: on for loopback only)
   --dotfiles                       serve: also serve and list dotfiles (.env, .git/); default 404
@@ -140,7 +145,7 @@ Proxy flags:
   --balance STRATEGY               round-robin (default) or least-connections
 `;
 
-type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes";
+type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes" | "file";
 
 /** Short flags and the long flags they stand for. */
 const SHORT_FLAGS: Readonly<Record<string, string>> = {
@@ -158,6 +163,7 @@ const FLAGS: Readonly<Record<string, { kind: FlagKind; option: keyof CliServeOpt
   "--headers-timeout": { kind: "seconds", option: "headersTimeout" },
   "--max-header-size": { kind: "count", option: "maxHeaderSize" },
   "--max-body-size": { kind: "bytes", option: "maxBodySize" },
+  "--unix": { kind: "file", option: "path" },
 };
 
 /** Flags of `keepwire proxy`, each taking a value. */
@@ -219,6 +225,8 @@ function parseProxyFlag(
       return;
   }
 }
+/** Flags with a value that is not a server option: the entry point uses them itself. */
+const OTHER_FLAGS = new Set(["--workers", "--cert", "--key"]);
 
 /** More worker processes than this is a typo, not a machine. */
 const MAX_WORKERS = 256;
@@ -231,6 +239,11 @@ const MAX_SECONDS = 2_147_483;
 
 function parseValue(flag: string, kind: FlagKind, raw: string): number | string {
   switch (kind) {
+    case "file":
+      if (raw === "" || raw.startsWith("-")) {
+        throw new UsageError(`${flag}: expected a file path, got "${raw}"`);
+      }
+      return raw;
     case "hostname":
       if (raw === "" || raw.startsWith("-")) {
         throw new UsageError(`${flag}: expected a hostname, got "${raw}"`);
@@ -293,6 +306,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   let live: boolean | undefined;
   const proxy: { -readonly [K in keyof CliProxyOptions]: CliProxyOptions[K] } = { upstreams: [] };
   let proxyFlag: string | undefined;
+  const tlsFiles: { cert?: string; key?: string } = {};
 
   for (let i = 0; i < argv.length; i++) {
     const given = argv[i];
@@ -325,7 +339,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const equals = arg.indexOf("=");
     const name = equals === -1 ? arg : arg.slice(0, equals);
     const flag = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
-    if (flag === undefined && name !== "--workers" && !PROXY_FLAGS.has(name)) {
+    if (flag === undefined && !OTHER_FLAGS.has(name) && !PROXY_FLAGS.has(name)) {
       throw new UsageError(`unknown flag "${name}" (see --help)`);
     }
     let raw: string;
@@ -341,6 +355,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       proxyFlag ??= name;
       continue;
     }
+    if (name === "--cert" || name === "--key") {
+      tlsFiles[name === "--cert" ? "cert" : "key"] = parseValue(name, "file", raw) as string;
+      continue;
+    }
     if (flag === undefined) {
       workers = parseValue(name, "count", raw) as number;
       if (workers > MAX_WORKERS) {
@@ -351,10 +369,23 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     (options as Record<string, number | string>)[flag.option] = parseValue(name, flag.kind, raw);
   }
 
+  if ((tlsFiles.cert === undefined) !== (tlsFiles.key === undefined)) {
+    const [given, missing] = tlsFiles.cert === undefined
+      ? ["--key", "--cert"]
+      : ["--cert", "--key"];
+    throw new UsageError(`${given}: needs ${missing} too`);
+  }
+  if (workers !== undefined && workers > 1 && options.path !== undefined) {
+    throw new UsageError("--workers: the processes share a TCP port, not a Unix socket");
+  }
+  const tls = tlsFiles.cert === undefined
+    ? {}
+    : { tlsFiles: { cert: tlsFiles.cert, key: tlsFiles.key! } };
   const [command, ...rest] = positionals;
   const extra = {
     ...(workers === undefined ? {} : { workers }),
     ...(live === undefined ? {} : { live }),
+    ...tls,
   };
   if (help || command === "help") return { command: "help", dir: "", options };
   if (version || command === "version") return { command: "version", dir: "", options };

@@ -44,6 +44,8 @@ export interface ConnectionHost extends HandlerHost, ParserPool {
   readonly settings: ConnectionSettings;
   /** `host:port` used to build URLs for requests without `Host` (HTTP/1.0). */
   readonly fallbackAuthority: string;
+  /** Requests arrive over TLS: their URLs are `https:`. */
+  readonly secure: boolean;
   /** The server is shutting down: answer what is in flight with `Connection: close`. */
   readonly shuttingDown: boolean;
   /** Counts a parsed request (`reused` when not the first on its connection). */
@@ -222,6 +224,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       this.#host.fallbackAuthority,
       this.#host.settings.lightFetch,
       exchange.outcome,
+      this.#host.secure,
     );
     if (request === null) {
       exchange.body?.error(new TypeError("invalid request"));

@@ -25,7 +25,8 @@ export interface HandlerHost {
  * The `Request` for a head, or null when Fetch cannot represent it (the
  * caller answers 400). Absolute-form targets name their own authority, and
  * `Host` is ignored then (RFC 9112 §3.2.2); origin-form targets resolve
- * against `Host`, or `fallbackAuthority` when an HTTP/1.0 request has none.
+ * against `Host`, or `fallbackAuthority` when an HTTP/1.0 request has none,
+ * with `https:` when the connection is `secure` (TLS).
  */
 export function toRequest(
   head: RequestHead,
@@ -33,9 +34,10 @@ export function toRequest(
   fallbackAuthority: string,
   light: boolean,
   outcome: ExchangeOutcome,
+  secure = false,
 ): Request | null {
   try {
-    const url = requestUrl(head, fallbackAuthority);
+    const url = requestUrl(head, fallbackAuthority, secure);
     if (!light) return buildRequest(head, url, body, outcome);
     // The real Request would refuse a URL that does not parse, and RFC
     // 3986 allows more in a Host (`%00`, `.0`) than the URL parser does.

@@ -102,14 +102,15 @@ export function isMethodFetchForbids(method: string): boolean {
 /**
  * The absolute URL of a request: absolute-form targets are used as they are
  * (RFC 9112 §3.2.2); origin-form targets are resolved against `Host`, or the
- * listening address when an HTTP/1.0 request has none.
+ * listening address when an HTTP/1.0 request has none, with the scheme of
+ * the connection (`https` over TLS, RFC 9110 §4.2.2).
  */
-export function requestUrl(head: RequestHead, fallbackAuthority: string): string {
+export function requestUrl(head: RequestHead, fallbackAuthority: string, secure = false): string {
   const target = head.target;
-  if (target.charCodeAt(0) === 0x2f /* / */) {
-    return "http://" + (head.host === "" ? fallbackAuthority : head.host) + target;
-  }
-  if (target === "*") return "http://" + (head.host === "" ? fallbackAuthority : head.host) + "/*";
+  const origin = (secure ? "https://" : "http://") +
+    (head.host === "" ? fallbackAuthority : head.host);
+  if (target.charCodeAt(0) === 0x2f /* / */) return origin + target;
+  if (target === "*") return origin + "/*";
   return target;
 }
 

@@ -254,6 +254,7 @@ class ServerCore implements Server, ConnectionHost {
   readonly onError: (error: unknown) => Response | Promise<Response>;
   readonly finished: Promise<void>;
   fallbackAuthority = "localhost";
+  readonly secure: boolean;
   shuttingDown = false;
   /** Null while nobody observes, so a connection's `onConnectionEvent?.(…)` costs one check. */
   onConnectionEvent: ConnectionEventListener | null = null;
@@ -287,7 +288,8 @@ class ServerCore implements Server, ConnectionHost {
       "shutdownTimeout",
     );
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
-    if (options.tls !== undefined) this.#failedHandshakes = 0;
+    this.secure = options.tls !== undefined;
+    if (this.secure) this.#failedHandshakes = 0;
   }
 
   get addr(): NetAddr {

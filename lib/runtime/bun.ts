@@ -120,7 +120,9 @@ export const listenBun: ListenFunction = async (
       return;
     }
     const cancel = handshakeDeadline(options.handshakeTimeout, () => {
-      transport.onHandshake?.(handshakeTimeoutError(options.handshakeTimeout!));
+      const settle = transport.onHandshake;
+      transport.onHandshake = undefined; // settled once: Bun may still report the failure
+      settle?.(handshakeTimeoutError(options.handshakeTimeout!));
     });
     transport.onHandshake = (error) => {
       cancel();
@@ -198,7 +200,7 @@ export const connectBun: ConnectFunction = async (
     data: transport,
     ...(tls === undefined ? {} : {
       tls: {
-        serverName: tls.serverName ?? options.hostname,
+        serverName: options.hostname,
         ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
         rejectUnauthorized: tls.rejectUnauthorized ?? true,
         ALPNProtocols: ALPN_WIRE,

@@ -102,7 +102,13 @@ async function handshake(conn: DenoConn, options: ListenOptions): Promise<boolea
     options.onHandshakeError?.(
       timedOut ? handshakeTimeoutError(options.handshakeTimeout!) : classifyTlsError(error),
     );
-    if (!timedOut) conn.close();
+    if (!timedOut) {
+      try {
+        conn.close();
+      } catch {
+        // Already released by the runtime.
+      }
+    }
     return false;
   } finally {
     cancel();
@@ -161,7 +167,9 @@ export const listenDeno: ListenFunction = async (
         // The peer may already be gone, or a Unix socket: the first read tells.
       }
       if (options.tls === undefined) start(conn);
-      else void handshake(conn, options).then((done) => done && !closing && start(conn));
+      // Handshakes run side by side; one done after close() is still handed
+      // up, and a server that is shutting down refuses it.
+      else void handshake(conn, options).then((done) => done && start(conn));
     }
   })();
   return {
@@ -213,13 +221,17 @@ export const connectDeno: ConnectFunction = async (
   if (options.path !== undefined) {
     conn = await deno().connect({ path: options.path, transport: "unix" });
   } else if (tls === undefined) {
-    conn = await deno().connect({ hostname: options.hostname, port: options.port, transport: "tcp" });
+    conn = await deno().connect({
+      hostname: options.hostname,
+      port: options.port,
+      transport: "tcp",
+    });
     conn.setNoDelay?.(true);
   } else {
     try {
       // Deno checks the certificate against `hostname`, which is also the SNI.
       conn = await deno().connectTls({
-        hostname: tls.serverName ?? options.hostname,
+        hostname: options.hostname,
         port: options.port,
         caCerts: caList(tls.ca),
         alpnProtocols: ALPN_PROTOCOLS,

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { connect as connectTcp, createServer as createTcpServer, isIP, type Socket } from "node:net";
+import {
+  connect as connectTcp,
+  createServer as createTcpServer,
+  isIP,
+  type Socket,
+} from "node:net";
 import { connect as connectTls, createServer as createTlsServer } from "node:tls";
 import type {
   ConnectFunction,
@@ -36,7 +41,9 @@ export type { KeepAliveClient } from "../client/client.ts";
 
 function toNetAddr(address: string | { address: string; port: number } | null): NetAddr {
   if (address === null) return { transport: "tcp", hostname: "", port: 0 };
-  if (typeof address === "string") return { transport: "unix", hostname: "", port: 0, path: address };
+  if (typeof address === "string") {
+    return { transport: "unix", hostname: "", port: 0, path: address };
+  }
   return { transport: "tcp", hostname: address.address, port: address.port };
 }
 
@@ -72,7 +79,11 @@ export const listenNode: ListenFunction = async (
     const transport = new NodeTransport(socket, unixPath);
     transport.attach(onConnection(transport));
   };
-  const socketOptions = { noDelay: true, allowHalfOpen: true, highWaterMark: WRITE_HIGH_WATER_MARK };
+  const socketOptions = {
+    noDelay: true,
+    allowHalfOpen: true,
+    highWaterMark: WRITE_HIGH_WATER_MARK,
+  };
   const { tls } = options;
   const server = tls === undefined ? createTcpServer(socketOptions, accept) : createTlsServer({
     ...socketOptions,
@@ -84,8 +95,12 @@ export const listenNode: ListenFunction = async (
   }, accept);
   if (tls !== undefined) {
     // A failed handshake (refused ALPN, bad certificate, timeout, reset) is
-    // reported here and never reaches `accept`; Node has destroyed the socket.
-    server.on("tlsClientError", (error: unknown) => options.onHandshakeError?.(classifyTlsError(error)));
+    // reported here and never reaches `accept`. Node leaves the socket open
+    // after a handshake timeout (checked on Node 20), so it is destroyed here.
+    server.on("tlsClientError", (error: unknown, socket: Socket) => {
+      socket.destroy();
+      options.onHandshakeError?.(classifyTlsError(error));
+    });
   }
   if (options.path !== undefined) await prepareUnixPath(options.path);
   const listenOptions: { port?: number; host?: string; path?: string; reusePort?: boolean } =
@@ -150,9 +165,7 @@ export const connectNode: ConnectFunction = (
       host: options.hostname,
       port: options.port,
       // RFC 6066 §3: SNI carries host names, never IP literals.
-      ...(isIP(tls.serverName ?? options.hostname) ? {} : {
-        servername: tls.serverName ?? options.hostname,
-      }),
+      ...(isIP(options.hostname) ? {} : { servername: options.hostname }),
       ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
       rejectUnauthorized: tls.rejectUnauthorized ?? true,
       ALPNProtocols: ALPN_PROTOCOLS,
@@ -163,12 +176,15 @@ export const connectNode: ConnectFunction = (
       reject(tls === undefined ? error : classifyTlsError(error));
     };
     socket.once("error", failed);
-    socket.once(tls === undefined || options.path !== undefined ? "connect" : "secureConnect", () => {
-      socket.off("error", failed);
-      const transport = new NodeTransport(socket, options.path);
-      transport.attach(handler);
-      resolve(transport);
-    });
+    socket.once(
+      tls === undefined || options.path !== undefined ? "connect" : "secureConnect",
+      () => {
+        socket.off("error", failed);
+        const transport = new NodeTransport(socket, options.path);
+        transport.attach(handler);
+        resolve(transport);
+      },
+    );
   });
 };
 
