@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { Framing } from "../codec/events.ts";
 import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
@@ -22,10 +23,14 @@ export const RESPONSE_PEEK_LIMIT = 4096;
  */
 const READY_TURNS = 8;
 
-/** How the body will be sent. `"unknown"` becomes chunked (1.1) or close-delimited (1.0). */
+/**
+ * What a response knows of its body before it is framed: the codec's
+ * {@linkcode Framing} when that is settled (no body, or a known length), or
+ * `"unknown"`, which `frameResponse()` turns into chunked (1.1) or
+ * close-delimited (1.0) framing once the request's version is known.
+ */
 export type BodyLength =
-  | { readonly kind: "none" }
-  | { readonly kind: "length"; readonly length: number }
+  | Extract<Framing, { readonly kind: "none" | "length" }>
   | { readonly kind: "unknown" };
 
 /** A response ready to be framed and written. */
