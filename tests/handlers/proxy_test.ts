@@ -486,3 +486,64 @@ describe("proxy: the client leaves", () => {
     });
   });
 });
+
+describe("proxy: the runtime's own server as upstream", () => {
+  const runtime = globalThis as unknown as {
+    Deno?: {
+      serve(
+        options: { port: number; hostname: string; onListen?: () => void },
+        handler: (request: Request) => Response | Promise<Response>,
+      ): { addr: { port: number }; shutdown(): Promise<void> };
+    };
+    Bun?: {
+      serve(
+        options: {
+          port: number;
+          hostname: string;
+          fetch: (request: Request) => Response | Promise<Response>;
+        },
+      ): {
+        port: number;
+        stop(force?: boolean): void;
+      };
+    };
+  };
+  const native = runtime.Deno !== undefined
+    ? "Deno.serve"
+    : runtime.Bun !== undefined
+    ? "Bun.serve"
+    : null;
+
+  test(`${native ?? "Deno.serve / Bun.serve"}: GET and a streamed POST pass, with Via`, {
+    skip: native === null ? "Node has no native Fetch server" : false,
+  }, async () => {
+    const handler = async (request: Request) =>
+      new Response(`${request.method} ${request.headers.get("via")} ${await request.text()}`);
+    let port: number;
+    let stop: () => Promise<void>;
+    if (runtime.Deno !== undefined) {
+      const server = runtime.Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handler);
+      port = server.addr.port;
+      stop = () => server.shutdown();
+    } else {
+      const server = runtime.Bun!.serve({ port: 0, hostname: "127.0.0.1", fetch: handler });
+      port = server.port;
+      stop = () => Promise.resolve(server.stop(true));
+    }
+    const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${port}`] });
+    const front = await serve(LOCAL, proxy);
+    try {
+      const base = `http://127.0.0.1:${front.addr.port}`;
+      for (let i = 0; i < 3; i++) {
+        assert.equal(await (await fetch(`${base}/`)).text(), "GET 1.1 keepwire ");
+        const post = await fetch(`${base}/`, { method: "POST", body: `n${i}` });
+        assert.equal(await post.text(), `POST 1.1 keepwire n${i}`);
+      }
+      assert.ok(proxy.upstreams()[0].reusedRequests > 0);
+    } finally {
+      await front.shutdown();
+      await proxy.close();
+      await stop();
+    }
+  });
+});
