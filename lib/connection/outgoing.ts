@@ -12,6 +12,7 @@
 
 import type { Framing } from "../codec/events.ts";
 import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
+import { readStaticBody } from "../fetch/static_body.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;
@@ -101,6 +102,15 @@ export async function prepareResponse(
   const declaredLength = fields.declaredLength;
   const status = response.status === 0 ? 500 : response.status;
   const statusText = response.statusText;
+  if (declaredLength < 0 && !statusForbidsBody(status)) {
+    // A string or byte body read whole: no stream (see static_body.ts).
+    const whole = readStaticBody(response);
+    if (whole !== null) {
+      const bytes = await whole;
+      const sent = isHeadRequest || bytes.byteLength === 0 ? [] : [bytes];
+      return outgoing(status, statusText, fields, lengthOf(bytes.byteLength), sent, null, null);
+    }
+  }
   const body = response.body;
 
   if (statusForbidsBody(status)) {
