@@ -97,3 +97,4 @@ export * from "./lib/codec/websocket/extensions.ts";
 export * from "./lib/websocket/events.ts";
 export * from "./lib/websocket/websocket.ts";
 export * from "./lib/websocket/negotiate.ts";
+export * from "./lib/websocket/upgrade.ts";

@@ -68,6 +68,14 @@ export abstract class ReaderShell<Event> {
     return this.#buffer.size;
   }
 
+  /**
+   * Removes and returns the bytes not yet consumed (a copy): what follows
+   * the last message when the connection leaves HTTP (RFC 9110 §7.8).
+   */
+  takeBuffered(): Uint8Array {
+    return this.#buffer.takeAll().slice();
+  }
+
   /** The pending input, for subclasses. */
   protected get input(): ByteBuffer {
     return this.#buffer;

@@ -38,6 +38,8 @@ import { ConnectionState, lastRequestCause } from "./state.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
+import { requestsUpgrade, type UpgradeHandoff } from "./upgrade.ts";
+import { UpgradedStreams } from "./upgraded_streams.ts";
 
 /** What a connection needs from its server. */
 export interface ConnectionHost extends HandlerHost, ParserPool {
@@ -78,6 +80,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   #closeCause: CloseCause | null = null;
   /** Set when this side closes the socket: the reason in-flight requests abort with. */
   #closedByServer: DOMException | null = null;
+  /** An upgrade request whose answer is not written yet: no head after it is parsed. */
+  #upgradeRequest: Exchange | null = null;
+  /** Set once an upgrade is carried out: the connection's bytes are the new protocol's. */
+  #upgraded: { handoff: UpgradeHandoff; streams: UpgradedStreams } | null = null;
 
   constructor(id: number, transport: Transport, host: ConnectionHost, now: number) {
     this.id = id;
@@ -107,7 +113,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   /** `idle` between requests, `busy` in an exchange, `closing` once no further request will be read. */
-  get state(): "idle" | "busy" | "closing" {
+  get state(): "idle" | "busy" | "closing" | "upgraded" {
+    if (this.#upgraded !== null && this.#state.lifecycle === "open") return "upgraded";
     if (this.#state.lifecycle !== "open" || this.#state.keepAlive === "off") return "closing";
     return this.#isIdle() ? "idle" : "busy";
   }
@@ -120,6 +127,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   // ---- socket events -------------------------------------------------------
 
   onData(chunk: Uint8Array): void {
+    if (this.#upgraded !== null) return this.#upgraded.streams.push(chunk);
     // Lingering, or past the last request: discard what the peer still sends.
     if (this.#state.lifecycle !== "open" || this.#state.reading === "closed") return;
     this.#reader.push(chunk);
@@ -129,6 +137,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     const state = this.#state;
     state.input = "ended";
     this.#closeCause ??= "client_close";
+    if (this.#upgraded !== null) return this.#upgraded.streams.end();
     if (state.lifecycle === "lingering") return this.#destroy();
     if (state.lifecycle !== "open") return;
     // Deno.serve and Bun.serve treat the peer's FIN as the client leaving:
@@ -142,6 +151,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   onDrain(): void {
+    this.#upgraded?.streams.drained();
     this.#queue.output.drained();
   }
 
@@ -155,6 +165,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       this.#closedByServer ?? clientGone(error),
     );
     this.#queue.output.closed();
+    this.#upgraded?.streams.closed(error);
     this.#host.connectionClosed(this);
   }
 
@@ -165,7 +176,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     const settings = this.#host.settings;
     const lifecycle = this.#state.lifecycle;
     if (lifecycle === "lingering" && now >= this.#lingerDeadline) this.#destroy();
-    if (lifecycle !== "open") return;
+    // An upgraded connection's timers are its new protocol's.
+    if (lifecycle !== "open" || this.#upgraded !== null) return;
     // A peer that stops reading would hold responses in memory forever.
     const blockedSince = this.#queue.output.blockedSince;
     if (blockedSince !== 0 && now - blockedSince >= settings.sendTimeout) {
@@ -188,6 +200,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   shutdown(): void {
     if (this.#state.lifecycle !== "open") return;
     this.#closeCause ??= "shutdown";
+    if (this.#upgraded !== null) return this.#upgraded.handoff.shutdown();
     const idle = this.#isIdle();
     this.#state.disableKeepAlive();
     if (idle) this.#closePolitely(false);
@@ -242,6 +255,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     // Parsed from what arrived before the client's FIN: it has left already.
     if (this.#state.input === "ended") exchange.outcome.abort(clientGone());
     this.#queue.push(exchange);
+    if (head.version === "1.1" && requestsUpgrade(head.connection)) this.#upgradeRequest = exchange;
     const last = lastRequestCause(exchange, this.#host.settings, this.#host.shuttingDown);
     if (last !== null) {
       this.#state.disableKeepAlive();
@@ -288,7 +302,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
 
   /** A pipelined head is read only while fewer than {@linkcode PIPELINE_DEPTH_LIMIT} responses wait. */
   takesHead(): boolean {
-    return this.#queue.length < PIPELINE_DEPTH_LIMIT;
+    return this.#upgradeRequest === null && this.#queue.length < PIPELINE_DEPTH_LIMIT;
   }
 
   onFirstRead(exchange: Exchange): void {
@@ -306,7 +320,10 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     this.#closeIfDone();
   }
 
-  responseWritten({ index, response }: Exchange): void {
+  responseWritten(exchange: Exchange): void {
+    const { index, response } = exchange;
+    // Declined (any answer but keepwire's 101): the pipeline is read on.
+    if (exchange === this.#upgradeRequest) this.#upgradeRequest = null;
     const status = response?.status ?? 500;
     this.#host.onConnectionEvent?.({
       type: "response",
@@ -315,6 +332,26 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       index,
       status,
     });
+  }
+
+  /**
+   * The `101` is written (RFC 9110 §7.8): HTTP ends here. No request is
+   * parsed any more; the bytes already read past the upgrade request's head
+   * go first to the new protocol, then everything that arrives; nothing
+   * after it in the pipeline is dispatched.
+   */
+  upgraded(_exchange: Exchange, handoff: UpgradeHandoff): void {
+    const state = this.#state;
+    state.closeReading();
+    state.disableKeepAlive();
+    this.#upgradeRequest = null;
+    this.#queue.abandon(new Error("the connection was upgraded"), serverClosed());
+    const streams = new UpgradedStreams(this.#transport, this.#reader.takeBuffered());
+    this.#reader.failBody(new Error("the connection was upgraded"));
+    this.#upgraded = { handoff, streams };
+    this.#reader.resumeInput();
+    if (state.input === "ended") streams.end();
+    handoff.accept(streams.duplex);
   }
 
   /** After the last response: what was read beyond it goes unanswered. */

@@ -173,6 +173,8 @@ export interface ServerStats {
   readonly openConnections: number;
   /** Open connections waiting for their next request. */
   readonly idleConnections: number;
+  /** Open connections handed to another protocol (a WebSocket) by an upgrade. */
+  readonly upgradedConnections: number;
   /** Connections accepted since start. */
   readonly totalConnections: number;
   /** Requests whose head was parsed since start. */
@@ -198,8 +200,8 @@ export interface ConnectionSnapshot {
   readonly id: number;
   /** The peer's address. */
   readonly remoteAddr: NetAddr;
-  /** `idle` between requests, `busy` while a request is read or answered, `closing` once it will not take more. */
-  readonly state: "idle" | "busy" | "closing";
+  /** `idle` between requests, `busy` while a request is read or answered, `closing` once it will not take more, `upgraded` once handed to another protocol. */
+  readonly state: "idle" | "busy" | "closing" | "upgraded";
   /** Requests carried so far. */
   readonly requests: number;
   /** When the connection was accepted (ms since the epoch). */

@@ -91,6 +91,12 @@ export class RequestReader {
     this.pump();
   }
 
+  /** Removes the bytes read but not parsed: the upgraded protocol's first bytes. */
+  takeBuffered(): Uint8Array {
+    const parser = this.#parser;
+    return parser === null ? new Uint8Array(0) : parser.takeBuffered();
+  }
+
   /** Parses as far as the buffered bytes and the connection's state allow. */
   pump(): void {
     if (this.#pumping !== "no") {

@@ -19,6 +19,9 @@ import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./sta
 import type { CloseCause } from "./observer.ts";
 import type { Transport } from "../transport.ts";
 import { writeBody } from "./write_body.ts";
+import { handoffOf, requestsUpgrade, type UpgradeHandoff } from "./upgrade.ts";
+import { encodeResponseHead } from "../codec/response_writer.ts";
+import { httpDate } from "./date.ts";
 
 /** What the queue tells its connection. */
 export interface WriteEvents {
@@ -32,6 +35,8 @@ export interface WriteEvents {
   bodyLeftUnread(exchange: Exchange): void;
   /** Writing failed: the connection cannot go on. */
   destroy(cause: CloseCause): void;
+  /** The `101` of an accepted upgrade is written: HTTP ends, `handoff` takes the connection. */
+  upgraded(exchange: Exchange, handoff: UpgradeHandoff): void;
 }
 
 /** The exchanges of one connection whose responses are not written yet, oldest first. */
@@ -119,6 +124,17 @@ export class ResponseQueue {
       while (state.lifecycle === "open") {
         const exchange = queue[0];
         if (exchange === undefined || exchange.response === null) break;
+        if (exchange.response.status === 101) {
+          const handoff = this.#acceptedUpgrade(exchange);
+          if (handoff !== null) {
+            queue.shift();
+            this.#events.responseWritten(exchange);
+            this.#unflushed.push(exchange);
+            state.writing = "idle";
+            this.#flush();
+            return this.#events.upgraded(exchange, handoff);
+          }
+        }
         const closeCause = await this.#writeExchange(exchange);
         queue.shift();
         this.#events.responseWritten(exchange);
@@ -136,6 +152,39 @@ export class ResponseQueue {
     state.writing = "idle";
     this.#flush();
     this.#events.afterExchange();
+  }
+
+  /**
+   * A `101` answer: written here when it carries keepwire's hand-off for an
+   * upgrade request (RFC 9110 §7.8), with `Connection: upgrade` and the
+   * `Upgrade` token and never a Keep-Alive hint. Any other `101` (such as
+   * one from a runtime's own upgrade API, which cannot work on a keepwire
+   * request) becomes a 500, logged, rather than a broken switch.
+   */
+  #acceptedUpgrade(exchange: Exchange): UpgradeHandoff | null {
+    const handoff = handoffOf(exchange.response!);
+    const head = exchange.head;
+    if (
+      handoff !== undefined && head !== null && head.version === "1.1" && head.framing === "none" &&
+      requestsUpgrade(head.connection) && exchange.index === this.#exchanges[0].index
+    ) {
+      const headers: string[] = ["date", httpDate()];
+      for (const [name, value] of handoff.headers) headers.push(name, value);
+      this.output.push(
+        encodeResponseHead({ status: 101, headers, framing: { kind: "none" } }),
+      );
+      return handoff;
+    }
+    console.error(
+      handoff === undefined
+        ? "keepwire: the handler answered 101 with a Response keepwire cannot carry out " +
+          "(Deno.upgradeWebSocket and other runtime upgrade APIs do not work on keepwire " +
+          "requests); use keepwire's upgradeWebSocket(request) instead. Answering 500."
+        : "keepwire: upgradeWebSocket() answered a request that is not an HTTP/1.1 upgrade " +
+          "request. Answering 500.",
+    );
+    exchange.response = plainResponse(500);
+    return null;
   }
 
   /** Writes the batch (whatever flushes it completes the responses in it). */

@@ -299,10 +299,16 @@ class ServerCore implements Server, ConnectionHost {
 
   get stats(): ServerStats {
     let idle = 0;
-    for (const connection of this.#connections) if (connection.state === "idle") idle++;
+    let upgraded = 0;
+    for (const connection of this.#connections) {
+      const state = connection.state;
+      if (state === "idle") idle++;
+      else if (state === "upgraded") upgraded++;
+    }
     return {
       openConnections: this.#connections.size,
       idleConnections: idle,
+      upgradedConnections: upgraded,
       totalConnections: this.#totalConnections,
       totalRequests: this.#totalRequests,
       reusedRequests: this.#reusedRequests,

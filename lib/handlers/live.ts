@@ -93,7 +93,7 @@ export interface LiveSnapshot {
   readonly connections: ReadonlyArray<{
     readonly id: number;
     readonly remote: string;
-    readonly state: "idle" | "busy" | "closing";
+    readonly state: "idle" | "busy" | "closing" | "upgraded";
     readonly requests: number;
     readonly openedAt: number;
     readonly idleTimeLeft: number | null;

@@ -34,7 +34,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import { renderMetrics } from "./live_metrics.ts";
  * import assert from "node:assert/strict";
  *
- * const stats = { openConnections: 1, idleConnections: 1, totalConnections: 3, totalRequests: 7, reusedRequests: 4 };
+ * const stats = { openConnections: 1, idleConnections: 1, upgradedConnections: 0, totalConnections: 3, totalRequests: 7, reusedRequests: 4 };
  * const text = renderMetrics(stats, new ConnectionHistory(), null);
  * assert.ok(text.includes("\nkeepwire_requests_total 7\n"));
  * ```

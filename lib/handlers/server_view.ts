@@ -16,7 +16,7 @@ import type { Server } from "../connection/options.ts";
  * import type { ServerView } from "./server_view.ts";
  *
  * const fake: ServerView = {
- *   stats: { openConnections: 0, idleConnections: 0, totalConnections: 0, totalRequests: 0, reusedRequests: 0 },
+ *   stats: { openConnections: 0, idleConnections: 0, upgradedConnections: 0, totalConnections: 0, totalRequests: 0, reusedRequests: 0 },
  *   connections: () => [],
  * };
  * ```

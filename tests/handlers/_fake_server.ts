@@ -20,6 +20,7 @@ export function fakeServer(
     stats: {
       openConnections: current.length,
       idleConnections: 0,
+      upgradedConnections: 0,
       totalConnections: 0,
       totalRequests: 0,
       reusedRequests: 0,

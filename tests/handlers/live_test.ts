@@ -45,6 +45,7 @@ class FakeLiveServer implements LiveServerView {
       ...this.#stats,
       openConnections: open.length,
       idleConnections: open.filter((c) => c.state === "idle").length,
+      upgradedConnections: open.filter((c) => c.state === "upgraded").length,
     };
   }
   connections(): ConnectionSnapshot[] {
