@@ -69,7 +69,7 @@ const GOING_AWAY = 1001;
  * ```ts
  * import { serve, upgradeWebSocket, WebSocketHandshakeError } from "@keepwire/keepwire";
  *
- * const server = serve({ port: 0, onListen() {} }, (request) => {
+ * const server = await serve({ port: 0, onListen() {} }, (request) => {
  *   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
  *     return new Response("a WebSocket endpoint");
  *   }
@@ -79,7 +79,8 @@ const GOING_AWAY = 1001;
  *     return response;
  *   } catch (error) {
  *     if (!(error instanceof WebSocketHandshakeError)) throw error;
- *     return new Response(error.message, { status: error.status, headers: [...error.headers] });
+ *     const headers = new Headers(error.headers.map(([name, value]) => [name, value]));
+ *     return new Response(error.message, { status: error.status, headers });
  *   }
  * });
  * await server.shutdown();
