@@ -141,8 +141,8 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
     `response is cut by headersTimeout, requestBodyTimeout and sendTimeout.`,
   maxRequestBodySize: `"maxRequestBodySize" is Bun.serve's; keepwire calls it maxBodySize (bytes).`,
   unix: `"unix" is Bun.serve's; keepwire calls it path.`,
-  websocket: `"websocket" (Bun.serve) is not supported yet: keepwire does not serve WebSocket ` +
-    `upgrades today.`,
+  websocket: `"websocket" (Bun.serve) is not supported: accept a WebSocket in the handler with ` +
+    `keepwire's upgradeWebSocket(request) and return its response.`,
   routes: `"routes" (Bun.serve) is not supported: route inside the handler ` +
     `(e.g. new URLPattern(...).exec(request.url)).`,
   static: `"static" (Bun.serve) is not supported: answer fixed routes in the handler.`,
@@ -175,8 +175,8 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
     `without Host always gets 400 (RFC 9112 §3.2).`,
   rejectNonStandardBodyWrites: `"rejectNonStandardBodyWrites" (node:http) does not apply: ` +
     `a Response to HEAD or a 204/304 is sent without its body.`,
-  shouldUpgradeCallback: `"shouldUpgradeCallback" (node:http) is not supported yet: keepwire ` +
-    `does not serve Upgrade requests today.`,
+  shouldUpgradeCallback: `"shouldUpgradeCallback" (node:http) is not supported: the handler ` +
+    `decides, accepting a WebSocket with upgradeWebSocket(request) or answering like any request.`,
   highWaterMark: `"highWaterMark" (node:http) is not supported: keepwire sizes its own buffers.`,
   keepAlive: `"keepAlive" (node:http, TCP keep-alive probes) is not supported; HTTP keep-alive ` +
     `is always on and tuned by keepAliveTimeout and maxRequestsPerConnection.`,

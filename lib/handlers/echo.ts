@@ -3,7 +3,8 @@
  * people point HTTP clients at to watch framing and keep-alive behave.
  *
  * The routes are a contract (issue 3): `/`, `/echo`, `/bytes?n=N`,
- * `/stream?chunks=C&size=S&delay=MS`, `/sleep?ms=N`, `/stats`.
+ * `/stream?chunks=C&size=S&delay=MS`, `/sleep?ms=N`, `/stats`, and `/ws`: a
+ * WebSocket (issue 16) that sends back every message it receives.
  *
  * @module
  */
@@ -11,6 +12,8 @@
 import type { Handler, ServeInfo } from "../connection/options.ts";
 import type { ServerViewGetter } from "./server_view.ts";
 import { originForm, splitTarget } from "./target.ts";
+import { upgradeWebSocket } from "../websocket/upgrade.ts";
+import { WebSocketHandshakeError } from "../codec/websocket/errors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -55,6 +58,21 @@ function json(value: unknown): Response {
       "content-length": String(bytes.byteLength),
     },
   });
+}
+
+/** `/ws`: a WebSocket that echoes every message; a request that is no handshake gets its 400/426. */
+function webSocketEcho(request: Request): Response {
+  try {
+    const { socket, response } = upgradeWebSocket(request);
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (event) => socket.send(event.data);
+    return response;
+  } catch (error) {
+    if (!(error instanceof WebSocketHandshakeError)) throw error;
+    const headers = new Headers(error.headers.map(([name, value]) => [name, value]));
+    headers.set("content-type", "text/plain; charset=utf-8");
+    return new Response(`${error.message}\n`, { status: error.status, headers });
+  }
 }
 
 /**
@@ -246,6 +264,8 @@ export function createEchoHandler(getServer: ServerViewGetter): Handler {
         return sleepRoute(query);
       case "/stats":
         return stats(getServer);
+      case "/ws":
+        return webSocketEcho(request);
       default:
         return text(404, "Not Found\n");
     }

@@ -10,6 +10,7 @@ import { serve } from "../../lib/serve.ts";
 import type { Handler, Server } from "../../lib/connection/options.ts";
 import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
 import type { KeepwireWebSocket } from "../../lib/websocket/websocket.ts";
+import { createEchoHandler } from "../../lib/handlers/echo.ts";
 
 const NativeWebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
 
@@ -189,6 +190,20 @@ describe("the runtime's own WebSocket client against keepwire's server", {
       const done = closed(client);
       client.close(4000);
       assert.deepEqual(await done, { code: 4000, wasClean: true });
+    });
+  });
+
+  test("the echo CLI's /ws route echoes messages; a plain GET of /ws is refused 400 or 426", async () => {
+    await withServer(createEchoHandler(() => undefined), async (server) => {
+      const plain = await fetch(`http://127.0.0.1:${server.addr.port}/ws`);
+      await plain.body?.cancel();
+      assert.ok(plain.status === 400 || plain.status === 426, String(plain.status));
+      const client = await open(server.addr.port);
+      client.send("ping?");
+      assert.equal(await nextMessage(client), "ping?");
+      const done = closed(client);
+      client.close();
+      assert.equal((await done).wasClean, true);
     });
   });
 
