@@ -98,3 +98,4 @@ export * from "./lib/websocket/events.ts";
 export * from "./lib/websocket/websocket.ts";
 export * from "./lib/websocket/negotiate.ts";
 export * from "./lib/websocket/upgrade.ts";
+export * from "./lib/connection/upgrade_connection.ts";

@@ -11,6 +11,7 @@ import type { Handler, Server } from "../../lib/connection/options.ts";
 import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
 import type { KeepwireWebSocket } from "../../lib/websocket/websocket.ts";
 import { createEchoHandler } from "../../lib/handlers/echo.ts";
+import { upgradeConnection } from "../../lib/connection/upgrade_connection.ts";
 
 const NativeWebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
 
@@ -143,6 +144,32 @@ describe("upgradeWebSocket on keepwire's server", () => {
       console.error = original;
     }
     assert.match(String(errors[0]), /upgradeWebSocket/);
+  });
+});
+
+describe("upgradeConnection: a raw hand-off", () => {
+  test("the handler gets the bytes after the head first, then the socket's; it writes back", async () => {
+    await withServer((request) => {
+      const { response, connection } = upgradeConnection(request);
+      connection.then(({ readable, writable }) => readable.pipeTo(writable)).catch(() => {});
+      return response;
+    }, async (server) => {
+      const socket = await rawSocket(server.addr.port);
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: raw-echo\r\n\r\nearly,",
+      );
+      const first = await readUntil(socket, (all) => all.includes("early,"));
+      const text = first.toString("latin1");
+      assert.match(text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      assert.match(text, /\r\nUpgrade: raw-echo\r\n/);
+      assert.match(text, /\r\nConnection: upgrade\r\n/);
+      assert.ok(text.endsWith("\r\n\r\nearly,"));
+      socket.write("late");
+      const second = await readUntil(socket, (all) => all.includes("late"));
+      assert.equal(second.toString("latin1"), "late");
+      assert.equal(server.stats.upgradedConnections, 1);
+      socket.destroy();
+    });
   });
 });
 
