@@ -19,6 +19,7 @@ import {
 import { UpstreamBalancer } from "../../lib/handlers/proxy_upstreams.ts";
 import { delay, RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
+import { NativeResponse } from "../../lib/fetch/_native.ts";
 
 const LOCAL = { port: 0, hostname: "127.0.0.1" };
 
@@ -517,8 +518,12 @@ describe("proxy: the runtime's own server as upstream", () => {
   test(`${native ?? "Deno.serve / Bun.serve"}: GET and a streamed POST pass, with Via`, {
     skip: native === null ? "Node has no native Fetch server" : false,
   }, async () => {
+    // The runtime's own Response: Bun runs every test file in one process, and a file that
+    // installed keepwire's light globals would hand Bun.serve a Response it does not know.
     const handler = async (request: Request) =>
-      new Response(`${request.method} ${request.headers.get("via")} ${await request.text()}`);
+      new NativeResponse(
+        `${request.method} ${request.headers.get("via")} ${await request.text()}`,
+      );
     let port: number;
     let stop: () => Promise<void>;
     if (runtime.Deno !== undefined) {
