@@ -30,6 +30,7 @@ export { CertificateError } from "./lib/transport.ts";
 export * from "./lib/connection/observer.ts";
 export * from "./lib/codec/limits.ts";
 export { serve } from "./lib/serve.ts";
+export type { ServeFunction } from "./lib/entry.ts";
 export {
   DEFAULT_HEADERS_TIMEOUT,
   DEFAULT_KEEP_ALIVE_TIMEOUT,

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { KeepAliveClient } from "./client/client.ts";
+import type { KeepAliveClient } from "./client/client.ts";
+import { bindCreateClient } from "./entry.ts";
 import type { ClientOptions } from "./client/options.ts";
 import type { ConnectFunction } from "./transport.ts";
 import { connectForRuntime, detectRuntime } from "./runtime/detect.ts";
@@ -19,8 +20,6 @@ const connectDetected: ConnectFunction = async (options, handler) =>
  * sockets (Deno, Bun or Node). See `ClientOptions` for limits, timeouts,
  * TLS and Unix sockets; call `close()` when done.
  *
- * @param options limits and timeouts; see `ClientOptions`
- * @returns a client with a Fetch-compatible `fetch()`
  *
  * @example Sequential requests share one connection
  * ```ts
@@ -38,11 +37,8 @@ const connectDetected: ConnectFunction = async (options, handler) =>
  * await server.shutdown();
  * ```
  */
-export function createClient(options: ClientOptions = {}): KeepAliveClient {
-  return new KeepAliveClient({
-    ...options,
-    connect: options.connect ?? connectDetected,
-    // Only Node's Response is slow enough to be worth the light one.
-    lightFetchObjects: options.lightFetchObjects ?? detectRuntime() === "node",
-  });
-}
+export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
+  connectDetected,
+  // Only Node's Response is slow enough to be worth the light one.
+  detectRuntime() === "node",
+);

@@ -4,10 +4,7 @@
  * @module
  */
 
-import { serveWith } from "./connection/server.ts";
-import { serveArguments } from "./connection/serve_arguments.ts";
-import type { Handler, ServeOptions, Server } from "./connection/options.ts";
-import { installLightFetchGlobals } from "./fetch/light_fetch.ts";
+import { bindServe, type ServeFunction } from "./entry.ts";
 import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
 
 /**
@@ -22,8 +19,6 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * (`idleTimeout`, `fetch`, `cert`…), a wrong type or an out-of-range value
  * rejects with a `TypeError` that names it.
  *
- * @param handler turns each `Request` into a `Response`
- * @returns the running server, once it listens
  *
  * @example Hello, keep-alive
  * ```ts
@@ -54,20 +49,8 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * );
  * ```
  */
-export function serve(handler: Handler): Promise<Server>;
-/** `serve({ ...options, handler })`: the handler given as an option, as with `Deno.serve`. */
-export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
-/** `serve(options, handler)`: options and the handler apart. */
-export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
-export async function serve(
-  optionsOrHandler: ServeOptions | Handler,
-  maybeHandler?: Handler,
-): Promise<Server> {
-  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
-  // Light Fetch objects by default only where the native ones are slow
-  // (Node). Installing them changes the process's globals, so it happens
-  // here, in the entry point, and nowhere below.
-  const lightFetchObjects = (options.lightFetchObjects ?? detectRuntime() === "node") &&
-    installLightFetchGlobals();
-  return serveWith(await listenForRuntime(), { ...options, lightFetchObjects }, handler);
-}
+export const serve: ServeFunction = bindServe(
+  async (options, handler) => (await listenForRuntime())(options, handler),
+  // Light Fetch objects by default only where the native ones are slow.
+  detectRuntime() === "node",
+);

@@ -15,12 +15,9 @@ import type {
   Transport,
   TransportHandler,
 } from "../transport.ts";
-import type { Handler, ServeOptions, Server } from "../connection/options.ts";
-import { serveWith } from "../connection/server.ts";
-import { serveArguments } from "../connection/serve_arguments.ts";
-import { KeepAliveClient } from "../client/client.ts";
+import type { KeepAliveClient } from "../client/client.ts";
 import type { ClientOptions } from "../client/options.ts";
-import { installLightFetchGlobals } from "../fetch/light_fetch.ts";
+import { bindCreateClient, bindServe, type ServeFunction } from "../entry.ts";
 import {
   type BunSocket,
   type BunSocketHandlers,
@@ -41,6 +38,7 @@ export type * from "../connection/options.ts";
 export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
 export type { KeepAliveClient } from "../client/client.ts";
+export type { ServeFunction } from "../entry.ts";
 
 interface BunTlsOptions {
   cert?: string;
@@ -222,9 +220,6 @@ export const connectBun: ConnectFunction = async (
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenBun}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- * @param handler turns each `Request` into a `Response` (or pass it in the
- *   options, or alone, as with `Deno.serve`)
- * @returns the running server, once it listens
  *
  * @example On Bun
  * ```ts ignore
@@ -234,27 +229,12 @@ export const connectBun: ConnectFunction = async (
  * await server.finished;
  * ```
  */
-export function serve(handler: Handler): Promise<Server>;
-/** `serve({ ...options, handler })`: the handler given as an option, as with `Deno.serve`. */
-export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
-/** `serve(options, handler)`: options and the handler apart. */
-export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
-export async function serve(
-  optionsOrHandler: ServeOptions | Handler,
-  maybeHandler?: Handler,
-): Promise<Server> {
-  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
-  // Bun's own Request/Response are cheap: light ones only when asked for.
-  const lightFetchObjects = options.lightFetchObjects === true && installLightFetchGlobals();
-  return await serveWith(listenBun, { ...options, lightFetchObjects }, handler);
-}
+export const serve: ServeFunction = bindServe(listenBun, false);
 
 /**
  * Creates a keep-alive client that connects with {@linkcode connectBun}: the
  * same as `createClient` from the package root, minus the runtime detection.
  *
- * @param options limits and timeouts (see `ClientOptions`)
- * @returns a client; call `close()` when done
  *
  * @example On Bun
  * ```ts ignore
@@ -265,6 +245,7 @@ export async function serve(
  * await client.close();
  * ```
  */
-export function createClient(options: ClientOptions = {}): KeepAliveClient {
-  return new KeepAliveClient({ ...options, connect: options.connect ?? connectBun });
-}
+export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
+  connectBun,
+  false,
+);

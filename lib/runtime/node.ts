@@ -23,12 +23,9 @@ import type {
   Transport,
   TransportHandler,
 } from "../transport.ts";
-import type { Handler, ServeOptions, Server } from "../connection/options.ts";
-import { serveWith } from "../connection/server.ts";
-import { serveArguments } from "../connection/serve_arguments.ts";
-import { KeepAliveClient } from "../client/client.ts";
+import type { KeepAliveClient } from "../client/client.ts";
 import type { ClientOptions } from "../client/options.ts";
-import { installLightFetchGlobals } from "../fetch/light_fetch.ts";
+import { bindCreateClient, bindServe, type ServeFunction } from "../entry.ts";
 import { WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
 import { NodeTransport } from "./_node_transport.ts";
 import { ALPN_PROTOCOLS, classifyTlsError, prepareUnixPath } from "./_sockets.ts";
@@ -38,6 +35,7 @@ export type * from "../connection/options.ts";
 export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
 export type { KeepAliveClient } from "../client/client.ts";
+export type { ServeFunction } from "../entry.ts";
 
 function toNetAddr(address: string | { address: string; port: number } | null): NetAddr {
   if (address === null) return { transport: "tcp", hostname: "", port: 0 };
@@ -192,9 +190,6 @@ export const connectNode: ConnectFunction = (
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenNode}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- * @param handler turns each `Request` into a `Response` (or pass it in the
- *   options, or alone, as with `Deno.serve`)
- * @returns the running server, once it listens
  *
  * @example On Node
  * ```ts ignore
@@ -204,27 +199,12 @@ export const connectNode: ConnectFunction = (
  * await server.finished;
  * ```
  */
-export function serve(handler: Handler): Promise<Server>;
-/** `serve({ ...options, handler })`: the handler given as an option, as with `Deno.serve`. */
-export function serve(options: ServeOptions & { handler: Handler }): Promise<Server>;
-/** `serve(options, handler)`: options and the handler apart. */
-export function serve(options: ServeOptions, handler: Handler): Promise<Server>;
-export async function serve(
-  optionsOrHandler: ServeOptions | Handler,
-  maybeHandler?: Handler,
-): Promise<Server> {
-  const { options, handler } = serveArguments(optionsOrHandler, maybeHandler);
-  // Node's own Request/Response cost more than the rest of an exchange.
-  const lightFetchObjects = (options.lightFetchObjects ?? true) && installLightFetchGlobals();
-  return await serveWith(listenNode, { ...options, lightFetchObjects }, handler);
-}
+export const serve: ServeFunction = bindServe(listenNode, true);
 
 /**
  * Creates a keep-alive client that connects with {@linkcode connectNode}: the
  * same as `createClient` from the package root, minus the runtime detection.
  *
- * @param options limits and timeouts (see `ClientOptions`)
- * @returns a client; call `close()` when done
  *
  * @example On Node
  * ```ts ignore
@@ -235,11 +215,7 @@ export async function serve(
  * await client.close();
  * ```
  */
-export function createClient(options: ClientOptions = {}): KeepAliveClient {
-  // Node's Response is slow to build: whole bodies get the light one.
-  return new KeepAliveClient({
-    ...options,
-    connect: options.connect ?? connectNode,
-    lightFetchObjects: options.lightFetchObjects ?? true,
-  });
-}
+export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
+  connectNode,
+  true,
+);
