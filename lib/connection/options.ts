@@ -80,7 +80,7 @@ export type Handler = (request: Request, info: ServeInfo) => Response | Promise<
  * ```
  */
 export interface ServeOptions {
-  /** The request handler, when it is not passed as `serve()`'s own argument (as `Deno.serve` allows). */
+  /** The request handler, when it is not passed as `serve()`'s own argument (as Deno's `serve` allows). */
   handler?: Handler;
   /** Port to listen on; 0 picks a free port. Default 8080. */
   port?: number;

@@ -178,8 +178,8 @@ export class ResponseQueue {
     console.error(
       handoff === undefined
         ? "keepwire: the handler answered 101 with a Response keepwire cannot carry out " +
-          "(Deno.upgradeWebSocket and other runtime upgrade APIs do not work on keepwire " +
-          "requests); use keepwire's upgradeWebSocket(request) instead. Answering 500."
+          "(a runtime's own upgrade API, such as Deno's upgradeWebSocket, does not work on " +
+          "keepwire requests); use keepwire's upgradeWebSocket(request) instead. Answering 500."
         : "keepwire: upgradeWebSocket() answered a request that is not an HTTP/1.1 upgrade " +
           "request. Answering 500.",
     );

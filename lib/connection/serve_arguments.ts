@@ -8,7 +8,8 @@
  */
 
 import type { Handler, ServeOptions } from "./options.ts";
-import { FOREIGN_OPTIONS, isKeepwireOption, OPTION_RULES } from "./option_rules.ts";
+import { isKeepwireOption, OPTION_RULES } from "./option_rules.ts";
+import { FOREIGN_OPTIONS } from "../foreign_options.ts";
 
 /** The options and the handler of one `serve()` call, checked. */
 export interface ServeArguments {

@@ -13,7 +13,8 @@ import { serveWith } from "../../lib/connection/server.ts";
 import { detectRuntime, listenForRuntime } from "../../lib/runtime/detect.ts";
 import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
 import type { ListenFunction, ListenOptions } from "../../lib/transport.ts";
-import { FOREIGN_OPTIONS, OPTION_RULES } from "../../lib/connection/option_rules.ts";
+import { OPTION_RULES } from "../../lib/connection/option_rules.ts";
+import { FOREIGN_OPTIONS } from "../../lib/foreign_options.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
 
