@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { RequestEvent, RequestHead } from "../../lib/codec/events.ts";
+import type { RequestHead } from "../../lib/codec/events.ts";
 import { ProtocolError } from "../../lib/codec/errors.ts";
 import type { RequestParserOptions } from "../../lib/codec/limits.ts";
 import { RequestParser } from "../../lib/codec/request_parser.ts";
@@ -49,16 +49,32 @@ export function text(data: Uint8Array): string {
   return result;
 }
 
-function record(events: Collected[], event: RequestEvent): void {
+/** The sans-IO surface both parsers share, as far as the drivers use it. */
+export interface PushParser<Event> {
+  push(bytes: Uint8Array): void;
+  next(): Event | null;
+  finish(): void;
+  readonly state: string;
+  readonly buffered: number;
+}
+
+/** Any parser event: a head or interim head (with headers), data, or end. */
+type ParserEvent =
+  | { readonly type: "data"; readonly bytes: Uint8Array }
+  | { readonly type: "end"; readonly trailers: readonly string[] }
+  | { readonly type: "head" | "interim"; readonly headers: readonly string[] };
+
+function record<C>(events: C[], event: ParserEvent): void {
+  const collected = events as unknown as (DataEvent | EndEvent | Record<string, unknown>)[];
   if (event.type === "data") {
     assert.ok(event.bytes.length > 0, "data events are never empty");
-    const last = events[events.length - 1];
-    if (last !== undefined && last.type === "data") last.text += text(event.bytes);
-    else events.push({ type: "data", text: text(event.bytes) });
+    const last = collected[collected.length - 1];
+    if (last !== undefined && last.type === "data") (last as DataEvent).text += text(event.bytes);
+    else collected.push({ type: "data", text: text(event.bytes) });
   } else if (event.type === "end") {
-    events.push({ type: "end", trailers: [...event.trailers] });
+    collected.push({ type: "end", trailers: [...event.trailers] });
   } else {
-    events.push({ ...event, headers: [...event.headers] });
+    collected.push({ ...event, headers: [...event.headers] });
   }
 }
 
@@ -66,13 +82,16 @@ function record(events: Collected[], event: RequestEvent): void {
 const MAX_EVENTS = 1_000_000;
 
 /**
- * Pushes `pieces` one by one into a new parser, draining `next()` after
- * each, then calls `finish()` and drains. Anything thrown that is not a
- * ProtocolError fails the test.
+ * Pushes `pieces` one by one into `parser`, draining `next()` after each,
+ * then calls `finish()` and drains. Anything thrown that is not a
+ * ProtocolError fails the test; a ProtocolError must leave the parser in
+ * "error" and be thrown again by the next `next()`.
  */
-export function drive(pieces: readonly Uint8Array[], options?: RequestParserOptions): Outcome {
-  const parser = new RequestParser(options);
-  const events: Collected[] = [];
+export function driveParser<C>(
+  parser: PushParser<ParserEvent>,
+  pieces: readonly Uint8Array[],
+): { events: C[]; error?: { status: number; code: string } } {
+  const events: C[] = [];
   let count = 0;
   const drain = () => {
     for (let event = parser.next(); event !== null; event = parser.next()) {
@@ -96,6 +115,11 @@ export function drive(pieces: readonly Uint8Array[], options?: RequestParserOpti
     assert.throws(() => parser.next(), (again: unknown) => again === error, "the error is sticky");
     return { events, error: { status: error.status, code: error.code } };
   }
+}
+
+/** Drives a new request parser (see {@linkcode driveParser}). */
+export function drive(pieces: readonly Uint8Array[], options?: RequestParserOptions): Outcome {
+  return driveParser<Collected>(new RequestParser(options), pieces);
 }
 
 /**

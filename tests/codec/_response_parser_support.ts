@@ -7,16 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { ProtocolError } from "../../lib/codec/errors.ts";
 import {
-  type ResponseEvent,
   type ResponseHead,
   ResponseParser,
   type ResponseParserOptions,
 } from "../../lib/codec/response_parser.ts";
-import { bytes, feedings, text } from "./_drive.ts";
+import { bytes, type DataEvent, driveParser, type EndEvent, feedings, text } from "./_drive.ts";
 
-export { bytes, text };
+export { bytes, type DataEvent, type EndEvent, text };
 
 /** A final head as compared in tests. */
 export type HeadEvent = { -readonly [K in keyof ResponseHead]: ResponseHead[K] };
@@ -27,16 +25,6 @@ export interface InterimEvent {
   statusText: string;
   headers: string[];
 }
-/** Consecutive data events merged, bytes as a Latin-1 string. */
-export interface DataEvent {
-  type: "data";
-  text: string;
-}
-/** An end event with its trailers. */
-export interface EndEvent {
-  type: "end";
-  trailers: string[];
-}
 /** One collected event. */
 export type Collected = HeadEvent | InterimEvent | DataEvent | EndEvent;
 /** Everything a parser produced for one input: the events, then the error if any. */
@@ -45,27 +33,9 @@ export interface Outcome {
   error?: { status: number; code: string };
 }
 
-function record(events: Collected[], event: ResponseEvent): void {
-  if (event.type === "data") {
-    assert.ok(event.bytes.length > 0, "data events are never empty");
-    const last = events[events.length - 1];
-    if (last !== undefined && last.type === "data") last.text += text(event.bytes);
-    else events.push({ type: "data", text: text(event.bytes) });
-  } else if (event.type === "end") {
-    events.push({ type: "end", trailers: [...event.trailers] });
-  } else if (event.type === "interim") {
-    events.push({ ...event, headers: [...event.headers] });
-  } else {
-    events.push({ ...event, headers: [...event.headers] });
-  }
-}
-
-const MAX_EVENTS = 1_000_000;
-
 /**
- * Announces `methods`, pushes `pieces` one by one into a new parser,
- * draining `next()` after each, then calls `finish()` and drains. Anything
- * thrown that is not a ProtocolError fails the test.
+ * Announces `methods` to a new response parser, then drives it (see
+ * `driveParser` in _drive.ts).
  */
 export function drive(
   pieces: readonly Uint8Array[],
@@ -74,30 +44,7 @@ export function drive(
 ): Outcome {
   const parser = new ResponseParser(options);
   for (const method of methods) parser.expect(method);
-  const events: Collected[] = [];
-  let count = 0;
-  const drain = () => {
-    for (let event = parser.next(); event !== null; event = parser.next()) {
-      record(events, event);
-      if (++count > MAX_EVENTS) throw new Error("next() does not terminate");
-    }
-  };
-  try {
-    for (const piece of pieces) {
-      parser.push(piece);
-      drain();
-    }
-    parser.finish();
-    drain();
-    assert.equal(parser.state, "closed");
-    assert.equal(parser.buffered, 0);
-    return { events };
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    assert.equal(parser.state, "error");
-    assert.throws(() => parser.next(), (again: unknown) => again === error, "the error is sticky");
-    return { events, error: { status: error.status, code: error.code } };
-  }
+  return driveParser<Collected>(parser, pieces);
 }
 
 /** Asserts that every feeding of `input` produces `expected`. */
