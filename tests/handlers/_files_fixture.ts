@@ -6,6 +6,7 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 import { createFileHandler, type FileHandlerOptions } from "../../lib/handlers/files.ts";
 import { serve } from "../../lib/serve.ts";
 import type { Server } from "../../lib/connection/options.ts";
+import { after, before } from "node:test";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse, type WireResponse } from "../_support/http_reader.ts";
 
@@ -102,6 +103,47 @@ export async function fetchRaw(
   } finally {
     client.destroy();
   }
+}
+
+/** The site and server a test file shares, ready once its `before()` hooks ran. */
+export interface ServedSite {
+  /** The site on disk. */
+  readonly site: Site;
+  /** The server's port. */
+  readonly port: number;
+  /** One request on a fresh connection to the shared server. */
+  get(target: string, headers?: Record<string, string>, method?: string): Promise<WireResponse>;
+}
+
+/**
+ * Registers `before()` / `after()` hooks in the calling test file that build
+ * a site, serve it, and take both down again.
+ */
+export function useServedSite(): ServedSite {
+  let site: Site | undefined;
+  let server: Server | undefined;
+  before(async () => {
+    site = await createSite();
+    server = await serveFiles(site.root);
+  });
+  after(async () => {
+    await server?.shutdown();
+    if (site !== undefined) await removeSite(site);
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the shared site is used before its before() hook");
+    return value;
+  };
+  return {
+    get site() {
+      return ready(site);
+    },
+    get port() {
+      return ready(server).addr.port;
+    },
+    get: (target, headers = {}, method = "GET") =>
+      fetchRaw(ready(server).addr.port, target, headers, method),
+  };
 }
 
 /** The fields of a response that must agree between GET and HEAD (Date and boundaries aside). */

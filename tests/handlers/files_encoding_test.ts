@@ -1,39 +1,14 @@
 // Content codings over real TCP: Accept-Encoding with q-values, precompressed siblings,
 // gzip on the fly, Vary, validators per variant, ranges on identity only, HEAD = GET.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import type { Server } from "../../lib/connection/options.ts";
-import {
-  comparableFields,
-  createSite,
-  CSS,
-  fetchRaw,
-  JS,
-  removeSite,
-  serveFiles,
-  type Site,
-} from "./_files_fixture.ts";
+import { comparableFields, CSS, JS, useServedSite } from "./_files_fixture.ts";
 
-let site: Site;
-let server: Server;
-let port = 0;
-
-before(async () => {
-  site = await createSite();
-  server = await serveFiles(site.root);
-  port = server.addr.port;
-});
-
-after(async () => {
-  await server.shutdown();
-  await removeSite(site);
-});
-
-const get = (target: string, headers: Record<string, string> = {}, method = "GET") =>
-  fetchRaw(port, target, headers, method);
+const shared = useServedSite();
+const get = shared.get;
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("file server: compression on the fly", () => {
@@ -185,7 +160,7 @@ describe("file server: precompressed siblings", () => {
 
   test("picks a sibling up as soon as it is newer than the file", async () => {
     const future = new Date(Date.now() + 60_000);
-    await utimes(join(site.root, "stale.js.br"), future, future);
+    await utimes(join(shared.site.root, "stale.js.br"), future, future);
     const response = await get("/stale.js", { "accept-encoding": "br" });
     assert.equal(response.headers.get("content-encoding"), "br");
     assert.equal(text(brotliDecompressSync(response.body)), "old");

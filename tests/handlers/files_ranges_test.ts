@@ -1,37 +1,13 @@
 // Byte ranges over real TCP: single ranges, If-Range with strong ETags, multipart/byteranges,
 // coalescing and the limits against range amplification (RFC 9110 §14, §13.1.5).
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Server } from "../../lib/connection/options.ts";
 import { MAX_RANGE_SPECS } from "../../lib/handlers/ranges.ts";
 import type { WireResponse } from "../_support/http_reader.ts";
-import {
-  BIG,
-  comparableFields,
-  createSite,
-  fetchRaw,
-  removeSite,
-  serveFiles,
-  type Site,
-} from "./_files_fixture.ts";
+import { BIG, comparableFields, useServedSite } from "./_files_fixture.ts";
 
-let site: Site;
-let server: Server;
-let port = 0;
-
-before(async () => {
-  site = await createSite();
-  server = await serveFiles(site.root);
-  port = server.addr.port;
-});
-
-after(async () => {
-  await server.shutdown();
-  await removeSite(site);
-});
-
-const get = (target: string, headers: Record<string, string> = {}, method = "GET") =>
-  fetchRaw(port, target, headers, method);
+const shared = useServedSite();
+const get = shared.get;
 
 interface Part {
   headers: Map<string, string>;

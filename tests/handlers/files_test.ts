@@ -1,39 +1,15 @@
 // The file server over real TCP: paths, safety, dotfiles, listings, validators, HEAD.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Server } from "../../lib/connection/options.ts";
 import { createFileHandler } from "../../lib/handlers/files.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
 import { fakeInfo } from "./_fake_server.ts";
-import {
-  BIG,
-  comparableFields,
-  createSite,
-  fetchRaw,
-  removeSite,
-  serveFiles,
-  type Site,
-} from "./_files_fixture.ts";
+import { BIG, comparableFields, fetchRaw, serveFiles, useServedSite } from "./_files_fixture.ts";
 
-let site: Site;
-let server: Server;
-let port = 0;
-
-before(async () => {
-  site = await createSite();
-  server = await serveFiles(site.root);
-  port = server.addr.port;
-});
-
-after(async () => {
-  await server.shutdown();
-  await removeSite(site);
-});
-
-const get = (target: string, headers: Record<string, string> = {}, method = "GET") =>
-  fetchRaw(port, target, headers, method);
+const shared = useServedSite();
+const get = shared.get;
 
 describe("file server: files and validators", () => {
   test("serves a file with its type, length and a strong mtime-size ETag", async () => {
@@ -49,7 +25,7 @@ describe("file server: files and validators", () => {
   });
 
   test("streams a large file with the exact bytes, on one keep-alive connection", async () => {
-    const client = await RawClient.connect(port);
+    const client = await RawClient.connect(shared.port);
     for (let round = 0; round < 2; round++) {
       await client.write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n");
       const response = await readResponse(client);
@@ -72,7 +48,7 @@ describe("file server: files and validators", () => {
 
   test("keeps HEAD's Content-Length with light and native Fetch objects alike", async () => {
     for (const light of [true, false]) {
-      const other = await serveFiles(site.root, {}, light);
+      const other = await serveFiles(shared.site.root, {}, light);
       const head = await fetchRaw(other.addr.port, "/big.bin", {}, "HEAD");
       assert.equal(head.headers.get("content-length"), String(BIG), `light: ${light}`);
       await other.shutdown();
@@ -272,7 +248,7 @@ describe("file server: nothing outside the folder, nothing hidden", () => {
   });
 
   test("serves and lists dotfiles with dotfiles: true", async () => {
-    const open = await serveFiles(site.root, { dotfiles: true });
+    const open = await serveFiles(shared.site.root, { dotfiles: true });
     try {
       const env = await fetchRaw(open.addr.port, "/.env");
       assert.equal(env.status, 200);
@@ -289,14 +265,14 @@ describe("file server: nothing outside the folder, nothing hidden", () => {
   test("never leaks paths or stack traces in error bodies", async () => {
     for (const target of ["/missing", "/link-out.txt", "/%00", "/%ZZ", "/.env"]) {
       const text = (await get(target)).text;
-      assert.ok(!text.includes(site.base), target);
+      assert.ok(!text.includes(shared.site.base), target);
       assert.ok(!text.includes("Error"), target);
       assert.ok(!text.includes(" at "), target);
     }
   });
 
   test("answers 404 when the served folder does not exist", async () => {
-    const missing = await serveFiles(join(site.base, "nowhere"));
+    const missing = await serveFiles(join(shared.site.base, "nowhere"));
     try {
       assert.equal((await fetchRaw(missing.addr.port, "/")).status, 404);
     } finally {
@@ -307,7 +283,7 @@ describe("file server: nothing outside the folder, nothing hidden", () => {
 
 describe("file handler called directly", () => {
   test("closes the file when the body is cancelled", async () => {
-    const handler = createFileHandler(site.root);
+    const handler = createFileHandler(shared.site.root);
     const response = await handler(new Request("http://127.0.0.1/big.bin"), fakeInfo());
     const reader = response.body!.getReader();
     await reader.read();
