@@ -16,13 +16,11 @@
 import { serveWith } from "../../lib/connection/server.ts";
 import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
 import type { ListenFunction, Transport, TransportHandler } from "../../lib/transport.ts";
+import { DEFAULT_READ_TIMEOUT_MS, ReceivedBytes } from "./received_bytes.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const ADDR = { transport: "tcp" as const, hostname: "127.0.0.1", port: 8080 };
 
-/** How long a read waits before failing the test. */
-const READ_TIMEOUT_MS = 5_000;
 
 /** A server listening in memory: each `connect()` is a new accepted connection. */
 export interface MemoryServer extends Server {
@@ -74,8 +72,6 @@ export async function withMemoryServer(
   }
 }
 
-type Waiter = () => boolean;
-
 /** The client end of one in-memory connection, with awaitable reads as the socket tests' `RawClient`. */
 export class MemoryClient {
   /** Resolves when the server's FIN arrives. */
@@ -85,8 +81,6 @@ export class MemoryClient {
   /** Each `Transport.write` of the server, as it was made (to count batches). */
   readonly writes: Uint8Array[] = [];
   #server: TransportHandler;
-  #received: Uint8Array[] = [];
-  #receivedLength = 0;
   /** The server called `end()`: it writes nothing more. */
   #serverEnded = false;
   /** The server's FIN reached the client (after every byte written before it). */
@@ -97,7 +91,10 @@ export class MemoryClient {
   #isClosed = false;
   #serverPaused = false;
   #pendingToServer: (Uint8Array | "fin")[] = [];
-  #waiters = new Set<Waiter>();
+  #received = new ReceivedBytes("MemoryClient", {
+    atEnd: () => this.#finArrived || this.#isClosed,
+    gone: () => this.#finArrived || this.#isClosed,
+  });
   #resolveEnded!: () => void;
   #resolveClosed!: () => void;
 
@@ -137,7 +134,7 @@ export class MemoryClient {
 
   /** Bytes received and not yet consumed by a read. */
   get buffered(): number {
-    return this.#receivedLength;
+    return this.#received.length;
   }
 
   /** Whether the server's FIN has arrived. */
@@ -171,31 +168,18 @@ export class MemoryClient {
   }
 
   /** Waits for exactly `count` more bytes and consumes them. */
-  readBytes(count: number, timeoutMs = READ_TIMEOUT_MS): Promise<Uint8Array> {
-    return this.#until(`${count} bytes`, timeoutMs, () => {
-      if (this.#receivedLength < count) return undefined;
-      return this.#take(count);
-    });
+  readBytes(count: number, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
+    return this.#received.readBytes(count, timeoutMs);
   }
 
   /** Waits until `marker` has arrived; consumes and returns the text through it. */
-  readUntil(marker: string, timeoutMs = READ_TIMEOUT_MS): Promise<string> {
-    return this.#until(JSON.stringify(marker), timeoutMs, () => {
-      const text = decoder.decode(this.#flatten());
-      const at = text.indexOf(marker);
-      if (at === -1) return undefined;
-      const through = text.slice(0, at + marker.length);
-      this.#take(encoder.encode(through).byteLength);
-      return through;
-    });
+  readUntil(marker: string, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<string> {
+    return this.#received.readUntil(marker, timeoutMs);
   }
 
   /** Waits for the server's FIN and consumes everything before it. */
-  readToEnd(timeoutMs = READ_TIMEOUT_MS): Promise<Uint8Array> {
-    return this.#until("end of stream", timeoutMs, () => {
-      if (!this.#finArrived && !this.#isClosed) return undefined;
-      return this.#take(this.#receivedLength);
-    });
+  readToEnd(timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
+    return this.#received.readToEnd(timeoutMs);
   }
 
   #deliver(): void {
@@ -217,13 +201,11 @@ export class MemoryClient {
       if (item === "fin") {
         this.#finArrived = true;
         this.#resolveEnded();
-        this.#wake();
+        this.#received.wake();
         if (this.#finDelivered) this.#close(undefined);
         return;
       }
       this.#received.push(item);
-      this.#receivedLength += item.byteLength;
-      this.#wake();
     }, 0);
   }
 
@@ -239,55 +221,6 @@ export class MemoryClient {
     this.#server.onClose(error);
     this.#resolveEnded();
     this.#resolveClosed();
-    this.#wake();
-  }
-
-  #flatten(): Uint8Array {
-    if (this.#received.length === 1) return this.#received[0];
-    const joined = new Uint8Array(this.#receivedLength);
-    let offset = 0;
-    for (const chunk of this.#received) {
-      joined.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    this.#received = this.#receivedLength === 0 ? [] : [joined];
-    return joined;
-  }
-
-  #take(count: number): Uint8Array {
-    const all = this.#flatten();
-    const taken = all.slice(0, count);
-    const rest = all.subarray(count);
-    this.#received = rest.byteLength === 0 ? [] : [rest];
-    this.#receivedLength = rest.byteLength;
-    return taken;
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters) if (waiter()) this.#waiters.delete(waiter);
-  }
-
-  #until<T>(what: string, timeoutMs: number, attempt: () => T | undefined): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`MemoryClient: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const waiter: Waiter = () => {
-        const result = attempt();
-        if (result !== undefined) {
-          clearTimeout(timer);
-          resolve(result);
-          return true;
-        }
-        if (this.#isClosed || this.#finArrived) {
-          clearTimeout(timer);
-          reject(new Error(`MemoryClient: connection ended while waiting for ${what}`));
-          return true;
-        }
-        return false;
-      };
-      if (!waiter()) this.#waiters.add(waiter);
-    });
+    this.#received.wake();
   }
 }

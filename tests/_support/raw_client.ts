@@ -3,22 +3,19 @@
  * and Node all provide it: the same test file drives each runtime's server
  * shim with the same client code.
  *
- * It buffers everything it receives; `readBytes` / `readUntil` / `readToEnd`
- * consume from that buffer, each failing after a timeout instead of hanging
- * the test run.
+ * It buffers everything it receives (see `ReceivedBytes`); `readBytes` /
+ * `readUntil` / `readToEnd` consume from that buffer, each failing after a
+ * timeout instead of hanging the test run.
  *
  * @module
  */
 
 import { connect, type Socket } from "node:net";
+import { DEFAULT_READ_TIMEOUT_MS, ReceivedBytes } from "./received_bytes.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** How long a read waits before failing the test. */
-export const DEFAULT_READ_TIMEOUT_MS = 5_000;
-
-type Waiter = () => boolean;
+export { DEFAULT_READ_TIMEOUT_MS };
 
 /** One client connection with buffered, awaitable reads. */
 export class RawClient {
@@ -29,33 +26,30 @@ export class RawClient {
   /** The error the socket closed with, if any (e.g. ECONNRESET). */
   error: (Error & { code?: string }) | undefined;
   #socket: Socket;
-  // Received chunks, flattened only when a read needs them (an 8 MiB
-  // transfer must not be re-copied on every chunk).
-  #chunks: Uint8Array[] = [];
-  #bufferedLength = 0;
   #isEnded = false;
   #isClosed = false;
-  #waiters = new Set<Waiter>();
+  #received = new ReceivedBytes("RawClient", {
+    atEnd: () => this.#isEnded || this.#isClosed,
+    gone: () => this.#isClosed,
+  });
 
   private constructor(socket: Socket) {
     this.#socket = socket;
     this.ended = new Promise((resolve) => socket.once("end", () => resolve()));
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(new Uint8Array(chunk));
-      this.#bufferedLength += chunk.byteLength;
-      this.#wake();
+      this.#received.push(new Uint8Array(chunk));
     });
     socket.on("end", () => {
       this.#isEnded = true;
-      this.#wake();
+      this.#received.wake();
     });
     socket.on("error", (error: Error) => {
       this.error = error;
     });
     socket.on("close", () => {
       this.#isClosed = true;
-      this.#wake();
+      this.#received.wake();
     });
   }
 
@@ -92,7 +86,7 @@ export class RawClient {
 
   /** Bytes received and not yet consumed by a read. */
   get buffered(): number {
-    return this.#bufferedLength;
+    return this.#received.length;
   }
 
   /** Send bytes; resolves once the runtime has handed them to the kernel. */
@@ -135,79 +129,17 @@ export class RawClient {
 
   /** Wait for exactly `count` more bytes and consume them. */
   readBytes(count: number, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
-    return this.#until(`${count} bytes`, timeoutMs, () => {
-      if (this.#bufferedLength < count) return undefined;
-      return this.#take(count);
-    });
+    return this.#received.readBytes(count, timeoutMs);
   }
 
   /** Wait until `marker` has arrived; consume and return the text through it. */
   readUntil(marker: string, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<string> {
-    return this.#until(JSON.stringify(marker), timeoutMs, () => {
-      const text = decoder.decode(this.#flatten());
-      const at = text.indexOf(marker);
-      if (at === -1) return undefined;
-      const through = text.slice(0, at + marker.length);
-      this.#take(encoder.encode(through).byteLength);
-      return through;
-    });
+    return this.#received.readUntil(marker, timeoutMs);
   }
 
   /** Wait for the server's FIN and consume everything before it. */
   readToEnd(timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
-    return this.#until("end of stream", timeoutMs, () => {
-      if (!this.#isEnded && !this.#isClosed) return undefined;
-      return this.#take(this.#bufferedLength);
-    });
-  }
-
-  #flatten(): Uint8Array {
-    if (this.#chunks.length === 1) return this.#chunks[0];
-    const joined = new Uint8Array(this.#bufferedLength);
-    let offset = 0;
-    for (const chunk of this.#chunks) {
-      joined.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    this.#chunks = this.#bufferedLength === 0 ? [] : [joined];
-    return joined;
-  }
-
-  #take(count: number): Uint8Array {
-    const all = this.#flatten();
-    const taken = all.slice(0, count);
-    const rest = all.subarray(count);
-    this.#chunks = rest.byteLength === 0 ? [] : [rest];
-    this.#bufferedLength = rest.byteLength;
-    return taken;
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters) if (waiter()) this.#waiters.delete(waiter);
-  }
-
-  #until<T>(what: string, timeoutMs: number, attempt: () => T | undefined): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`RawClient: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const waiter: Waiter = () => {
-        const result = attempt();
-        if (result !== undefined) {
-          clearTimeout(timer);
-          resolve(result);
-          return true;
-        }
-        if (this.#isClosed) {
-          clearTimeout(timer);
-          reject(new Error(`RawClient: closed while waiting for ${what}`));
-          return true;
-        }
-        return false;
-      };
-      if (!waiter()) this.#waiters.add(waiter);
-    });
+    return this.#received.readToEnd(timeoutMs);
   }
 }
 
