@@ -42,6 +42,7 @@ import {
   showInput,
   VALID_SEEDS,
 } from "./_fuzz_mutate.ts";
+import { Findings } from "./_fuzz_findings.ts";
 
 const args = process.argv.slice(2);
 const seconds = Number(flag(args, "seconds", "60"));
@@ -67,22 +68,8 @@ const TIGHT: RequestParserOptions = {
   maxLeadingEmptyLines: 2,
 };
 
-interface Finding {
-  oracle: string;
-  detail: string;
-  input: string;
-}
-
-const findings: Finding[] = [];
-const seenFindings = new Set<string>();
-
-function report(oracle: string, detail: string, input: string): void {
-  const key = `${oracle}: ${detail.slice(0, 80)}`;
-  if (seenFindings.has(key)) return;
-  seenFindings.add(key);
-  findings.push({ oracle, detail, input });
-  console.log(`FINDING [${oracle}] ${detail}\n  input: ${showInput(input)}`);
-}
+const findings = new Findings<string>(showInput);
+const report = findings.report.bind(findings);
 
 function latin1Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
@@ -339,7 +326,7 @@ async function main(): Promise<void> {
       nextProgress += 10_000;
       console.log(
         `  ${Math.round((Date.now() - start) / 1000)} s: ${iterations} inputs, ` +
-          `${liveStats.connections} live connections, ${findings.length} findings`,
+          `${liveStats.connections} live connections, ${findings.count} findings`,
       );
     }
   }
@@ -360,12 +347,7 @@ async function main(): Promise<void> {
       }/s), ${liveStats.responses} responses, ${liveStats.resets} resets, ${liveStats.writesAfterClose} writes after the server's FIN`,
     );
   }
-  console.log(`findings: ${findings.length} (seed ${seed})`);
-  // Again at the end, where a truncated log still shows them.
-  for (const finding of findings) {
-    console.log(`  [${finding.oracle}] ${finding.detail}\n    input: ${showInput(finding.input)}`);
-  }
-  process.exit(findings.length === 0 ? 0 : 1);
+  findings.exit(`seed ${seed}`);
 }
 
 await main();

@@ -35,6 +35,7 @@ import { CONFORMANCE_CASES } from "../tests/websocket/_conformance_cases.ts";
 import { duplexPair, RawPeer } from "../tests/websocket/_peer.ts";
 import { flag } from "./_child_server.ts";
 import { Random, randomCuts } from "./_fuzz_mutate.ts";
+import { Findings } from "./_fuzz_findings.ts";
 
 const args = process.argv.slice(2);
 const seconds = Number(flag(args, "seconds", "60"));
@@ -58,21 +59,11 @@ const SEEDS: Uint8Array[] = CONFORMANCE_CASES.map((testCase) => {
 }).filter((bytes) => bytes.length <= 4096);
 const DEFLATE = negotiatePerMessageDeflate(parseExtensions("permessage-deflate"));
 
-interface Finding {
-  oracle: string;
-  detail: string;
-  input: Uint8Array;
-}
-const findings: Finding[] = [];
-const seen = new Set<string>();
-function report(oracle: string, detail: string, input: Uint8Array): void {
-  const key = `${oracle}: ${detail.slice(0, 80)}`;
-  if (seen.has(key)) return;
-  seen.add(key);
-  findings.push({ oracle, detail, input });
-  const hex = Array.from(input.subarray(0, 200), (b) => b.toString(16).padStart(2, "0")).join("");
-  console.log(`FINDING [${oracle}] ${detail}\n  input (${input.length} bytes): ${hex}`);
-}
+const findings = new Findings<Uint8Array>((input) =>
+  `(${input.length} bytes) ` +
+  Array.from(input.subarray(0, 200), (b) => b.toString(16).padStart(2, "0")).join("")
+);
+const report = findings.report.bind(findings);
 
 /** One mutation aimed at what decides framing. */
 function mutate(input: Uint8Array, random: Random): Uint8Array {
@@ -286,8 +277,6 @@ while (Date.now() < deadline) {
   iterations++;
 }
 console.log(
-  `${iterations} inputs (${
-    Math.round(iterations / seconds)
-  }/s), ${socketRuns} through a socket, ${findings.length} findings`,
+  `${iterations} inputs (${Math.round(iterations / seconds)}/s), ${socketRuns} through a socket`,
 );
-process.exit(findings.length === 0 ? 0 : 1);
+findings.exit(`seed ${seed}`);
