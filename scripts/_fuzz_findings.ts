@@ -2,7 +2,8 @@
  * What the fuzzers (scripts/fuzz.ts, scripts/fuzz_websocket.ts) found: each
  * oracle failure is printed once when it happens and listed again at the
  * end, where a truncated log still shows it; the exit status says whether
- * there was any.
+ * there was any. Also what both compare: a decoder's outcome for one input
+ * fed in pieces.
  *
  * @module
  */
@@ -47,4 +48,31 @@ export class Findings<Input> {
     }
     process.exit(this.#list.length === 0 ? 0 : 1);
   }
+}
+
+/** Thrown inside a decoding run when an oracle fails (as opposed to a protocol error). */
+export class OracleFailure extends Error {}
+
+/** What a decoder made of an input: events (data merged) and the error, as comparable strings. */
+export interface Outcome {
+  events: string[];
+  error: string;
+}
+
+/** True when two feedings of one input gave the same outcome. */
+export function sameOutcome(a: Outcome, b: Outcome): boolean {
+  return a.error === b.error && a.events.length === b.events.length &&
+    a.events.every((event, i) => event === b.events[i]);
+}
+
+/** `bytes` cut at the (ascending) offsets `cuts`. */
+export function piecesAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const cut of cuts) {
+    pieces.push(bytes.slice(start, cut));
+    start = cut;
+  }
+  pieces.push(bytes.slice(start));
+  return pieces;
 }

@@ -42,7 +42,7 @@ import {
   showInput,
   VALID_SEEDS,
 } from "./_fuzz_mutate.ts";
-import { Findings } from "./_fuzz_findings.ts";
+import { Findings, OracleFailure, type Outcome, piecesAt, sameOutcome } from "./_fuzz_findings.ts";
 
 const args = process.argv.slice(2);
 const seconds = Number(flag(args, "seconds", "60"));
@@ -82,14 +82,6 @@ function latin1(bytes: Uint8Array): string {
   for (const byte of bytes) text += String.fromCharCode(byte);
   return text;
 }
-
-/** What the parser made of an input: events (data merged) and the error, as comparable strings. */
-interface Outcome {
-  events: string[];
-  error: string;
-}
-
-class OracleFailure extends Error {}
 
 /** Feeds `pieces` to a fresh parser, then EOF; enforces the exception and step-budget oracles. */
 function parse(pieces: readonly Uint8Array[], options: RequestParserOptions | undefined): Outcome {
@@ -134,20 +126,6 @@ function parse(pieces: readonly Uint8Array[], options: RequestParserOptions | un
   return { events, error };
 }
 
-function piecesAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    pieces.push(bytes.slice(start, cut));
-    start = cut;
-  }
-  pieces.push(bytes.slice(start));
-  return pieces;
-}
-
-const same = (a: Outcome, b: Outcome) =>
-  a.error === b.error && a.events.length === b.events.length &&
-  a.events.every((event, i) => event === b.events[i]);
 
 /** One codec iteration: every oracle on one generated input. */
 function codecIteration(random: Random, iteration: number): void {
@@ -159,13 +137,13 @@ function codecIteration(random: Random, iteration: number): void {
     const whole = parse([bytes], options);
     const cuts = randomCuts(bytes.length, 1 + random.below(8), random);
     const split = parse(piecesAt(bytes, cuts), options);
-    if (!same(whole, split)) {
+    if (!sameOutcome(whole, split)) {
       report("split", `${limits}, cuts ${cuts.join(",")}: ${diff(whole, split)}`, input);
     }
     if (iteration % 4 === 0 && bytes.length <= 1024) {
       const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
       const byteByByte = parse(single, options);
-      if (!same(whole, byteByByte)) {
+      if (!sameOutcome(whole, byteByByte)) {
         report("split", `${limits}, byte by byte: ${diff(whole, byteByByte)}`, input);
       }
     }

@@ -35,7 +35,7 @@ import { CONFORMANCE_CASES } from "../tests/websocket/_conformance_cases.ts";
 import { duplexPair, RawPeer } from "../tests/websocket/_peer.ts";
 import { flag } from "./_child_server.ts";
 import { Random, randomCuts } from "./_fuzz_mutate.ts";
-import { Findings } from "./_fuzz_findings.ts";
+import { Findings, OracleFailure, type Outcome, piecesAt, sameOutcome } from "./_fuzz_findings.ts";
 
 const args = process.argv.slice(2);
 const seconds = Number(flag(args, "seconds", "60"));
@@ -116,13 +116,6 @@ function mutate(input: Uint8Array, random: Random): Uint8Array {
   }
 }
 
-class OracleFailure extends Error {}
-
-interface Outcome {
-  events: string[];
-  error: string;
-}
-
 function read(pieces: readonly Uint8Array[], compression: boolean): Outcome {
   const reader = new FrameReader({ role: "server", maxMessageSize: MAX_MESSAGE, compression });
   const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
@@ -160,20 +153,6 @@ function read(pieces: readonly Uint8Array[], compression: boolean): Outcome {
   return { events, error: "" };
 }
 
-function piecesAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    pieces.push(bytes.slice(start, cut));
-    start = cut;
-  }
-  pieces.push(bytes.slice(start));
-  return pieces;
-}
-
-const same = (a: Outcome, b: Outcome) =>
-  a.error === b.error && a.events.length === b.events.length &&
-  a.events.every((e, i) => e === b.events[i]);
 const fatal = new TextDecoder("utf-8", { fatal: true });
 
 function codecIteration(input: Uint8Array, random: Random, iteration: number): void {
@@ -181,12 +160,12 @@ function codecIteration(input: Uint8Array, random: Random, iteration: number): v
   try {
     const whole = read([input], compression);
     const cuts = randomCuts(input.length, 1 + random.below(8), random);
-    if (!same(whole, read(piecesAt(input, cuts), compression))) {
+    if (!sameOutcome(whole, read(piecesAt(input, cuts), compression))) {
       report("split", `cuts ${cuts.join(",")}`, input);
     }
     if (iteration % 4 === 0 && input.length <= 2048) {
       const single = Array.from(input, (_, i) => input.subarray(i, i + 1));
-      if (!same(whole, read(single, compression))) report("split", "byte by byte", input);
+      if (!sameOutcome(whole, read(single, compression))) report("split", "byte by byte", input);
     }
     const messages = new MessageReader({
       role: "server",
