@@ -279,6 +279,11 @@ export class ClientConnection implements TransportHandler, BodyFlow, PoolMember 
 
   async #pump(exchange: Exchange, stream: ReadableStream<Uint8Array>): Promise<void> {
     const reader = stream.getReader();
+    // With a declared length the bytes go as they are, and must add up to it
+    // exactly (RFC 9112 §6.2): a short or long body would desynchronise the
+    // connection, so it fails the request instead.
+    const length = exchange.request.streamLength;
+    let sent = 0;
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -289,12 +294,20 @@ export class ClientConnection implements TransportHandler, BodyFlow, PoolMember 
         if (done) break;
         if (!(value instanceof Uint8Array)) throw new TypeError("body chunks must be Uint8Array");
         if (value.byteLength === 0) continue;
-        if (!this.socket!.write(encodeChunk(value))) {
+        sent += value.byteLength;
+        if (length !== undefined && sent > length) {
+          await reader.cancel().catch(() => {});
+          throw new RangeError(`the body is longer than its Content-Length ${length}`);
+        }
+        if (!this.socket!.write(length === undefined ? encodeChunk(value) : value)) {
           await new Promise<void>((wake) => this.#drainWaiters.push(wake));
         }
       }
       if (this.closed) return;
-      this.socket!.write(encodeLastChunk());
+      if (length === undefined) this.socket!.write(encodeLastChunk());
+      else if (sent < length) {
+        throw new RangeError(`the body ended after ${sent} of its Content-Length ${length} bytes`);
+      }
       exchange.bodySent = true;
     } catch (error) {
       this.close(new ClientError("body-error", "the request body failed", error), exchange);

@@ -17,6 +17,8 @@ export interface OutgoingRequest {
   readonly head: Uint8Array;
   /** The body: bytes, a stream (sent chunked), or none. */
   readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** A stream body's declared length (sent as is); undefined: the stream is sent chunked. */
+  readonly streamLength?: number;
   /** Wait for `100 Continue` before sending the body. */
   readonly expectContinue: boolean;
   /** The request carried `Connection: close`. */

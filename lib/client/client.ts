@@ -95,6 +95,7 @@ export class KeepAliveClient {
       pipelining: options.pipelining ?? 1,
       idleTimeout: options.idleTimeout ?? 4_000,
       keepAliveSafetyMargin: options.keepAliveSafetyMargin ?? 1_000,
+      keepAliveHint: options.keepAliveHint ?? "lowers",
       connectTimeout: options.connectTimeout ?? 10_000,
       headersTimeout: options.headersTimeout ?? 30_000,
       bodyTimeout: options.bodyTimeout ?? 30_000,
@@ -110,7 +111,11 @@ export class KeepAliveClient {
     this.#socketPath = options.socketPath;
     const o = this.#options;
     this.#settings = {
-      policy: { idleTimeout: o.idleTimeout, keepAliveSafetyMargin: o.keepAliveSafetyMargin },
+      policy: {
+        idleTimeout: o.idleTimeout,
+        keepAliveSafetyMargin: o.keepAliveSafetyMargin,
+        keepAliveHint: o.keepAliveHint,
+      },
       headersTimeout: o.headersTimeout,
       bodyTimeout: o.bodyTimeout,
       expectContinueTimeout: o.expectContinueTimeout,
@@ -133,6 +138,9 @@ export class KeepAliveClient {
    * Fetch over the pool: resolves with a standard `Response` once the head
    * has arrived; its body streams. Rejects with {@linkcode ClientError}
    * (a `TypeError`) on network failures, or the signal's reason on abort.
+   * A `ReadableStream` body is sent chunked, or with the `Content-Length`
+   * set in `headers` when there is one (the stream must then yield exactly
+   * that many bytes, else the request fails with `body-error`).
    */
   async fetch(input: string | URL | Request, init: ClientRequestInit = {}): Promise<Response> {
     return (await this.request(input, init)).response;
@@ -231,6 +239,11 @@ export class KeepAliveClient {
     const saysClose = /(^|,)\s*close\s*(,|$)/i.test(
       headerValue(prepared.headers, "connection") ?? "",
     );
+    // A stream goes chunked unless the caller declared its length (a
+    // gateway forwarding a body that came with Content-Length keeps it).
+    const streamLength = body instanceof ReadableStream
+      ? declaredLength(prepared.headers)
+      : undefined;
     const head = encodeRequestHead({
       method,
       target: url.pathname + url.search,
@@ -241,6 +254,8 @@ export class KeepAliveClient {
           : { kind: "none" })
         : body instanceof Uint8Array
         ? { kind: "length", length: body.byteLength }
+        : streamLength !== undefined
+        ? { kind: "length", length: streamLength }
         : { kind: "chunked" },
       expectContinue: expectContinue && body !== null,
     });
@@ -250,6 +265,7 @@ export class KeepAliveClient {
         method,
         head,
         body,
+        streamLength,
         expectContinue: expectContinue && body !== null,
         saysClose,
       });
@@ -447,6 +463,13 @@ function headerValue(headers: readonly string[], lowerName: string): string | nu
     }
   }
   return null;
+}
+
+/** A `Content-Length` the caller set for a streamed body, if it is a valid one (RFC 9110 §8.6). */
+function declaredLength(headers: readonly string[]): number | undefined {
+  const value = headerValue(headers, "content-length");
+  if (value === null || !/^[0-9]{1,15}$/.test(value)) return undefined;
+  return Number(value);
 }
 
 async function discard(body: ExchangeResult["body"]): Promise<void> {

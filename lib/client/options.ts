@@ -30,6 +30,13 @@ export interface ClientOptions {
   idleTimeout?: number;
   /** How much earlier than the server's advertised timeout an idle connection is dropped, in ms (default 1000, at most half the hint). */
   keepAliveSafetyMargin?: number;
+  /**
+   * `"sets"`: a server's `Keep-Alive: timeout` hint (minus the safety
+   * margin) is the idle lifetime even when longer than `idleTimeout`, which
+   * then applies only to servers that send no hint (what a reverse proxy
+   * wants). Default `"lowers"`: the hint only shortens `idleTimeout`.
+   */
+  keepAliveHint?: "lowers" | "sets";
   /** Longest wait for a TCP connection, in ms (default 10000). */
   connectTimeout?: number;
   /** Longest wait from writing a request to its response head, in ms (default 30000; 0 disables). */

@@ -87,6 +87,14 @@ export interface ReusePolicy {
   readonly idleTimeout: number;
   /** How much earlier than the server's advertised timeout the client lets go, in ms. */
   readonly keepAliveSafetyMargin: number;
+  /**
+   * How a `Keep-Alive: timeout` hint combines with `idleTimeout`: `"lowers"`
+   * (the default) keeps the shorter of the two; `"sets"` lets the hint
+   * decide whenever the server sends one, so `idleTimeout` only covers
+   * servers that send none (a reverse proxy's rule: the upstream knows its
+   * own timeout better than the proxy's configuration does).
+   */
+  readonly keepAliveHint?: "lowers" | "sets";
 }
 
 /**
@@ -123,8 +131,9 @@ const CLOSE: ReuseDecision = Object.freeze({ reuse: false, idleMs: 0, remainingR
  *   `Connection: keep-alive` (§9.3).
  * - `Keep-Alive: timeout=T` lowers the idle lifetime to T seconds minus the
  *   safety margin, the margin capped at half of T so a short hint still
- *   allows some reuse; `max=M` caps further requests at M, and `max=0`
- *   ends the connection.
+ *   allows some reuse (with `keepAliveHint: "sets"`, T minus the margin is
+ *   the idle lifetime even when it is longer than `idleTimeout`); `max=M`
+ *   caps further requests at M, and `max=0` ends the connection.
  *
  * @param head the response head (its version, framing and fields)
  * @param requestSaidClose the request carried `Connection: close`
@@ -158,7 +167,9 @@ export function decideReuse(
   if (hint.timeout !== undefined) {
     const serverMs = hint.timeout * 1000;
     const margin = Math.min(policy.keepAliveSafetyMargin, serverMs / 2);
-    idleMs = Math.min(idleMs, serverMs - margin);
+    idleMs = policy.keepAliveHint === "sets"
+      ? serverMs - margin
+      : Math.min(idleMs, serverMs - margin);
   }
   const remainingRequests = hint.max ?? Infinity;
   if (idleMs <= 0 || remainingRequests <= 0) return CLOSE;

@@ -52,6 +52,14 @@ describe("decideReuse", () => {
     assert.equal(decideReuse(head({ keepAlive: "timeout=3" }), false, policy).idleMs, 2000);
     assert.equal(decideReuse(head({ keepAlive: "timeout=60" }), false, policy).idleMs, 4000);
   });
+  test('with keepAliveHint "sets", the hint decides both ways; idleTimeout only without one', () => {
+    const sets = { ...policy, keepAliveHint: "sets" as const };
+    assert.equal(decideReuse(head({ keepAlive: "timeout=60" }), false, sets).idleMs, 59_000);
+    assert.equal(decideReuse(head({ keepAlive: "timeout=3" }), false, sets).idleMs, 2000);
+    assert.equal(decideReuse(head({ keepAlive: "timeout=1" }), false, sets).idleMs, 500);
+    assert.equal(decideReuse(head({ keepAlive: "max=5" }), false, sets).idleMs, 4000);
+    assert.equal(decideReuse(head(), false, sets).idleMs, 4000);
+  });
   test("caps the margin at half a short hint", () => {
     assert.equal(decideReuse(head({ keepAlive: "timeout=1" }), false, policy).idleMs, 500);
   });
