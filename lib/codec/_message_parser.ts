@@ -92,6 +92,16 @@ export abstract class MessageParser<Head> extends ReaderShell<Head | RequestData
     this.#phase = "body";
   }
 
+  /**
+   * From {@linkcode completeHead}: this head is the last HTTP on the
+   * connection (a `101` switching protocols, RFC 9110 §15.2.2). Nothing
+   * more is parsed; the bytes after the head stay buffered for
+   * `takeBuffered()`, as they belong to the new protocol.
+   */
+  protected endMessages(): void {
+    this.#phase = "done";
+  }
+
   protected read(buffer: ByteBuffer, eof: boolean): Head | RequestData | RequestEnd | null {
     const phase = this.#phase;
     if (phase === "empty") {

@@ -81,6 +81,8 @@ export * from "./response_events.ts";
 export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim> {
   #line: StatusLine;
   #methods: string[] = [];
+  /** Per announced request: it asked for an upgrade, so a 101 is its answer. */
+  #upgrades: boolean[] = [];
   #maxInterimResponses: number;
   #interimCount = 0;
 
@@ -104,10 +106,32 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
    * by its method (no content for HEAD). Call once per request, in the
    * order they were written. Throws `TypeError` for CONNECT, whose 2xx
    * turns the connection into a tunnel this parser does not follow.
+   *
+   * With `upgrade` (the request said `Connection: upgrade`), a `101`
+   * answer is that request's final head, with no body; it ends the parse
+   * (state `"closed"`), and `takeBuffered()` returns the bytes after it,
+   * which are the new protocol's. Without it a `101` is a protocol error.
+   *
+   * @example A 101 to an upgrade request, and the new protocol's first bytes
+   * ```ts
+   * import { ResponseParser } from "@keepwire/keepwire";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new ResponseParser();
+   * parser.expect("GET", { upgrade: true });
+   * parser.push(new TextEncoder().encode(
+   *   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nhi",
+   * ));
+   * const head = parser.next();
+   * assert.equal(head?.type === "head" && head.status, 101);
+   * assert.equal(parser.next(), null);
+   * assert.equal(new TextDecoder().decode(parser.takeBuffered()), "hi");
+   * ```
    */
-  expect(method: string): void {
+  expect(method: string, options: { readonly upgrade?: boolean } = {}): void {
     if (method === "CONNECT") throw new TypeError("CONNECT tunnels are not supported");
     this.#methods.push(method);
+    this.#upgrades.push(options.upgrade === true);
   }
 
   /** Responses announced with `expect()` whose final head has not been returned yet. */
@@ -129,6 +153,7 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
   protected completeHead(fields: HeadFields): ResponseHead | ResponseInterim {
     const line = this.#line;
     const status = line.status;
+    if (status === 101 && this.#upgrades[0]) return this.#switched(fields);
     if (status < 200) return this.#interim(fields);
     const method = this.#methods[0];
     // RFC 9112 §6.3 item 1: HEAD, 204 and 304 responses end with the head.
@@ -138,6 +163,7 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
     const contentLength = framing === "length" ? fields.contentLength : 0;
     this.startBody(framing, contentLength);
     this.#methods.shift();
+    this.#upgrades.shift();
     this.#interimCount = 0;
     return {
       type: "head",
@@ -153,10 +179,33 @@ export class ResponseParser extends MessageParser<ResponseHead | ResponseInterim
     };
   }
 
+  // RFC 9110 §15.2.2: the server switched to the protocol the request
+  // asked for; HTTP ends after this head, which has no content.
+  #switched(fields: HeadFields): ResponseHead {
+    const line = this.#line;
+    const method = this.#methods.shift()!;
+    this.#upgrades.shift();
+    this.#interimCount = 0;
+    this.endMessages();
+    return {
+      type: "head",
+      status: 101,
+      statusText: line.statusText,
+      version: line.version,
+      headers: fields.headers,
+      framing: "none",
+      contentLength: 0,
+      connection: fields.connection,
+      keepAlive: "",
+      method,
+    };
+  }
+
   #interim(fields: HeadFields): ResponseInterim {
     const line = this.#line;
     // RFC 9110 §15.2.2: 101 answers an Upgrade request; after it the bytes
-    // are another protocol, which this parser must not read as HTTP.
+    // are another protocol, which this parser must not read as HTTP (a
+    // request announced with `upgrade` takes it as its final head instead).
     if (line.status === 101) {
       throw new ProtocolError(400, "unexpected-upgrade", "101 Switching Protocols not supported");
     }
