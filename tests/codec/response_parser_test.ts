@@ -360,3 +360,45 @@ describe("ResponseParser round trips with the response writer", () => {
     });
   }
 });
+
+describe("ResponseParser after an upgrade request (RFC 9110 §15.2.2)", () => {
+  const wire = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" +
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n" +
+    "\x81\x02hiHTTP/1.1 200 OK\r\n\r\n";
+  const bytes = new Uint8Array([...wire].map((c) => c.charCodeAt(0)));
+  const afterHead = wire.indexOf("\x81");
+
+  // Whole, byte by byte, and split at every point: a 101 is the final head,
+  // nothing after it is parsed, and the rest is the new protocol's.
+  for (let split = 0; split <= bytes.byteLength; split++) {
+    const pieces = split === bytes.byteLength
+      ? [...bytes].map((b) => new Uint8Array([b]))
+      : [bytes.subarray(0, split), bytes.subarray(split)];
+    test(split === bytes.byteLength ? "byte by byte" : `split at ${split}`, () => {
+      const parser = new ResponseParser();
+      parser.expect("GET", { upgrade: true });
+      const events = [];
+      for (const piece of pieces) {
+        parser.push(piece);
+        for (let event = parser.next(); event !== null; event = parser.next()) events.push(event);
+      }
+      assert.deepEqual(events.map((event) => event.type), ["interim", "head"]);
+      const head = events[1];
+      assert.ok(head.type === "head");
+      assert.equal(head.status, 101);
+      assert.equal(head.framing, "none");
+      assert.equal(parser.state, "closed");
+      assert.deepEqual(parser.takeBuffered(), bytes.subarray(afterHead));
+    });
+  }
+
+  test("a 200 to an upgrade request is an ordinary response", () => {
+    const parser = new ResponseParser();
+    parser.expect("GET", { upgrade: true });
+    parser.push(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno"));
+    assert.deepEqual(
+      [parser.next()?.type, parser.next()?.type, parser.next()?.type],
+      ["head", "data", "end"],
+    );
+  });
+});
