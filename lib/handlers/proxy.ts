@@ -17,7 +17,14 @@
  *
  * Bodies stream both ways: the downstream request body is the upstream
  * request body, and the upstream response body is the downstream response
- * body, so back-pressure crosses the proxy and nothing is buffered whole.
+ * body, so back-pressure crosses the proxy and nothing is buffered whole. A
+ * body that came with `Content-Length` goes upstream with that length; one
+ * that came chunked goes chunked. `Expect: 100-continue` is forwarded, and
+ * the downstream body is first read — which is what makes keepwire's server
+ * send its `100` — when the upstream has said `100` itself (or the
+ * client's expect timeout has passed): a final answer instead (417, 401)
+ * reaches the client with the body never sent. A request to switch
+ * protocols (WebSocket) takes a dedicated connection (`proxy_upgrade.ts`).
  *
  * @module
  */
@@ -25,8 +32,11 @@
 import type { Handler, ServeInfo } from "../connection/options.ts";
 import { createClient } from "../client.ts";
 import { ClientError, type KeepAliveClient } from "../client/client.ts";
+import { connectForRuntime } from "../runtime/detect.ts";
+import type { ConnectFunction, ConnectOptions } from "../transport.ts";
 import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
 import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
+import { asksForUpgrade, forwardUpgrade } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
 
 export type { BalanceStrategy } from "./proxy_upstreams.ts";
@@ -53,9 +63,10 @@ export interface ProxyOptions {
   /** Most connections to each upstream (default 32). */
   readonly upstreamConnections?: number;
   /**
-   * Idle lifetime of an upstream connection, in ms, when the upstream sends
-   * no `Keep-Alive: timeout` hint (default 4000). A hint lowers it (minus a
-   * safety margin); it never raises it.
+   * Idle lifetime of an upstream connection, in ms, used only when the
+   * upstream sends no `Keep-Alive: timeout` hint (default 4000). With a
+   * hint, the connection is retired a safety margin (1 s, at most half the
+   * hint) before the hinted timeout, whether that is shorter or longer.
    */
   readonly upstreamKeepAliveTimeout?: number;
   /** Longest wait for an upstream's response head, and between its body chunks, in ms (default 30000); then 504. */
@@ -66,6 +77,22 @@ export interface ProxyOptions {
   readonly forwarded?: ForwardedStyle;
   /** Send the upstream's own authority as `Host` instead of the client's (default false: kept). */
   readonly changeHost?: boolean;
+  /**
+   * Extra trusted root certificates (PEM) for `https:` upstreams: a
+   * private CA. The system's roots stay trusted; the name checked is the
+   * upstream URL's host.
+   */
+  readonly upstreamCa?: string | readonly string[];
+  /**
+   * Accept any certificate from `https:` upstreams. For tests only
+   * (default false).
+   */
+  readonly upstreamInsecure?: boolean;
+  /**
+   * Where the proxy reports what an operator must fix (an upstream's
+   * certificate refused), one line each; default `console.error`.
+   */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -127,6 +154,8 @@ interface Upstream {
   /** The path prefix without a trailing slash ("" for none). */
   readonly prefix: string;
   readonly host: string;
+  /** Where a dedicated (upgrade) connection goes. */
+  readonly target: ConnectOptions;
   readonly client: KeepAliveClient;
   failures: number;
 }
@@ -141,6 +170,25 @@ function parseUpstream(input: string | URL): { url: URL; prefix: string } {
   const prefix = url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
   return { url, prefix };
 }
+
+function connectTarget(url: URL, tls: ConnectOptions["tls"]): ConnectOptions {
+  const secure = url.protocol === "https:";
+  return {
+    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+    ...(secure ? { tls } : {}),
+  };
+}
+
+/** `Expect: 100-continue`, the only expectation there is (RFC 9110 §10.1.1). */
+function expectsContinue(request: Request, info: ServeInfo): boolean {
+  const expect = request.headers.get("expect");
+  // A 1.0 client's expectation is ignored (RFC 9110 §10.1.1), so is this hop's.
+  return expect !== null && info.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(expect);
+}
+
+// Runtime sockets for the dedicated upgrade connections, loaded on the first one.
+let runtimeConnect: Promise<ConnectFunction> | undefined;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -196,6 +244,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const timeout = positive("upstreamTimeout", options.upstreamTimeout, 30_000);
   const forwarded = options.forwarded ?? "rfc7239";
   const changeHost = options.changeHost ?? false;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const tls = {
+    ...(options.upstreamCa === undefined ? {} : { ca: options.upstreamCa }),
+    ...(options.upstreamInsecure === true ? { rejectUnauthorized: false } : {}),
+  };
   const upstreams: Upstream[] = options.upstreams.map((input) => {
     const { url, prefix } = parseUpstream(input);
     return {
@@ -203,14 +256,19 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       origin: url.origin,
       prefix,
       host: url.host,
+      target: connectTarget(url, tls),
       failures: 0,
       client: createClient({
         maxConnectionsPerOrigin: connections,
         maxConnections: connections,
         idleTimeout,
+        // The upstream knows its own idle timeout: its hint decides, and
+        // idleTimeout covers upstreams that send none (issue 17).
+        keepAliveHint: "sets",
         headersTimeout: timeout,
         bodyTimeout: timeout,
         connectTimeout: Math.min(10_000, timeout),
+        ...tls,
       }),
     };
   });
@@ -222,10 +280,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
 
   async function forward(request: Request, info: ServeInfo): Promise<Response> {
     const downstreamHost = request.headers.get("host") ?? new URL(request.url).host;
+    const upgrade = asksForUpgrade(request, info.httpVersion)
+      ? request.headers.get("upgrade")!
+      : null;
+    const expectContinue = expectsContinue(request, info);
     const headers = withoutHopByHop(request.headers);
-    // The client frames the body itself; Expect is this hop's business (the
-    // server has already answered 100-continue when the body was read).
-    headers.delete("content-length");
+    // The client writes Host, Expect and the framing fields itself; a
+    // Content-Length stays as the length of a streamed body.
     headers.delete("expect");
     headers.delete("host");
     addVia(headers);
@@ -237,27 +298,49 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const { path, query } = splitTarget(request.url);
     const target = query === "" ? path : `${path}?${query}`;
     const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
+    if (body === null) headers.delete("content-length");
 
     let tried = -1;
     for (;;) {
       const index = balancer.pick(performance.now(), busy, tried);
       const upstream = upstreams[index];
+      const host = changeHost ? upstream.host : downstreamHost;
       let response: Response;
       try {
-        response = await upstream.client.fetch(upstream.origin + upstream.prefix + target, {
-          method: request.method,
-          headers,
-          body,
-          redirect: "manual",
-          host: changeHost ? upstream.host : downstreamHost,
-          // The client left: stop the upstream exchange too (its connection
-          // is closed, not drained) instead of fetching for no one.
-          signal: request.signal,
-        });
+        response = upgrade !== null
+          ? await forwardUpgrade({
+            connect: await (runtimeConnect ??= connectForRuntime()),
+            target: upstream.target,
+            method: request.method,
+            path: upstream.prefix + target,
+            host,
+            headers,
+            upgrade,
+            timeout,
+            signal: request.signal,
+            completed: info.completed,
+          })
+          : await upstream.client.fetch(upstream.origin + upstream.prefix + target, {
+            method: request.method,
+            headers,
+            body,
+            redirect: "manual",
+            host,
+            expectContinue: expectContinue && body !== null,
+            // The client left: stop the upstream exchange too (its connection
+            // is closed, not drained) instead of fetching for no one.
+            signal: request.signal,
+          });
       } catch (error) {
         const code = error instanceof ClientError ? error.code : "error";
-        if (code === "connect-failed") {
-          balancer.refused(index, performance.now());
+        if (code === "connect-failed" || code === "certificate-error") {
+          const now = performance.now();
+          if (code === "certificate-error" && balancer.health[index].downUntil <= now) {
+            // Once per back-off period: a misconfigured CA is not fixed by
+            // trying again, and a line per request would bury the reason.
+            log(`keepwire proxy: ${upstream.origin}: ${(error as Error).message}`);
+          }
+          balancer.refused(index, now);
           // Never connected: the request did not reach this upstream, so
           // another one may take it, if its body is still unread.
           if (tried === -1 && upstreams.length > 1 && !(body?.locked ?? false)) {
@@ -269,6 +352,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         return gatewayError(TIMEOUT_CODES.has(code) ? 504 : 502, `${upstream.origin}: ${code}`);
       }
       balancer.answered(index);
+      if (response.status === 101) return response; // the tunnel's own, fields relayed
       const responseHeaders = withoutHopByHop(response.headers);
       addVia(responseHeaders);
       const noBody = response.status === 204 || response.status === 205 ||
