@@ -33,7 +33,7 @@ import {
 } from "./cli/workers.ts";
 import { createEchoHandler } from "./handlers/echo.ts";
 import { createFileHandler } from "./handlers/files.ts";
-import { createProxyHandler } from "./handlers/proxy.ts";
+import { createProxyHandler, type ProxyOptions } from "./handlers/proxy.ts";
 import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
 import { isLoopbackHostname } from "./handlers/loopback.ts";
 import { splitTarget } from "./handlers/target.ts";
@@ -159,6 +159,18 @@ async function run(argv: readonly string[]): Promise<number> {
     const { hostname, port } = command.options;
     return await superviseWorkers(command.workers!, argv, hostname, port);
   }
+  let proxyOptions: ProxyOptions | undefined;
+  if (command.command === "proxy" && command.proxy !== undefined) {
+    const { upstreamCaFile, ...proxy } = command.proxy;
+    try {
+      proxyOptions = upstreamCaFile === undefined
+        ? proxy
+        : { ...proxy, upstreamCa: await readFile(upstreamCaFile, "utf8") };
+    } catch (error) {
+      console.error(`keepwire: cannot read --upstream-ca: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   let tls: Awaited<ReturnType<typeof readTlsFiles>>;
   try {
     tls = await readTlsFiles(command.tlsFiles);
@@ -181,9 +193,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const site = command.command === "serve"
     ? serveHandler(command.dir, command.dotfiles ?? false)
     : null;
-  const proxy = command.command === "proxy" && command.proxy !== undefined
-    ? createProxyHandler(command.proxy)
-    : null;
+  const proxy = proxyOptions === undefined ? null : createProxyHandler(proxyOptions);
   const handler = site?.handler ?? proxy ?? createEchoHandler(getServer);
 
   try {

@@ -38,10 +38,20 @@ export type CliServeOptions =
  * The settings of `keepwire proxy`, as {@linkcode ProxyOptions} wants them
  * (durations in milliseconds).
  */
-export type CliProxyOptions = Pick<
-  ProxyOptions,
-  "upstreams" | "upstreamConnections" | "upstreamKeepAliveTimeout" | "upstreamTimeout" | "balance"
->;
+export type CliProxyOptions =
+  & Pick<
+    ProxyOptions,
+    | "upstreams"
+    | "upstreamConnections"
+    | "upstreamKeepAliveTimeout"
+    | "upstreamTimeout"
+    | "balance"
+    | "upstreamInsecure"
+  >
+  & {
+    /** `--upstream-ca`: a PEM file of extra trusted roots, read into `upstreamCa` at start. */
+    readonly upstreamCaFile?: string;
+  };
 
 /**
  * What the command line asked for.
@@ -140,9 +150,11 @@ Proxy flags:
   --to URL                         an upstream, http://host:port[/prefix]; repeat for several
   --upstream-connections N         most connections to each upstream (default 32)
   --upstream-keep-alive-timeout MS idle time of an upstream connection when the upstream sends
-                                   no Keep-Alive hint (default 4000; a hint lowers it)
+                                   no Keep-Alive hint (default 4000; a hint decides otherwise)
   --upstream-timeout MS            wait for an upstream's response, then 504 (default 30000)
   --balance STRATEGY               round-robin (default) or least-connections
+  --upstream-ca FILE               also trust this PEM CA for https:// upstreams
+  --upstream-insecure              accept any upstream certificate (for tests only)
 `;
 
 type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes" | "file";
@@ -173,6 +185,7 @@ const PROXY_FLAGS = new Set([
   "--upstream-keep-alive-timeout",
   "--upstream-timeout",
   "--balance",
+  "--upstream-ca",
 ]);
 
 function parseUpstreamUrl(flag: string, raw: string): string {
@@ -216,6 +229,9 @@ function parseProxyFlag(
       return;
     case "--upstream-timeout":
       proxy.upstreamTimeout = parseMilliseconds(flag, raw);
+      return;
+    case "--upstream-ca":
+      proxy.upstreamCaFile = parseValue(flag, "file", raw) as string;
       return;
     case "--balance":
       if (raw !== "round-robin" && raw !== "least-connections") {
@@ -330,6 +346,11 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     }
     if (arg === "--dotfiles") {
       dotfiles = true;
+      continue;
+    }
+    if (arg === "--upstream-insecure") {
+      proxy.upstreamInsecure = true;
+      proxyFlag ??= arg;
       continue;
     }
     if (!arg.startsWith("-") || arg === "-") {

@@ -338,7 +338,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
           if (code === "certificate-error" && balancer.health[index].downUntil <= now) {
             // Once per back-off period: a misconfigured CA is not fixed by
             // trying again, and a line per request would bury the reason.
-            log(`keepwire proxy: ${upstream.origin}: ${(error as Error).message}`);
+            log(`keepwire proxy: upstream certificate refused (502): ${(error as Error).message}`);
           }
           balancer.refused(index, now);
           // Never connected: the request did not reach this upstream, so

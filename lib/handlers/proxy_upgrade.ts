@@ -120,7 +120,9 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
     } catch (error) {
       if (error instanceof ClientError) throw error;
       if (error instanceof CertificateError) {
-        throw new ClientError("certificate-error", error.message, error.cause);
+        const { hostname, port } = request.target;
+        const origin = `https://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+        throw new ClientError("certificate-error", `${origin}: ${error.message}`, error.cause);
       }
       throw new ClientError("connect-failed", "cannot connect for the upgrade", error);
     }

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { parseArgs, USAGE, UsageError } from "../../lib/cli/args.ts";
 import { serve } from "../../lib/serve.ts";
 import { runCli, startCli } from "./_cli_process.ts";
+import { TEST_CERT, TEST_KEY, tlsFixturePath } from "../_support/tls.ts";
 
 describe("keepwire proxy: flags", () => {
   test("--to repeats; upstream flags in milliseconds; --balance", () => {
@@ -35,6 +36,23 @@ describe("keepwire proxy: flags", () => {
       upstreamTimeout: 2500,
       balance: "least-connections",
     });
+  });
+
+  test("--upstream-ca FILE and --upstream-insecure", () => {
+    const command = parseArgs([
+      "proxy",
+      "--to",
+      "https://127.0.0.1:3443",
+      "--upstream-ca",
+      "ca.pem",
+      "--upstream-insecure",
+    ]);
+    assert.deepEqual(command.proxy, {
+      upstreams: ["https://127.0.0.1:3443/"],
+      upstreamCaFile: "ca.pem",
+      upstreamInsecure: true,
+    });
+    assert.throws(() => parseArgs(["echo", "--upstream-insecure"]), /is for proxy/);
   });
 
   const refused: [string, string[], RegExp][] = [
@@ -69,6 +87,8 @@ describe("keepwire proxy: flags", () => {
         "--upstream-keep-alive-timeout",
         "--upstream-timeout",
         "--balance",
+        "--upstream-ca FILE",
+        "--upstream-insecure",
       ]
     ) {
       assert.ok(USAGE.includes(text), text);
@@ -107,6 +127,40 @@ describe("keepwire proxy: the command", { timeout: 60_000 }, () => {
       assert.equal(result.code, 0);
     } finally {
       cli.child.kill("SIGKILL");
+      await app.shutdown();
+    }
+  });
+
+  test("--to https:// with --upstream-ca: proxied over TLS; without it, 502 and a log line", async () => {
+    const app = await serve(
+      { port: 0, hostname: "127.0.0.1", tls: { cert: TEST_CERT, key: TEST_KEY }, onListen() {} },
+      (request) => new Response(`tls upstream via ${request.headers.get("via")}`),
+    );
+    const upstream = `https://127.0.0.1:${app.addr.port}`;
+    const trusting = await startCli([
+      "proxy",
+      "--port",
+      "0",
+      "--to",
+      upstream,
+      "--upstream-ca",
+      tlsFixturePath("cert.pem"),
+    ]);
+    const untrusting = await startCli(["proxy", "--port", "0", "--to", upstream]);
+    try {
+      const { origin } = await trusting.listening();
+      const response = await fetch(`${origin}/`);
+      assert.equal(await response.text(), "tls upstream via 1.1 keepwire");
+      const refused = await fetch(`${(await untrusting.listening()).origin}/`);
+      await refused.body?.cancel();
+      assert.equal(refused.status, 502);
+      assert.equal((await trusting.stop()).code, 0);
+      const result = await untrusting.stop();
+      assert.equal(result.code, 0);
+      assert.match(result.stderr, /upstream certificate refused/);
+    } finally {
+      trusting.child.kill("SIGKILL");
+      untrusting.child.kill("SIGKILL");
       await app.shutdown();
     }
   });
