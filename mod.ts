@@ -84,6 +84,7 @@ export {
   type ReusePolicy,
   type ServerKeepAliveHint,
 } from "./lib/client/reuse.ts";
+export * from "./lib/codec/upgrade_refused.ts";
 export * from "./lib/codec/websocket/errors.ts";
 export * from "./lib/codec/websocket/limits.ts";
 export * from "./lib/codec/websocket/utf8.ts";

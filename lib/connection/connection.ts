@@ -38,7 +38,7 @@ import { ConnectionState, lastRequestCause } from "./state.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
 import type { CloseCause, ConnectionEventListener } from "./observer.ts";
 import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
-import { requestsUpgrade, type UpgradeHandoff } from "./upgrade.ts";
+import { recordUpgradeRequest, requestsUpgrade, type UpgradeHandoff } from "./upgrade.ts";
 import { UpgradedStreams } from "./upgraded_streams.ts";
 
 /** What a connection needs from its server. */
@@ -137,7 +137,11 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     const state = this.#state;
     state.input = "ended";
     this.#closeCause ??= "client_close";
-    if (this.#upgraded !== null) return this.#upgraded.streams.end();
+    if (this.#upgraded !== null) {
+      this.#upgraded.streams.end();
+      if (state.lifecycle === "lingering") this.#destroy();
+      return;
+    }
     if (state.lifecycle === "lingering") return this.#destroy();
     if (state.lifecycle !== "open") return;
     // Deno.serve and Bun.serve treat the peer's FIN as the client leaving:
@@ -239,6 +243,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       exchange.outcome,
       this.#host.secure,
     );
+    if (request !== null && requestsUpgrade(head.connection)) recordUpgradeRequest(request, head);
     if (request === null) {
       exchange.body?.error(new TypeError("invalid request"));
       this.#queue.respond(exchange, plainResponse(400));
@@ -346,12 +351,29 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     state.disableKeepAlive();
     this.#upgradeRequest = null;
     this.#queue.abandon(new Error("the connection was upgraded"), serverClosed());
-    const streams = new UpgradedStreams(this.#transport, this.#reader.takeBuffered());
+    const streams = new UpgradedStreams(
+      this.#transport,
+      this.#reader.takeBuffered(),
+      () => this.#upgradeFinished(),
+    );
     this.#reader.failBody(new Error("the connection was upgraded"));
     this.#upgraded = { handoff, streams };
     this.#reader.resumeInput();
     if (state.input === "ended") streams.end();
     handoff.accept(streams.duplex);
+  }
+
+  /**
+   * The new protocol is done both ways and its FIN is on its way: linger
+   * for the peer's FIN (a bounded time, then close), as after a last
+   * HTTP response.
+   */
+  #upgradeFinished(): void {
+    const state = this.#state;
+    if (state.lifecycle !== "open") return;
+    state.lifecycle = "lingering";
+    this.#lingerDeadline = Date.now() + LINGER_TIMEOUT;
+    if (state.input === "ended") this.#destroy();
   }
 
   /** After the last response: what was read beyond it goes unanswered. */

@@ -9,11 +9,13 @@
  */
 
 import { ProtocolError } from "../codec/errors.ts";
+import { UpgradeRefusedError } from "../codec/upgrade_refused.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { createLightRequest } from "../fetch/light_fetch.ts";
 import { buildRequest, normalizeMethod, requestUrl } from "./incoming.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 import { type ExchangeOutcome, isAbortError } from "./exchange_outcome.ts";
+import { refusedUpgradeResponse } from "./upgrade.ts";
 
 /** What running a handler needs from its server. */
 export interface HandlerHost {
@@ -95,7 +97,8 @@ function notAResponse(): TypeError {
 
 /**
  * A handler failed: a {@linkcode ProtocolError} answers its own status (a
- * body too large, a body timeout); an abort after its request was aborted
+ * body too large, a body timeout), an {@linkcode UpgradeRefusedError} its
+ * status and fields (400 or 426: `upgradeWebSocket` refused the request); an abort after its request was aborted
  * is expected; anything else goes to `onError`, and a failing `onError`
  * gets a plain 500.
  */
@@ -105,6 +108,8 @@ function recover(
   outcome: ExchangeOutcome,
 ): Response | Promise<Response> {
   if (error instanceof ProtocolError) return plainResponse(error.status);
+  // An upgrade keepwire cannot honour is the client's error, not a crash.
+  if (error instanceof UpgradeRefusedError) return refusedUpgradeResponse(error);
   // A handler that gave up because its request was aborted did what it was
   // asked: no onError (whose default logs), and the client is gone anyway.
   if (outcome.aborted && isAbortError(error)) return plainResponse(500);

@@ -12,6 +12,7 @@ import { encodeResponseHead, type ResponseFraming } from "../codec/response_writ
 import { httpDate } from "./date.ts";
 import type { PersistenceDecision } from "./keep_alive.ts";
 import type { BodyLength, OutgoingResponse } from "./outgoing.ts";
+import { requestsUpgrade } from "./upgrade.ts";
 
 const CHUNKED: ResponseFraming = Object.freeze({ kind: "chunked" });
 const CLOSE_DELIMITED: ResponseFraming = Object.freeze({ kind: "close" });
@@ -33,7 +34,7 @@ export function frameResponse(length: BodyLength, version: HttpVersion): Respons
 /**
  * The status line and header section: the handler's fields, a `Date` when
  * it set none (RFC 9110 §6.6.1), and the `Connection` / `Keep-Alive` fields
- * of the reuse decision.
+ * of the reuse decision (plus the handler's `upgrade` token, if any).
  */
 export function encodeHead(
   outgoing: OutgoingResponse,
@@ -42,7 +43,14 @@ export function encodeHead(
 ): Uint8Array {
   const headers = outgoing.headers;
   if (!outgoing.hasDate) headers.push("date", httpDate());
-  if (decision.connection !== null) headers.push("connection", decision.connection);
+  let connection: string | null = decision.connection;
+  // The handler's other Connection tokens are the reuse decision's to say,
+  // but `upgrade` is not about reuse: a response carrying Upgrade (a 426)
+  // MUST list it in Connection (RFC 9110 §7.8).
+  if (outgoing.connection !== "" && requestsUpgrade(outgoing.connection)) {
+    connection = connection === null ? "upgrade" : `${connection}, upgrade`;
+  }
+  if (connection !== null) headers.push("connection", connection);
   if (decision.keepAlive !== null) headers.push("keep-alive", decision.keepAlive);
   return encodeResponseHead({
     status: outgoing.status,

@@ -19,7 +19,12 @@ import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./sta
 import type { CloseCause } from "./observer.ts";
 import type { Transport } from "../transport.ts";
 import { writeBody } from "./write_body.ts";
-import { handoffOf, requestsUpgrade, type UpgradeHandoff } from "./upgrade.ts";
+import {
+  handoffOf,
+  refusalOfHead,
+  refusedUpgradeResponse,
+  type UpgradeHandoff,
+} from "./upgrade.ts";
 import { encodeResponseHead } from "../codec/response_writer.ts";
 import { httpDate } from "./date.ts";
 
@@ -159,15 +164,20 @@ export class ResponseQueue {
    * upgrade request (RFC 9110 §7.8), with `Connection: upgrade` and the
    * `Upgrade` token and never a Keep-Alive hint. Any other `101` (such as
    * one from a runtime's own upgrade API, which cannot work on a keepwire
-   * request) becomes a 500, logged, rather than a broken switch.
+   * request) becomes a 500, logged, rather than a broken switch; keepwire's
+   * hand-off for a request that cannot switch (HTTP/1.0, content) gets the
+   * client error `refusalOfHead` names. (`upgradeWebSocket` and
+   * `upgradeConnection` refuse those first; this is for a Request they
+   * could not see through, such as a copy made by a middleware.)
    */
   #acceptedUpgrade(exchange: Exchange): UpgradeHandoff | null {
     const handoff = handoffOf(exchange.response!);
     const head = exchange.head;
-    if (
-      handoff !== undefined && head !== null && head.version === "1.1" && head.framing === "none" &&
-      requestsUpgrade(head.connection) && exchange.index === this.#exchanges[0].index
-    ) {
+    const upgradeTo = handoff?.headers.find(([name]) => name.toLowerCase() === "upgrade")?.[1];
+    const refusal = head === null || handoff === undefined
+      ? null
+      : refusalOfHead(head, upgradeTo ?? "");
+    if (handoff !== undefined && head !== null && refusal === null) {
       const headers: string[] = ["date", httpDate()];
       for (const [name, value] of handoff.headers) headers.push(name, value);
       this.output.push(
@@ -180,10 +190,10 @@ export class ResponseQueue {
         ? "keepwire: the handler answered 101 with a Response keepwire cannot carry out " +
           "(a runtime's own upgrade API, such as Deno's upgradeWebSocket, does not work on " +
           "keepwire requests); use keepwire's upgradeWebSocket(request) instead. Answering 500."
-        : "keepwire: upgradeWebSocket() answered a request that is not an HTTP/1.1 upgrade " +
-          "request. Answering 500.",
+        : `keepwire: an upgrade was accepted for a request that cannot be upgraded ` +
+          `(${refusal?.message ?? "no request"}). Answering ${refusal?.status ?? 500}.`,
     );
-    exchange.response = plainResponse(500);
+    exchange.response = refusal === null ? plainResponse(500) : refusedUpgradeResponse(refusal);
     return null;
   }
 

@@ -8,6 +8,9 @@
  * @module
  */
 
+import type { RequestHead } from "../codec/events.ts";
+import { UpgradeRefusedError } from "../codec/upgrade_refused.ts";
+
 /** The connection's bytes, handed to the protocol that takes it over. */
 export interface UpgradedDuplex {
   /** The peer's bytes, starting with those already read past the request's head. */
@@ -50,4 +53,68 @@ export function handoffOf(response: Response): UpgradeHandoff | undefined {
  */
 export function requestsUpgrade(connection: string): boolean {
   return connection.length >= 7 && /(?:^|[\s,])upgrade(?:$|[\s,])/i.test(connection);
+}
+
+/**
+ * What the connection knows of an upgrade request that a Fetch `Request`
+ * cannot say: its HTTP version and whether it has content.
+ */
+export interface UpgradeRequestFacts {
+  readonly httpVersion: "1.0" | "1.1";
+  readonly hasContent: boolean;
+}
+
+const requestFacts = new WeakMap<Request, UpgradeRequestFacts>();
+
+/** Whether a request head announces content (RFC 9112 §6.3): chunked, or a length above 0. */
+export function headHasContent(head: RequestHead): boolean {
+  return head.framing === "chunked" || (head.framing === "length" && head.contentLength > 0);
+}
+
+/** Notes the facts of a request that asks for an upgrade, for `upgradeFactsOf`. */
+export function recordUpgradeRequest(request: Request, head: RequestHead): void {
+  requestFacts.set(request, { httpVersion: head.version, hasContent: headHasContent(head) });
+}
+
+/** The facts of an upgrade request read by keepwire's server; undefined for any other. */
+export function upgradeFactsOf(request: Request): UpgradeRequestFacts | undefined {
+  return requestFacts.get(request);
+}
+
+/**
+ * The answer to an upgrade keepwire will not carry out: the error's status
+ * and fields, and its message as the body.
+ */
+export function refusedUpgradeResponse(error: UpgradeRefusedError): Response {
+  const headers = new Headers({ "content-type": "text/plain; charset=utf-8" });
+  for (const [name, value] of error.headers) headers.append(name, value);
+  return new Response(error.message + "\n", { status: error.status, headers });
+}
+
+/**
+ * Why a request cannot be switched by a 101, or null when it can (RFC 9110
+ * §7.8): an HTTP/1.0 request's Upgrade is ignored (426 naming `protocol`,
+ * so the client may retry over HTTP/1.1); content would have to be read in
+ * HTTP before the switch, which keepwire does not do (400).
+ */
+export function refusalOfHead(head: RequestHead, protocol: string): UpgradeRefusedError | null {
+  if (head.version !== "1.1") {
+    return new UpgradeRefusedError(
+      426,
+      "http-version",
+      "an upgrade needs HTTP/1.1 (RFC 9110 §7.8 ignores Upgrade in HTTP/1.0)",
+      [["Upgrade", protocol], ["Connection", "upgrade"]],
+    );
+  }
+  if (headHasContent(head)) {
+    return new UpgradeRefusedError(
+      400,
+      "request-content",
+      "keepwire does not switch protocols after request content",
+    );
+  }
+  if (!requestsUpgrade(head.connection)) {
+    return new UpgradeRefusedError(400, "no-upgrade-requested", "the request asks for no upgrade");
+  }
+  return null;
 }

@@ -4,6 +4,14 @@
  * head first) and what the new protocol writes, with TCP back-pressure both
  * ways.
  *
+ * Closing: the protocol closes `writable` when it has said its last word
+ * (a FIN goes after every byte queued), and cancels `readable` when it
+ * reads no more. Cancelling never cuts the socket: bytes still queued for
+ * the peer (a WebSocket's last echo and its Close) would be lost in a
+ * reset. Once both directions are done, `onFinished` tells the connection,
+ * which lingers briefly for the peer's FIN and then closes (RFC 6455
+ * §7.1.1: the server closes the TCP connection first).
+ *
  * @module
  */
 
@@ -22,9 +30,13 @@ export class UpgradedStreams {
   #paused = false;
   #drainWaiters: (() => void)[] = [];
   #gone: Error | null = null;
+  #writeDone = false;
+  #onFinished: () => void;
 
-  constructor(transport: Transport, buffered: Uint8Array) {
+  /** `onFinished` runs once both directions are done (read to the end or cancelled; closed). */
+  constructor(transport: Transport, buffered: Uint8Array, onFinished: () => void) {
     this.#transport = transport;
+    this.#onFinished = onFinished;
     const readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#input = controller;
@@ -38,7 +50,13 @@ export class UpgradedStreams {
       },
       cancel: () => {
         this.#inputDone = true;
-        transport.close();
+        // What the peer sends from now on is discarded (`push`); the socket
+        // keeps reading so that its FIN is seen.
+        if (this.#paused) {
+          this.#paused = false;
+          transport.resume();
+        }
+        this.#checkFinished();
       },
     }, { highWaterMark: READ_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength });
     const writable = new WritableStream<Uint8Array>({
@@ -48,11 +66,20 @@ export class UpgradedStreams {
         return new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
       },
       close: () => {
+        this.#writeDone = true;
         if (this.#gone === null) transport.end();
+        this.#checkFinished();
       },
-      abort: () => transport.close(),
+      abort: () => {
+        this.#writeDone = true;
+        transport.close();
+      },
     });
     this.duplex = { readable, writable };
+  }
+
+  #checkFinished(): void {
+    if (this.#inputDone && this.#writeDone && this.#gone === null) this.#onFinished();
   }
 
   /** Bytes arrived from the peer. */
@@ -71,6 +98,7 @@ export class UpgradedStreams {
     if (this.#inputDone) return;
     this.#inputDone = true;
     this.#input?.close();
+    this.#checkFinished();
   }
 
   /** The socket's write queue has room again. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { upgradeResponse } from "../connection/upgrade.ts";
+import { upgradeFactsOf, upgradeResponse } from "../connection/upgrade.ts";
 import { negotiateWebSocket, type WebSocketNegotiationOptions } from "./negotiate.ts";
 import { KeepwireWebSocket, type KeepwireWebSocketOptions } from "./websocket.ts";
 
@@ -59,8 +59,13 @@ const GOING_AWAY = 1001;
  * `Deno.upgradeWebSocket` does on `Deno.serve`: return `response` from the
  * handler, and use `socket` (a standard `WebSocket`-like object) from then
  * on. Like Deno's, it throws when the request is not a valid handshake: a
- * {@linkcode WebSocketHandshakeError} whose `status` (400 or 426) and
- * `headers` are the answer to send. keepwire's server ends HTTP on the
+ * {@linkcode WebSocketHandshakeError} whose `status` and `headers` are the
+ * answer to send — 400 for a malformed handshake, a method other than GET
+ * or a request with content (RFC 6455 §4.1, §4.2.1); 426 with
+ * `Sec-WebSocket-Version: 13` for another version, and with
+ * `Upgrade: websocket` over HTTP/1.0 (RFC 9110 §7.8 ignores Upgrade
+ * there). A handler may catch it; left uncaught, keepwire's server answers
+ * it as it says (never a 500). keepwire's server ends HTTP on the
  * connection once the `101` is written; its `shutdown()` closes the socket
  * with 1001. (`Deno.upgradeWebSocket` cannot work on a keepwire request:
  * its 101 is answered with a 500 and a log line naming this function.)
@@ -90,7 +95,13 @@ export function upgradeWebSocket(
   request: Request,
   options: UpgradeWebSocketOptions = {},
 ): WebSocketUpgrade {
-  const { protocol, deflate, headers } = negotiateWebSocket(request, options);
+  const facts = upgradeFactsOf(request);
+  const { protocol, deflate, headers } = negotiateWebSocket({
+    method: request.method,
+    headers: request.headers,
+    httpVersion: facts?.httpVersion,
+    hasContent: facts?.hasContent,
+  }, options);
   const socket = new KeepwireWebSocket({
     url: request.url,
     maxMessageSize: options.maxMessageSize,

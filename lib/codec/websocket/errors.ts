@@ -7,6 +7,8 @@
  * @module
  */
 
+import { UpgradeRefusedError, type UpgradeRefusedStatus } from "../upgrade_refused.ts";
+
 /**
  * Close codes the codec fails a connection with (RFC 6455 §7.4.1):
  * 1002 protocol error, 1007 invalid payload data (text that is not UTF-8),
@@ -66,7 +68,8 @@ export class WebSocketError extends Error {
 /**
  * Statuses a refused opening handshake answers with (RFC 6455 §4.2.1,
  * §4.2.2): 400 a malformed handshake, 426 an unsupported
- * `Sec-WebSocket-Version` (answered with `Sec-WebSocket-Version: 13`).
+ * `Sec-WebSocket-Version` (answered with `Sec-WebSocket-Version: 13`) or
+ * an HTTP/1.0 request (answered with `Upgrade: websocket`).
  *
  * @example
  * ```ts
@@ -77,11 +80,13 @@ export class WebSocketError extends Error {
  * assert.equal(status, 426);
  * ```
  */
-export type WebSocketHandshakeStatus = 400 | 426;
+export type WebSocketHandshakeStatus = UpgradeRefusedStatus;
 
 /**
  * An upgrade request that cannot be accepted as a WebSocket handshake.
- * Answer with `status` and the fields in `headers`.
+ * Answer with `status` and the fields in `headers` (keepwire's server does
+ * so itself when a handler lets it propagate). An
+ * {@linkcode UpgradeRefusedError}, so one `catch` serves every upgrade.
  *
  * @example
  * ```ts
@@ -99,14 +104,7 @@ export type WebSocketHandshakeStatus = 400 | 426;
  *   error.headers[0][0] === "Sec-WebSocket-Version" && error.headers[0][1] === "13");
  * ```
  */
-export class WebSocketHandshakeError extends Error {
-  /** The HTTP status to answer with. */
-  readonly status: WebSocketHandshakeStatus;
-  /** A stable name for the rule that was broken. */
-  readonly code: string;
-  /** Fields the answer must carry, as `[name, value]` pairs. */
-  readonly headers: readonly (readonly [string, string])[];
-
+export class WebSocketHandshakeError extends UpgradeRefusedError {
   /**
    * Creates the error for one refused handshake.
    *
@@ -121,10 +119,7 @@ export class WebSocketHandshakeError extends Error {
     message: string,
     headers: readonly (readonly [string, string])[] = [],
   ) {
-    super(message);
+    super(status, code, message, headers);
     this.name = "WebSocketHandshakeError";
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
   }
 }

@@ -63,6 +63,8 @@ export interface UpgradeRequestLike {
   readonly headers: { get(name: string): string | null };
   /** `"1.0"` or `"1.1"` when known; RFC 6455 §4.1 needs at least 1.1. */
   readonly httpVersion?: string;
+  /** Whether the request has content (a Content-Length above 0, or chunked), when known. */
+  readonly hasContent?: boolean;
 }
 
 /**
@@ -132,11 +134,13 @@ function refuse(code: string, message: string): WebSocketHandshakeError {
 
 /**
  * Checks a client's opening handshake (RFC 6455 §4.2.1): method GET, HTTP
- * at least 1.1, `Upgrade` naming `websocket` and `Connection` naming
- * `upgrade` (both case-insensitive token lists), a `Sec-WebSocket-Key` that
- * is base64 of 16 bytes, and `Sec-WebSocket-Version: 13`. Throws
- * {@linkcode WebSocketHandshakeError}: 426 with `Sec-WebSocket-Version: 13`
- * when the version is missing or another (§4.2.2, §4.4), 400 otherwise.
+ * at least 1.1, no content, `Upgrade` naming `websocket` and `Connection`
+ * naming `upgrade` (both case-insensitive token lists), a
+ * `Sec-WebSocket-Key` that is base64 of 16 bytes, and
+ * `Sec-WebSocket-Version: 13`. Throws {@linkcode WebSocketHandshakeError}:
+ * 426 with `Sec-WebSocket-Version: 13` when the version is missing or
+ * another (§4.2.2, §4.4); 426 with `Upgrade: websocket` over HTTP/1.0; 400
+ * otherwise.
  *
  * @example
  * ```ts
@@ -158,7 +162,22 @@ export function validateUpgradeRequest(request: UpgradeRequestLike): WebSocketOf
   const { headers } = request;
   if (request.method !== "GET") throw refuse("method-not-get", "a WebSocket handshake is a GET");
   if (request.httpVersion !== undefined && request.httpVersion !== "1.1") {
-    throw refuse("http-version", "a WebSocket handshake needs HTTP/1.1");
+    // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
+    // What is left is a plain GET of a resource that speaks only WebSocket,
+    // which is answered 426 naming the protocol (§15.5.22; Upgrade is
+    // always sent with Connection: upgrade): the client can retry over 1.1.
+    throw new WebSocketHandshakeError(
+      426,
+      "http-version",
+      "a WebSocket handshake needs HTTP/1.1 (RFC 6455 §4.1)",
+      [["Upgrade", "websocket"], ["Connection", "Upgrade"]],
+    );
+  }
+  if (request.hasContent === true) {
+    // §4.1: the handshake is a GET without content (RFC 9110 §9.3.1 gives
+    // content in a GET no meaning); after the 101 every byte is a frame,
+    // so content would have to be read in HTTP first. Refused, not guessed.
+    throw refuse("request-content", "a WebSocket handshake has no content");
   }
   if (!isWebSocketUpgrade(headers)) {
     throw refuse("missing-upgrade", "the Upgrade field does not name websocket");

@@ -4,10 +4,12 @@ import { createHash } from "node:crypto";
 import {
   computeAcceptKey,
   selectSubprotocol,
+  type UpgradeRequestLike,
   upgradeResponseHeaders,
   validateUpgradeRequest,
 } from "../../../lib/codec/websocket/handshake.ts";
 import { WebSocketHandshakeError } from "../../../lib/codec/websocket/errors.ts";
+import { UpgradeRefusedError } from "../../../lib/codec/upgrade_refused.ts";
 import {
   negotiatePerMessageDeflate,
   parseExtensions,
@@ -21,7 +23,11 @@ const GOOD: Record<string, string> = {
   "sec-websocket-version": "13",
 };
 
-function request(fields: Record<string, string | null>, method = "GET", httpVersion?: string) {
+function request(
+  fields: Record<string, string | null>,
+  method = "GET",
+  httpVersion?: string,
+): UpgradeRequestLike {
   const headers = new Headers();
   for (const [name, value] of Object.entries({ ...GOOD, ...fields })) {
     if (value !== null) headers.set(name, value);
@@ -48,9 +54,15 @@ describe("validateUpgradeRequest (RFC 6455 §4.2.1)", () => {
     );
     assert.equal(offer.key, KEY);
   });
-  const cases: [string, ReturnType<typeof request>, number, string][] = [
+  const cases: [string, UpgradeRequestLike, number, string][] = [
     ["a POST (item 1)", request({}, "POST"), 400, "method-not-get"],
-    ["HTTP/1.0 (item 1)", request({}, "GET", "1.0"), 400, "http-version"],
+    ["HTTP/1.0 (item 1; RFC 9110 §7.8)", request({}, "GET", "1.0"), 426, "http-version"],
+    [
+      "a GET with content (§4.1)",
+      { ...request({}), hasContent: true },
+      400,
+      "request-content",
+    ],
     ["no Upgrade (item 3)", request({ upgrade: null }), 400, "missing-upgrade"],
     ["Upgrade: h2c (item 3)", request({ upgrade: "h2c" }), 400, "missing-upgrade"],
     [
@@ -101,6 +113,25 @@ describe("validateUpgradeRequest (RFC 6455 §4.2.1)", () => {
     test(`refuses ${name} with ${status}`, () =>
       assert.throws(() => validateUpgradeRequest(input), refused(status, code)));
   }
+  test("a handshake error is an UpgradeRefusedError", () =>
+    assert.throws(
+      () => validateUpgradeRequest(request({}, "POST")),
+      (error: unknown) => error instanceof UpgradeRefusedError && error.status === 400,
+    ));
+  test("426 for HTTP/1.0 names the protocol: Upgrade: websocket (RFC 9110 §15.5.22)", () => {
+    assert.throws(
+      () => validateUpgradeRequest(request({}, "GET", "1.0")),
+      (error: unknown) =>
+        error instanceof WebSocketHandshakeError &&
+        JSON.stringify(error.headers) === JSON.stringify([
+            ["Upgrade", "websocket"],
+            ["Connection", "Upgrade"],
+          ]),
+    );
+  });
+  test("a request without content (hasContent false) is accepted", () => {
+    assert.equal(validateUpgradeRequest({ ...request({}), hasContent: false }).key, KEY);
+  });
   test("426 carries Sec-WebSocket-Version: 13 (§4.2.2)", () => {
     try {
       validateUpgradeRequest(request({ "sec-websocket-version": "7" }));
