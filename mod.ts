@@ -75,6 +75,15 @@ export { createClient } from "./lib/client.ts";
 export { KeepAliveClient } from "./lib/client/client.ts";
 export type * from "./lib/client/options.ts";
 export { ClientError, type ClientErrorCode } from "./lib/client/errors.ts";
+export {
+  NoProxyList,
+  parseProxyUrl,
+  PROXY_ENV_NAMES,
+  type ProxyEndpoint,
+  type ProxyEnvironment,
+  proxyEnvironment,
+  proxyForUrl,
+} from "./lib/client/proxy.ts";
 export { responseInfo } from "./lib/client/_response.ts";
 export {
   decideReuse,

@@ -277,6 +277,46 @@ export interface ConnectOptions {
   readonly path?: string;
   /** Speak TLS (ALPN offers `http/1.1`); the handshake is over when the promise resolves. */
   readonly tls?: TlsConnectOptions;
+  /**
+   * Reach `hostname:port` through a tunnel (an HTTP proxy's `CONNECT`),
+   * then speak TLS inside it: `tls` is required with it, and its SNI and
+   * certificate checks are for `hostname`, not for the proxy.
+   */
+  readonly tunnel?: TunnelOptions;
+}
+
+/**
+ * How a runtime file opens a tunnel before TLS (RFC 9110 §9.3.6): dial the
+ * proxy at `hostname:port` over TCP, write `request`, and hand every chunk
+ * read to `onResponse` until it returns `true` (the tunnel is open, and no
+ * byte may be read from the raw socket after that: the next ones belong to
+ * TLS). `onResponse` throws when the proxy refuses; the runtime file then
+ * closes the socket and rejects with that error as it is. The client writes
+ * and reads the HTTP here; the runtime file only moves the bytes.
+ *
+ * @example A tunnel whose proxy answers `200` (what the client builds)
+ * ```ts
+ * import type { TunnelOptions } from "@keepwire/keepwire";
+ *
+ * const tunnel: TunnelOptions = {
+ *   hostname: "proxy.example",
+ *   port: 3128,
+ *   request: new TextEncoder().encode(
+ *     "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+ *   ),
+ *   onResponse: (chunk) => new TextDecoder().decode(chunk).startsWith("HTTP/1.1 200"),
+ * };
+ * ```
+ */
+export interface TunnelOptions {
+  /** The proxy's host name or IP address. */
+  readonly hostname: string;
+  /** The proxy's TCP port. */
+  readonly port: number;
+  /** The bytes to write once connected: the `CONNECT` request. */
+  readonly request: Uint8Array;
+  /** Reads the proxy's answer, chunk by chunk: `true` once the tunnel is open; throws when refused. */
+  readonly onResponse: (chunk: Uint8Array) => boolean;
 }
 
 /**

@@ -24,7 +24,18 @@ import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange
 import { PoolState } from "./pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
 import { isIdempotent } from "./reuse.ts";
-import { CertificateError, type ConnectFunction, type ConnectOptions } from "../transport.ts";
+import type { ConnectFunction, TlsConnectOptions } from "../transport.ts";
+import {
+  absoluteTarget,
+  connectAttempt,
+  connectFailure,
+  describeTarget,
+  proxyFor,
+  type ProxySetting,
+  readProxyOption,
+  type Route,
+  routeFor,
+} from "./_route.ts";
 import type { ClientOptions, ClientRequestInit, ClientStats, ResponseInfo } from "./options.ts";
 import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
 
@@ -33,8 +44,7 @@ export type * from "./options.ts";
 interface QueuedRequest {
   resolve(connection: ClientConnection): void;
   reject(error: unknown): void;
-  readonly origin: string;
-  readonly target: ConnectOptions;
+  readonly route: Route;
 }
 
 /**
@@ -61,13 +71,14 @@ interface QueuedRequest {
  */
 export class KeepAliveClient {
   #options: Required<
-    Omit<ClientOptions, "connect" | "ca" | "rejectUnauthorized" | "socketPath">
+    Omit<ClientOptions, "connect" | "ca" | "rejectUnauthorized" | "socketPath" | "proxy">
   >;
   #settings: ConnectionSettings;
   #pool: PoolState<ClientConnection, QueuedRequest>;
   #connect: ConnectFunction;
-  #tls: { ca?: string | readonly string[]; rejectUnauthorized?: boolean };
+  #tls: TlsConnectOptions;
   #socketPath: string | undefined;
+  #proxy: ProxySetting;
   #stats: MutableStats = newStats();
   #nextId = 0;
   #closed = false;
@@ -109,6 +120,10 @@ export class KeepAliveClient {
     this.#connect = options.connect;
     this.#tls = { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized };
     this.#socketPath = options.socketPath;
+    this.#proxy = readProxyOption(options.proxy, "proxy");
+    if (this.#proxy !== null && options.socketPath !== undefined) {
+      throw new TypeError("proxy and socketPath cannot be combined: pick one way to connect");
+    }
     const o = this.#options;
     this.#settings = {
       policy: {
@@ -156,6 +171,7 @@ export class KeepAliveClient {
     prepared.signal?.throwIfAborted();
     const firstOrigin = prepared.url.origin;
     const allowReplay = init.retryNonIdempotent ?? this.#options.retryNonIdempotent;
+    const proxy = init.proxy === undefined ? this.#proxy : this.#requestProxy(init.proxy);
     let redirects = 0;
     for (;;) {
       const host = init.host !== undefined && prepared.url.origin === firstOrigin
@@ -166,6 +182,7 @@ export class KeepAliveClient {
         host,
         init.expectContinue === true,
         allowReplay,
+        proxy,
       );
       const location = headerValue(result.head.headers, "location");
       const next = prepared.redirect === "manual"
@@ -226,13 +243,30 @@ export class KeepAliveClient {
     this.#dispatch();
   }
 
+  #requestProxy(value: unknown): ProxySetting {
+    const proxy = readProxyOption(value, "proxy (request option)");
+    if (proxy !== null && this.#socketPath !== undefined) {
+      throw new TypeError("proxy and socketPath cannot be combined: pick one way to connect");
+    }
+    return proxy;
+  }
+
   async #exchange(
     prepared: PreparedRequest,
     host: string,
     expectContinue: boolean,
     allowReplay: boolean,
+    proxySetting: ProxySetting,
   ) {
     const { url, method, body, signal } = prepared;
+    const route = routeFor(url, proxyFor(url, proxySetting), this.#tls, this.#socketPath);
+    let headers = prepared.headers;
+    const proxyAuthorization = route.absoluteForm ? route.proxy?.authorization ?? null : null;
+    if (proxyAuthorization !== null) {
+      // The proxy URL's credentials replace any the caller set by hand.
+      headers = headers.filter((_, i, all) => all[i - (i % 2)] !== "proxy-authorization");
+      headers.push("proxy-authorization", proxyAuthorization);
+    }
     const replayable = body === null || body instanceof Uint8Array;
     const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
     const pipelinable = body === null && isIdempotent(method);
@@ -246,8 +280,9 @@ export class KeepAliveClient {
       : undefined;
     const head = encodeRequestHead({
       method,
-      target: url.pathname + url.search,
-      headers: ["host", host, ...prepared.headers],
+      // RFC 9112 §3.2.2: to a forward proxy, the absolute URI; Host is kept.
+      target: route.absoluteForm ? absoluteTarget(url) : url.pathname + url.search,
+      headers: ["host", host, ...headers],
       framing: body === null
         ? (method === "POST" || method === "PUT" || method === "PATCH"
           ? { kind: "length", length: 0 }
@@ -269,7 +304,7 @@ export class KeepAliveClient {
         expectContinue: expectContinue && body !== null,
         saysClose,
       });
-      const connection = await this.#acquire(url, pipelinable, retried, signal);
+      const connection = await this.#acquire(route, pipelinable, retried, signal);
       this.#stats.requests++;
       if (signal !== null) {
         // Until the body is complete an abort fails the exchange (and the
@@ -282,9 +317,9 @@ export class KeepAliveClient {
       }
       connection.send(exchange);
       if (exchange.reused) this.#stats.reusedRequests++;
+      let result: ExchangeResult;
       try {
-        const result: ExchangeResult = await exchange.settled;
-        return { result, reused: exchange.reused, retried, connectionId: connection.id };
+        result = await exchange.settled;
       } catch (caught) {
         const failure = caught as ExchangeFailure;
         if (signal?.aborted) throw signal.reason;
@@ -300,19 +335,30 @@ export class KeepAliveClient {
         this.#stats.failures++;
         throw error;
       }
+      if (result.head.status === 407 && route.absoluteForm) {
+        // Fetch §4.5: a 407 outside a browser window is a network error.
+        // (Inside a tunnel a 407 is the origin's, and an ordinary response.)
+        await discard(result.body);
+        this.#stats.failures++;
+        throw new ClientError(
+          "proxy-auth-required",
+          `proxy ${route.proxy!.origin} answered 407 to ${method} ${absoluteTarget(url)}: ` +
+            (route.proxy!.authorization === null
+              ? "give credentials in the proxy URL (http://user:password@host:port)"
+              : "the credentials in the proxy URL were refused"),
+        );
+      }
+      return { result, reused: exchange.reused, retried, connectionId: connection.id };
     }
   }
 
   #acquire(
-    url: URL,
+    route: Route,
     pipelinable: boolean,
     fresh: boolean,
     signal: AbortSignal | null,
   ): Promise<ClientConnection> | ClientConnection {
-    // The origin includes the scheme: http: and https: to one host never
-    // share a connection.
-    const origin = url.origin;
-    const target = this.#target(url);
+    const origin = route.key;
     const acquisition = this.#pool.acquire(origin, performance.now(), pipelinable, fresh);
     this.#closeExpired();
     switch (acquisition.kind) {
@@ -323,10 +369,10 @@ export class KeepAliveClient {
         return acquisition.member;
       case "connect":
         acquisition.evict?.close();
-        return this.#connectNew(origin, target, pipelinable);
+        return this.#connectNew(route, pipelinable);
       case "wait":
         return new Promise((resolve, reject) => {
-          const queued: QueuedRequest = { resolve, reject, origin, target };
+          const queued: QueuedRequest = { resolve, reject, route };
           this.#pool.enqueue(origin, pipelinable, fresh, queued);
           signal?.addEventListener("abort", () => {
             if (this.#pool.dequeue(queued)) reject(signal.reason);
@@ -335,23 +381,9 @@ export class KeepAliveClient {
     }
   }
 
-  /** Where a URL's connection goes: its host and port, or the client's Unix socket; TLS for https:. */
-  #target(url: URL): ConnectOptions {
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const secure = url.protocol === "https:";
-    return {
-      hostname,
-      port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
-      ...(this.#socketPath === undefined ? {} : { path: this.#socketPath }),
-      ...(secure ? { tls: this.#tls } : {}),
-    };
-  }
-
-  async #connectNew(
-    origin: string,
-    target: ConnectOptions,
-    pipelinable: boolean,
-  ): Promise<ClientConnection> {
+  async #connectNew(route: Route, pipelinable: boolean): Promise<ClientConnection> {
+    const origin = route.key;
+    const { options, tunnel } = connectAttempt(route);
     const connection = new ClientConnection(
       origin,
       ++this.#nextId,
@@ -360,13 +392,13 @@ export class KeepAliveClient {
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const attempt = this.#connect(target, connection);
+      const attempt = this.#connect(options, connection);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           reject(
             new ClientError(
               "connect-timeout",
-              `no connection within ${this.#options.connectTimeout} ms`,
+              `no connection to ${describeTarget(route)} within ${this.#options.connectTimeout} ms`,
             ),
           );
           attempt.then((socket) => socket.close(), () => {});
@@ -376,11 +408,7 @@ export class KeepAliveClient {
     } catch (error) {
       this.#pool.connectFailed(origin);
       this.#dispatch();
-      if (error instanceof ClientError) throw error;
-      if (error instanceof CertificateError) {
-        throw new ClientError("certificate-error", `${origin}: ${error.message}`, error.cause);
-      }
-      throw new ClientError("connect-failed", `cannot connect to ${origin}`, error);
+      throw connectFailure(route, tunnel, error);
     } finally {
       clearTimeout(timer);
     }
@@ -408,7 +436,7 @@ export class KeepAliveClient {
           break;
         case "connect":
           acquisition.evict?.close();
-          this.#connectNew(queued.origin, queued.target, false).then(
+          this.#connectNew(queued.route, false).then(
             queued.resolve,
             queued.reject,
           );

@@ -8,7 +8,12 @@
 
 /**
  * Why a request failed:
- * - `connect-failed`, `connect-timeout`: no connection could be opened;
+ * - `connect-failed`, `connect-timeout`: no connection could be opened (to
+ *   the server, or to the proxy on the way: the message names it);
+ * - `proxy-refused`: the forward proxy answered `CONNECT` with a status
+ *   other than 2xx (the message has it); never retried;
+ * - `proxy-auth-required`: the forward proxy answered `407`: its
+ *   credentials (in the proxy URL) are missing or wrong; never retried;
  * - `certificate-error`: the server's TLS certificate was refused (unknown
  *   issuer, expired, wrong name); the cause is the runtime's error. Never
  *   retried: a retry would meet the same certificate;
@@ -35,6 +40,8 @@ export type ClientErrorCode =
   | "connect-failed"
   | "connect-timeout"
   | "certificate-error"
+  | "proxy-refused"
+  | "proxy-auth-required"
   | "connection-closed"
   | "headers-timeout"
   | "body-timeout"

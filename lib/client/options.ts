@@ -75,6 +75,32 @@ export interface ClientOptions {
    */
   socketPath?: string;
   /**
+   * Send requests through a forward proxy (`http:` proxies only):
+   * - a URL such as `"http://proxy.example:3128"` (credentials in it,
+   *   `http://user:password@…`, become `Proxy-Authorization: Basic`): `http:`
+   *   requests go to the proxy in absolute-form (RFC 9112 §3.2.2) on
+   *   keep-alive connections to the proxy shared by every `http:` origin;
+   *   `https:` requests open a `CONNECT` tunnel (RFC 9110 §9.3.6) per origin
+   *   with TLS inside it, checked (SNI, `ca`, `rejectUnauthorized`) against
+   *   the URL's host as a direct connection would be;
+   * - `"env"`: the proxy the environment names for each request's URL, as
+   *   undici's `EnvHttpProxyAgent` and Node 24's `NODE_USE_ENV_PROXY`:
+   *   `http_proxy` / `HTTP_PROXY` for `http:`, `https_proxy` / `HTTPS_PROXY`
+   *   (else the HTTP one) for `https:`, none for hosts `no_proxy` / `NO_PROXY`
+   *   names (`*`, host names covering their subdomains, `.suffix`, `host:port`,
+   *   IP addresses). Read once, when the client is created; on Deno it needs
+   *   `--allow-env` for those six names, and fails with a `TypeError` saying so
+   *   without it;
+   * - `false` or absent (default): no proxy; the environment is never read.
+   *
+   * A proxy that refuses `CONNECT` fails the request with
+   * `ClientError("proxy-refused")`; a `407` (to `CONNECT` or to a request it
+   * forwards) with `ClientError("proxy-auth-required")`; neither is retried.
+   * Connections are never shared between proxies, proxy credentials, or
+   * proxied and direct requests. Cannot be combined with `socketPath`.
+   */
+  proxy?: string | URL | false;
+  /**
    * Build a response whose body arrived whole as a light `Response` that
    * reads its bytes directly (it still passes `instanceof Response`).
    * Default: on where the native `Response` is slow to build (Node).
@@ -108,6 +134,12 @@ export interface ClientRequestInit extends RequestInit {
    * to the URL's host; a redirect to another origin sends that origin's.
    */
   host?: string;
+  /**
+   * This request's proxy, instead of {@linkcode ClientOptions.proxy}: a
+   * proxy URL, `"env"` (the environment, read now), or `false` to go direct.
+   * A redirect keeps it (with `"env"`, each hop's URL picks its proxy).
+   */
+  proxy?: string | URL | false;
 }
 
 /**

@@ -12,8 +12,10 @@ import type {
   Listener,
   ListenFunction,
   ListenOptions,
+  TlsConnectOptions,
   Transport,
   TransportHandler,
+  TunnelOptions,
 } from "../transport.ts";
 import type { KeepAliveClient } from "../client/client.ts";
 import type { ClientOptions } from "../client/options.ts";
@@ -67,7 +69,27 @@ interface BunNamespace {
   connect(
     options: BunAddress & { data: BunTransport; tls?: BunTlsOptions; socket: BunSocketHandlers },
   ): Promise<BunSocket>;
+  connect(
+    options: BunAddress & { data: undefined; socket: BunRawHandlers },
+  ): Promise<BunRawSocket>;
 }
+
+/** The members of a raw (pre-TLS) Bun socket that a tunnel uses. */
+interface BunRawSocket {
+  write(bytes: Uint8Array): number;
+  flush?(): void;
+  end(): void;
+  setNoDelay?(noDelay?: boolean): boolean;
+  /** Starts TLS on this connection (Bun 1.1+): returns the raw and the TLS socket. */
+  upgradeTLS(options: {
+    data: BunTransport;
+    tls: BunTlsOptions;
+    socket: BunSocketHandlers;
+  }): [BunRawSocket, BunSocket];
+}
+type BunRawHandlers = {
+  [Name in keyof BunSocketHandlers]: (socket: BunRawSocket, ...rest: never[]) => void;
+};
 
 function bun(): BunNamespace {
   const namespace = (globalThis as { Bun?: BunNamespace }).Bun;
@@ -162,6 +184,8 @@ export const listenBun: ListenFunction = async (
 /**
  * Open a connection with `Bun.connect` (TCP, TLS with `tls`, a Unix socket
  * with `path`), resolving once it is established and its TLS handshake done.
+ * With `tunnel`, the TCP connection goes to the proxy, and
+ * `socket.upgradeTLS` begins TLS inside the tunnel once it is open.
  *
  * @example One raw request (runs under Bun)
  * ```ts
@@ -193,19 +217,30 @@ export const connectBun: ConnectFunction = async (
       transport.onHandshake = (error) => (error === undefined ? resolve() : reject(error));
     });
   }
-  const socket = await bun().connect({
-    ...address(options),
-    data: transport,
-    ...(tls === undefined ? {} : {
-      tls: {
-        serverName: options.hostname,
-        ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
-        ALPNProtocols: ALPN_WIRE,
-      },
-    }),
-    socket: bunSocketHandlers((socket) => socket.data.attach(socket, options.path)),
-  });
+  const handlers = bunSocketHandlers((socket) => socket.data.attach(socket, options.path));
+  let socket: BunSocket | BunRawSocket;
+  if (options.tunnel !== undefined) {
+    if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
+    const raw = await openTunnel(options.tunnel);
+    socket = raw;
+    try {
+      socket = raw.upgradeTLS({
+        data: transport,
+        tls: tlsOptions(options.hostname, tls),
+        socket: handlers,
+      })[1];
+    } catch (error) {
+      raw.end();
+      throw classifyTlsError(error);
+    }
+  } else {
+    socket = await bun().connect({
+      ...address(options),
+      data: transport,
+      ...(tls === undefined ? {} : { tls: tlsOptions(options.hostname, tls) }),
+      socket: handlers,
+    });
+  }
   try {
     await handshake;
   } catch (error) {
@@ -215,6 +250,73 @@ export const connectBun: ConnectFunction = async (
   }
   return transport;
 };
+
+/** Bun's TLS client options: SNI and the certificate checks for `hostname`. */
+function tlsOptions(hostname: string, tls: TlsConnectOptions): BunTlsOptions {
+  return {
+    serverName: hostname,
+    ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    ALPNProtocols: ALPN_WIRE,
+  };
+}
+
+/**
+ * Dials the proxy, writes the CONNECT request and reads the answer until
+ * `tunnel.onResponse` says the tunnel is open; resolves with the raw
+ * socket for `upgradeTLS`. Once open, the raw socket's callbacks ignore
+ * everything: Bun keeps calling them with the encrypted bytes.
+ */
+async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
+  const opened = Promise.withResolvers<BunRawSocket>();
+  let waiting = true;
+  let lastError: unknown;
+  const settle = (socket: BunRawSocket, error?: unknown) => {
+    if (!waiting) return;
+    waiting = false;
+    if (error === undefined) opened.resolve(socket);
+    else {
+      socket.end();
+      opened.reject(error);
+    }
+  };
+  const closedEarly = (socket: BunRawSocket, error?: unknown) =>
+    settle(
+      socket,
+      error ?? lastError ?? new Error("the proxy closed the connection before the tunnel opened"),
+    );
+  const raw = await bun().connect({
+    hostname: tunnel.hostname,
+    port: tunnel.port,
+    data: undefined,
+    socket: {
+      open() {},
+      handshake() {},
+      drain() {},
+      data(socket, chunk: Uint8Array) {
+        if (!waiting) return;
+        try {
+          if (tunnel.onResponse(chunk)) settle(socket);
+        } catch (error) {
+          settle(socket, error);
+        }
+      },
+      end: (socket) => closedEarly(socket),
+      error(_socket, error: unknown) {
+        lastError = error;
+      },
+      close: (socket, error?: unknown) => closedEarly(socket, error),
+    },
+  });
+  raw.setNoDelay?.(true);
+  // A CONNECT head is far below a fresh socket's send buffer; Bun reports
+  // what it took, and anything less is a socket already failing.
+  if (raw.write(tunnel.request) !== tunnel.request.byteLength) {
+    settle(raw, new Error("could not write the CONNECT request to the proxy"));
+  }
+  raw.flush?.();
+  return await opened.promise;
+}
 
 /**
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenBun}: the

@@ -14,6 +14,7 @@ import type {
   ListenOptions,
   Transport,
   TransportHandler,
+  TunnelOptions,
 } from "../transport.ts";
 import type { KeepAliveClient } from "../client/client.ts";
 import type { ClientOptions } from "../client/options.ts";
@@ -64,6 +65,11 @@ interface DenoNamespace {
   connectTls(options: {
     hostname: string;
     port: number;
+    caCerts?: string[];
+    alpnProtocols: string[];
+  }): Promise<DenoConn>;
+  startTls(conn: DenoConn, options: {
+    hostname: string;
     caCerts?: string[];
     alpnProtocols: string[];
   }): Promise<DenoConn>;
@@ -187,7 +193,9 @@ export const listenDeno: ListenFunction = async (
  * resolving once it is established (and its TLS handshake done).
  *
  * `Deno.connectTls` cannot skip certificate verification, so the test-only
- * `rejectUnauthorized: false` goes through Deno's `node:tls` instead.
+ * `rejectUnauthorized: false` goes through Deno's `node:tls` instead. With
+ * `tunnel`, the TCP connection goes to the proxy, and `Deno.startTls`
+ * begins TLS inside the tunnel once it is open.
  *
  * @example One raw request (runs under Deno)
  * ```ts
@@ -216,7 +224,21 @@ export const connectDeno: ConnectFunction = async (
     return (await import("./node.ts")).connectNode(options, handler);
   }
   let conn: DenoConn;
-  if (options.path !== undefined) {
+  if (options.tunnel !== undefined) {
+    if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
+    const raw = await openTunnel(options.tunnel);
+    try {
+      conn = await deno().startTls(raw, {
+        hostname: options.hostname,
+        caCerts: caList(tls.ca),
+        alpnProtocols: ALPN_PROTOCOLS,
+      });
+      await conn.handshake?.();
+    } catch (error) {
+      closeQuietly(raw);
+      throw classifyTlsError(error);
+    }
+  } else if (options.path !== undefined) {
     conn = await deno().connect({ path: options.path, transport: "unix" });
   } else if (tls === undefined) {
     conn = await deno().connect({
@@ -244,6 +266,44 @@ export const connectDeno: ConnectFunction = async (
   void transport.readLoop();
   return transport;
 };
+
+/**
+ * Dials the proxy, writes the CONNECT request and reads the answer until
+ * `tunnel.onResponse` says the tunnel is open. No read is left in flight:
+ * `Deno.startTls` needs the connection to itself.
+ */
+async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
+  const raw = await deno().connect({
+    hostname: tunnel.hostname,
+    port: tunnel.port,
+    transport: "tcp",
+  });
+  try {
+    raw.setNoDelay?.(true);
+    for (let at = 0; at < tunnel.request.byteLength;) {
+      at += await raw.write(tunnel.request.subarray(at));
+    }
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const count = await raw.read(buffer);
+      if (count === null) {
+        throw new Error("the proxy closed the connection before the tunnel opened");
+      }
+      if (tunnel.onResponse(buffer.slice(0, count))) return raw;
+    }
+  } catch (error) {
+    closeQuietly(raw);
+    throw error;
+  }
+}
+
+function closeQuietly(conn: DenoConn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed (startTls takes the connection over, even when it fails).
+  }
+}
 
 /**
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenDeno}: the

@@ -20,8 +20,10 @@ import type {
   ListenFunction,
   ListenOptions,
   NetAddr,
+  TlsConnectOptions,
   Transport,
   TransportHandler,
+  TunnelOptions,
 } from "../transport.ts";
 import type { KeepAliveClient } from "../client/client.ts";
 import type { ClientOptions } from "../client/options.ts";
@@ -128,7 +130,9 @@ export const listenNode: ListenFunction = async (
 /**
  * Open a connection with `node:net` (TCP, or a Unix socket with `path`) or
  * `node:tls` (with `tls`), resolving once it is established and its TLS
- * handshake done. Nagle is off: requests are small and latency-bound.
+ * handshake done. Nagle is off: requests are small and latency-bound. With
+ * `tunnel`, the TCP connection goes to the proxy, and TLS starts inside the
+ * tunnel once it is open (`tls.connect({ socket })`).
  *
  * @example One raw request
  * ```ts
@@ -150,11 +154,19 @@ export const listenNode: ListenFunction = async (
  * await server.shutdown();
  * ```
  */
-export const connectNode: ConnectFunction = (
+export const connectNode: ConnectFunction = async (
   options: ConnectOptions,
   handler: TransportHandler,
 ): Promise<Transport> => {
-  const { tls } = options;
+  const { tls, tunnel } = options;
+  if (tunnel !== undefined) {
+    if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
+    const raw = await openTunnel(tunnel);
+    const socket = connectTls({ socket: raw, ...tlsOptions(options.hostname, tls) });
+    // The TLS socket owns the raw one from here; make sure closing it frees both.
+    socket.once("close", () => raw.destroy());
+    return await established(socket, "secureConnect", true, handler, undefined);
+  }
   const socket = options.path !== undefined
     ? connectTcp({ path: options.path })
     : tls === undefined
@@ -162,29 +174,88 @@ export const connectNode: ConnectFunction = (
     : connectTls({
       host: options.hostname,
       port: options.port,
-      // RFC 6066 §3: SNI carries host names, never IP literals.
-      ...(isIP(options.hostname) ? {} : { servername: options.hostname }),
-      ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
-      rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      ALPNProtocols: ALPN_PROTOCOLS,
+      ...tlsOptions(options.hostname, tls),
     }).setNoDelay(true);
+  const secure = tls !== undefined && options.path === undefined;
+  return await established(
+    socket,
+    secure ? "secureConnect" : "connect",
+    tls !== undefined,
+    handler,
+    options.path,
+  );
+};
+
+/** `node:tls` client options: SNI and the certificate checks for `hostname`. */
+function tlsOptions(hostname: string, tls: TlsConnectOptions) {
+  return {
+    // RFC 6066 §3: SNI carries host names, never IP literals.
+    ...(isIP(hostname) ? {} : { servername: hostname }),
+    ...(tls.ca === undefined ? {} : { ca: typeof tls.ca === "string" ? tls.ca : [...tls.ca] }),
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    ALPNProtocols: ALPN_PROTOCOLS,
+  };
+}
+
+/** Resolves with the transport once `socket` emits `ready` (connect or TLS handshake). */
+function established(
+  socket: Socket,
+  ready: "connect" | "secureConnect",
+  tls: boolean,
+  handler: TransportHandler,
+  unixPath: string | undefined,
+): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const failed = (error: unknown) => {
       socket.destroy();
-      reject(tls === undefined ? error : classifyTlsError(error));
+      reject(tls ? classifyTlsError(error) : error);
     };
     socket.once("error", failed);
-    socket.once(
-      tls === undefined || options.path !== undefined ? "connect" : "secureConnect",
-      () => {
-        socket.off("error", failed);
-        const transport = new NodeTransport(socket, options.path);
-        transport.attach(handler);
-        resolve(transport);
-      },
-    );
+    socket.once(ready, () => {
+      socket.off("error", failed);
+      const transport = new NodeTransport(socket, unixPath);
+      transport.attach(handler);
+      resolve(transport);
+    });
   });
-};
+}
+
+/**
+ * Dials the proxy, writes the CONNECT request and reads the answer until
+ * `tunnel.onResponse` says the tunnel is open; resolves with the raw
+ * socket, paused, for TLS to take over.
+ */
+function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
+  const raw = connectTcp({ host: tunnel.hostname, port: tunnel.port, noDelay: true });
+  return new Promise((resolve, reject) => {
+    const done = (error?: unknown) => {
+      raw.off("data", onData).off("error", done).off("end", closedEarly).off("close", closedEarly);
+      if (error === undefined) {
+        raw.pause();
+        // Failures reach the TLS socket on top; an unheard 'error' here would throw.
+        raw.on("error", () => {});
+        resolve(raw);
+      } else {
+        raw.destroy();
+        reject(error);
+      }
+    };
+    const closedEarly = () =>
+      done(new Error("the proxy closed the connection before the tunnel opened"));
+    const onData = (chunk: Uint8Array) => {
+      let open: boolean;
+      try {
+        open = tunnel.onResponse(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (error) {
+        done(error);
+        return;
+      }
+      if (open) done();
+    };
+    raw.once("connect", () => raw.write(tunnel.request));
+    raw.on("data", onData).once("error", done).once("end", closedEarly).once("close", closedEarly);
+  });
+}
 
 /**
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenNode}: the

@@ -1,0 +1,300 @@
+/**
+ * The client through a forward proxy, over real sockets on the running
+ * runtime: `http:` in absolute-form on keep-alive connections to the proxy
+ * (RFC 9112 §3.2.2), `https:` through a `CONNECT` tunnel (RFC 9110 §9.3.6)
+ * to keepwire's TLS server with the committed certificate, proxy
+ * credentials, a proxy that says 407 or refuses, one that cannot be
+ * reached, and the pool keyed by proxy. The proxy is tests/_support's
+ * small `node:net` one, which records what it saw.
+ */
+
+import { afterEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { createClient } from "../../lib/client.ts";
+import { ClientError } from "../../lib/client/errors.ts";
+import type { KeepAliveClient } from "../../lib/client/client.ts";
+import { serve } from "../../lib/serve.ts";
+import type { Server } from "../../lib/connection/options.ts";
+import { detectRuntime } from "../../lib/runtime/detect.ts";
+import { type ForwardProxy, startForwardProxy } from "../_support/forward_proxy.ts";
+import { TEST_CERT, TEST_KEY } from "../_support/tls.ts";
+
+const open: { close(): Promise<void> }[] = [];
+const clients: KeepAliveClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+});
+
+/** A keepwire server that answers with what it received: method, URL, Host. */
+async function origin(tls = false): Promise<Server> {
+  const server = await serve(
+    {
+      port: 0,
+      hostname: "127.0.0.1",
+      ...(tls ? { tls: { cert: TEST_CERT, key: TEST_KEY } } : {}),
+    },
+    async (request, info) => {
+      const body = request.body === null ? "" : ` body=${await request.text()}`;
+      return new Response(
+        `${request.method} ${request.url} host=${request.headers.get("host")} ` +
+          `proxy-auth=${request.headers.get("proxy-authorization")} ` +
+          `on=${info.connection.id}${body}`,
+      );
+    },
+  );
+  open.push({ close: () => server.shutdown() });
+  return server;
+}
+
+async function proxy(options = {}): Promise<ForwardProxy> {
+  const started = await startForwardProxy(options);
+  open.push(started);
+  return started;
+}
+
+function client(options: Parameters<typeof createClient>[0] = {}): KeepAliveClient {
+  const created = createClient(options);
+  clients.push(created);
+  return created;
+}
+
+/** A port with nothing listening on it (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
+  test("http: goes to the proxy in absolute-form, Host kept, one kept-alive connection", async () => {
+    const server = await origin();
+    const forward = await proxy();
+    const c = client({ proxy: forward.url });
+    const base = `http://localhost:${server.addr.port}`;
+    const first = await c.fetch(`${base}/a?x=1#fragment`);
+    assert.equal(
+      await first.text(),
+      `GET ${base}/a?x=1 host=localhost:${server.addr.port} proxy-auth=null on=1`,
+    );
+    const second = await c.fetch(`${base}/b`, { method: "POST", body: "hi" });
+    assert.match(await second.text(), /^POST .*\/b .* body=hi$/);
+    // A second origin shares the connection to the proxy.
+    const other = await c.fetch(`http://127.0.0.1:${server.addr.port}/c`);
+    assert.equal(other.status, 200);
+    await other.text();
+    assert.deepEqual(
+      forward.seen.map(({ method, target, connection }) => [method, target, connection]),
+      [
+        ["GET", `${base}/a?x=1`, 1],
+        ["POST", `${base}/b`, 1],
+        ["GET", `http://127.0.0.1:${server.addr.port}/c`, 1],
+      ],
+    );
+    assert.equal(forward.seen[0].headers.host, `localhost:${server.addr.port}`);
+    assert.equal(forward.connections, 1);
+    assert.equal(c.stats.connectionsOpened, 1);
+    assert.equal(c.stats.reusedRequests, 2);
+  });
+
+  test("https: opens a CONNECT tunnel per origin and checks the origin's certificate inside", async () => {
+    const server = await origin(true);
+    const forward = await proxy();
+    const c = client({ proxy: forward.url, ca: TEST_CERT });
+    const base = `https://localhost:${server.addr.port}`;
+    for (const path of ["/one", "/two"]) {
+      const response = await c.fetch(`${base}${path}`);
+      assert.equal(
+        await response.text(),
+        `GET ${base}${path} host=localhost:${server.addr.port} proxy-auth=null on=1`,
+      );
+    }
+    // Another origin (same server, by IP: the certificate names 127.0.0.1 too) gets its own tunnel.
+    const byIp = await c.fetch(`https://127.0.0.1:${server.addr.port}/three`);
+    assert.equal(byIp.status, 200);
+    await byIp.text();
+    assert.deepEqual(
+      forward.seen.map(({ method, target, headers }) => [method, target, headers.host]),
+      [
+        ["CONNECT", `localhost:${server.addr.port}`, `localhost:${server.addr.port}`],
+        ["CONNECT", `127.0.0.1:${server.addr.port}`, `127.0.0.1:${server.addr.port}`],
+      ],
+    );
+    assert.equal(c.stats.connectionsOpened, 2);
+    assert.equal(c.stats.reusedRequests, 1);
+    // The same origin direct is another connection; the tunnel is not lent to it.
+    const direct = await c.request(`${base}/four`, { proxy: false });
+    await direct.response.text();
+    assert.deepEqual([direct.info.connectionId, direct.info.reused], [3, false]);
+    assert.equal(forward.seen.length, 2);
+    const again = await c.request(`${base}/five`);
+    await again.response.text();
+    assert.deepEqual([again.info.connectionId, again.info.reused], [1, true]);
+  });
+
+  test("the certificate is checked against the origin, not the proxy: an unknown CA fails", async () => {
+    const server = await origin(true);
+    const forward = await proxy();
+    const c = client({ proxy: forward.url });
+    await assert.rejects(
+      c.fetch(`https://localhost:${server.addr.port}/`),
+      (error: unknown) => error instanceof ClientError && error.code === "certificate-error",
+    );
+    assert.equal(forward.seen.length, 1, "the tunnel was opened once, and not retried");
+    // rejectUnauthorized: false (tests only) goes through, as it would directly.
+    const lax = client({ proxy: forward.url, rejectUnauthorized: false });
+    const response = await lax.fetch(`https://localhost:${server.addr.port}/`);
+    assert.equal(response.status, 200);
+    await response.text();
+  });
+
+  test("credentials in the proxy URL become Proxy-Authorization: Basic, for CONNECT only inside https", async () => {
+    const plain = await origin();
+    const secure = await origin(true);
+    const forward = await proxy({ credentials: "me:pa ss" });
+    const c = client({ proxy: `http://me:pa%20ss@127.0.0.1:${forward.port}`, ca: TEST_CERT });
+    const expected = `Basic ${btoa("me:pa ss")}`;
+    const overHttp = await c.fetch(`http://localhost:${plain.addr.port}/`);
+    // The relay strips it, so the origin never sees the proxy's credentials.
+    assert.match(await overHttp.text(), /proxy-auth=null/);
+    const overHttps = await c.fetch(`https://localhost:${secure.addr.port}/`);
+    assert.match(await overHttps.text(), /proxy-auth=null/);
+    assert.deepEqual(
+      forward.seen.map(({ method, headers }) => [method, headers["proxy-authorization"]]),
+      [["GET", expected], ["CONNECT", expected]],
+    );
+  });
+
+  test("407 is ClientError(proxy-auth-required), for CONNECT and for a forwarded request", async () => {
+    const plain = await origin();
+    const secure = await origin(true);
+    const forward = await proxy({ credentials: "me:secret" });
+    const c = client({ proxy: forward.url, ca: TEST_CERT });
+    const isAuthRequired = (error: unknown) =>
+      error instanceof ClientError && error.code === "proxy-auth-required" &&
+      error.message.includes(forward.url) && error.message.includes("credentials");
+    await assert.rejects(c.fetch(`http://localhost:${plain.addr.port}/`), isAuthRequired);
+    await assert.rejects(c.fetch(`https://localhost:${secure.addr.port}/`), isAuthRequired);
+    const wrong = client({ proxy: `http://me:wrong@127.0.0.1:${forward.port}`, ca: TEST_CERT });
+    await assert.rejects(
+      wrong.fetch(`https://localhost:${secure.addr.port}/`),
+      (error: unknown) => isAuthRequired(error) && /refused/.test((error as Error).message),
+    );
+    // Each was asked once: nothing is retried.
+    assert.deepEqual(forward.seen.map(({ method }) => method), ["GET", "CONNECT", "CONNECT"]);
+    assert.equal(c.stats.retries, 0);
+  });
+
+  test("a refused CONNECT is ClientError(proxy-refused) with the status, not retried", async () => {
+    const secure = await origin(true);
+    const forward = await proxy({ refuseConnect: 403 });
+    const c = client({ proxy: forward.url, ca: TEST_CERT });
+    await assert.rejects(
+      c.fetch(`https://localhost:${secure.addr.port}/`),
+      (error: unknown) =>
+        error instanceof ClientError && error.code === "proxy-refused" &&
+        error.message.includes("403") && error.message.includes(`localhost:${secure.addr.port}`),
+    );
+    assert.equal(forward.seen.length, 1);
+    assert.equal(c.stats.open, 0, "the refused connection left the pool");
+  });
+
+  test("a proxy that cannot be reached is connect-failed naming the proxy", async () => {
+    const server = await origin();
+    const port = await closedPort();
+    const c = client({ proxy: `http://127.0.0.1:${port}` });
+    for (
+      const url of [
+        `http://localhost:${server.addr.port}/`,
+        `https://localhost:${server.addr.port}/`,
+      ]
+    ) {
+      await assert.rejects(
+        c.fetch(url),
+        (error: unknown) =>
+          error instanceof ClientError && error.code === "connect-failed" &&
+          error.message.includes(`proxy http://127.0.0.1:${port}`),
+      );
+    }
+  });
+
+  test("the pool keys connections by proxy: A, B and direct never share one", async () => {
+    const server = await origin();
+    const a = await proxy();
+    const b = await proxy();
+    const c = client({ proxy: a.url });
+    const url = `http://localhost:${server.addr.port}/`;
+    const via = async (init: { proxy?: string | false }) => {
+      const response = await c.request(url, init);
+      await response.response.text();
+      return response.info.connectionId;
+    };
+    const ids = [
+      await via({}), // A (the client's)
+      await via({ proxy: b.url }),
+      await via({ proxy: false }), // direct
+      await via({}),
+      await via({ proxy: b.url }),
+      await via({ proxy: false }),
+    ];
+    assert.deepEqual(ids, [1, 2, 3, 1, 2, 3]);
+    assert.equal(a.seen.length, 2);
+    assert.equal(b.seen.length, 2);
+    assert.equal(a.connections, 1);
+    assert.equal(b.connections, 1);
+    // Other credentials for the same proxy: another connection.
+    const withUser = `http://user:x@127.0.0.1:${a.port}`;
+    assert.equal(await via({ proxy: withUser }), 4);
+    assert.equal(await via({ proxy: withUser }), 4);
+  });
+
+  test('proxy: "env" follows HTTP_PROXY and NO_PROXY', async () => {
+    const server = await origin();
+    const forward = await proxy();
+    const names = [
+      "http_proxy",
+      "HTTP_PROXY",
+      "https_proxy",
+      "HTTPS_PROXY",
+      "no_proxy",
+      "NO_PROXY",
+    ];
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    try {
+      for (const name of names) delete process.env[name];
+      process.env.HTTP_PROXY = forward.url;
+      process.env.NO_PROXY = "127.0.0.1";
+      const c = client({ proxy: "env" });
+      const proxied = await c.fetch(`http://localhost:${server.addr.port}/p`);
+      await proxied.text();
+      const direct = await c.fetch(`http://127.0.0.1:${server.addr.port}/d`);
+      await direct.text();
+      assert.deepEqual(forward.seen.map(({ target }) => target), [
+        `http://localhost:${server.addr.port}/p`,
+      ]);
+      // Without the opt-in the environment is never read.
+      const plain = client();
+      await (await plain.fetch(`http://localhost:${server.addr.port}/x`)).text();
+      assert.equal(forward.seen.length, 1);
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  test("wrong option types are TypeErrors naming the option", () => {
+    assert.throws(() => createClient({ proxy: 3128 as never }), /proxy must be/);
+    assert.throws(() => createClient({ proxy: "socks5://p:1080" }), /only http: proxies/);
+    assert.throws(() => createClient({ proxy: "not a url" }), /proxy must be a proxy URL/);
+    assert.throws(
+      () => createClient({ proxy: "http://p:1", socketPath: "/tmp/x.sock" }),
+      /proxy and socketPath/,
+    );
+  });
+});
