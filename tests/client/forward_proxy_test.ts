@@ -10,7 +10,11 @@
 
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createClient } from "../../lib/client.ts";
 import { ClientError } from "../../lib/client/errors.ts";
 import type { KeepAliveClient } from "../../lib/client/client.ts";
@@ -287,6 +291,54 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
       }
     }
   });
+
+  test(
+    'Deno without --allow-env: no env read unless proxy: "env", which fails saying which flag',
+    { skip: detectRuntime() !== "deno" },
+    async () => {
+      const server = await origin();
+      const dir = await mkdtemp(join(tmpdir(), "keepwire-env-"));
+      const script = join(dir, "env_denied.ts");
+      const client = new URL("../../lib/client.ts", import.meta.url).href;
+      await writeFile(
+        script,
+        `import { createClient } from ${JSON.stringify(client)};
+const plain = createClient();
+const response = await plain.fetch("http://127.0.0.1:${server.addr.port}/");
+console.log("direct", response.status, (await response.text()).split(" ")[0]);
+await plain.close();
+try {
+  createClient({ proxy: "env" });
+  console.log("env read");
+} catch (error) {
+  console.log(error.name + ": " + error.message);
+}
+`,
+      );
+      try {
+        const output = await new Promise<string>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            ["run", "--no-prompt", "--no-check", "--allow-net=127.0.0.1", "--allow-read", script],
+            (
+              error,
+              stdout,
+              stderr,
+            ) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout)),
+          );
+        });
+        const [direct, denied] = output.trim().split("\n");
+        assert.equal(direct, "direct 200 GET");
+        assert.match(denied, /^TypeError: proxy: "env" reads http_proxy, HTTP_PROXY/);
+        assert.match(
+          denied,
+          /--allow-env=http_proxy,HTTP_PROXY,https_proxy,HTTPS_PROXY,no_proxy,NO_PROXY/,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test("wrong option types are TypeErrors naming the option", () => {
     assert.throws(() => createClient({ proxy: 3128 as never }), /proxy must be/);
