@@ -268,16 +268,21 @@ function tlsOptions(hostname: string, tls: TlsConnectOptions): BunTlsOptions {
  * everything: Bun keeps calling them with the encrypted bytes.
  */
 async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
-  const opened = Promise.withResolvers<BunRawSocket>();
+  let resolveOpened!: (socket: BunRawSocket) => void;
+  let rejectOpened!: (error: unknown) => void;
+  const opened = new Promise<BunRawSocket>((resolve, reject) => {
+    resolveOpened = resolve;
+    rejectOpened = reject;
+  });
   let waiting = true;
   let lastError: unknown;
   const settle = (socket: BunRawSocket, error?: unknown) => {
     if (!waiting) return;
     waiting = false;
-    if (error === undefined) opened.resolve(socket);
+    if (error === undefined) resolveOpened(socket);
     else {
       socket.end();
-      opened.reject(error);
+      rejectOpened(error);
     }
   };
   const closedEarly = (socket: BunRawSocket, error?: unknown) =>
@@ -315,7 +320,7 @@ async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
     settle(raw, new Error("could not write the CONNECT request to the proxy"));
   }
   raw.flush?.();
-  return await opened.promise;
+  return await opened;
 }
 
 /**
