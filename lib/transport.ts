@@ -317,6 +317,12 @@ export interface TunnelOptions {
   readonly request: Uint8Array;
   /** Reads the proxy's answer, chunk by chunk: `true` once the tunnel is open; throws when refused. */
   readonly onResponse: (chunk: Uint8Array) => boolean;
+  /**
+   * Aborted when the caller gives up (its connect timeout) while the tunnel
+   * is still opening: close the socket and reject with the reason, so a
+   * proxy that never answers holds no socket.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -401,6 +401,7 @@ export class KeepAliveClient {
               `no connection to ${describeTarget(route)} within ${this.#options.connectTimeout} ms`,
             ),
           );
+          tunnel?.abandon(new Error("connect timeout"));
           attempt.then((socket) => socket.close(), () => {});
         }, this.#options.connectTimeout);
       });

@@ -314,6 +314,11 @@ async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
     },
   });
   raw.setNoDelay?.(true);
+  const abandoned = () => settle(raw, tunnel.signal?.reason);
+  if (tunnel.signal?.aborted) abandoned();
+  tunnel.signal?.addEventListener("abort", abandoned, { once: true });
+  const forget = () => tunnel.signal?.removeEventListener("abort", abandoned);
+  opened.then(forget, forget);
   // A CONNECT head is far below a fresh socket's send buffer; Bun reports
   // what it took, and anything less is a socket already failing.
   if (raw.write(tunnel.request) !== tunnel.request.byteLength) {

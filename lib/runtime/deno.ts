@@ -278,7 +278,11 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
     port: tunnel.port,
     transport: "tcp",
   });
+  // Closing the connection fails the read or write in flight.
+  const abandoned = () => closeQuietly(raw);
+  tunnel.signal?.addEventListener("abort", abandoned, { once: true });
   try {
+    tunnel.signal?.throwIfAborted();
     raw.setNoDelay?.(true);
     for (let at = 0; at < tunnel.request.byteLength;) {
       at += await raw.write(tunnel.request.subarray(at));
@@ -286,6 +290,7 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
     const buffer = new Uint8Array(4096);
     for (;;) {
       const count = await raw.read(buffer);
+      tunnel.signal?.throwIfAborted();
       if (count === null) {
         throw new Error("the proxy closed the connection before the tunnel opened");
       }
@@ -293,7 +298,9 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
     }
   } catch (error) {
     closeQuietly(raw);
-    throw error;
+    throw tunnel.signal?.aborted ? tunnel.signal.reason : error;
+  } finally {
+    tunnel.signal?.removeEventListener("abort", abandoned);
   }
 }
 
@@ -309,7 +316,6 @@ function closeQuietly(conn: DenoConn): void {
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenDeno}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- *
  * @example On Deno
  * ```ts ignore
  * import { serve } from "@keepwire/keepwire/deno";
@@ -323,7 +329,6 @@ export const serve: ServeFunction = bindServe(listenDeno, false);
 /**
  * Creates a keep-alive client that connects with {@linkcode connectDeno}: the
  * same as `createClient` from the package root, minus the runtime detection.
- *
  *
  * @example On Deno
  * ```ts ignore

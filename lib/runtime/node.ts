@@ -230,6 +230,7 @@ function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const done = (error?: unknown) => {
       raw.off("data", onData).off("error", done).off("end", closedEarly).off("close", closedEarly);
+      tunnel.signal?.removeEventListener("abort", abandoned);
       if (error === undefined) {
         raw.pause();
         // Failures reach the TLS socket on top; an unheard 'error' here would throw.
@@ -252,8 +253,11 @@ function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
       }
       if (open) done();
     };
+    const abandoned = () => done(tunnel.signal?.reason);
     raw.once("connect", () => raw.write(tunnel.request));
     raw.on("data", onData).once("error", done).once("end", closedEarly).once("close", closedEarly);
+    if (tunnel.signal?.aborted) abandoned();
+    tunnel.signal?.addEventListener("abort", abandoned, { once: true });
   });
 }
 

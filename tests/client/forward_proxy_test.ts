@@ -12,7 +12,7 @@ import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "../../lib/client.ts";
@@ -224,6 +224,37 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
           error.message.includes(`proxy http://127.0.0.1:${port}`),
       );
     }
+  });
+
+  test("a proxy that never answers CONNECT: connect-timeout naming it, and its socket is closed", async () => {
+    const accepted: Socket[] = [];
+    const closed: boolean[] = [];
+    const silent = createServer((socket) => {
+      const index = accepted.push(socket) - 1;
+      closed[index] = false;
+      socket.on("close", () => void (closed[index] = true));
+      socket.on("error", () => {});
+      socket.resume(); // reads (and drops) what comes, so the client's FIN is seen
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    open.push({
+      close: () => {
+        for (const socket of accepted) socket.destroy();
+        return new Promise((resolve) => silent.close(() => resolve()));
+      },
+    });
+    const port = (silent.address() as { port: number }).port;
+    const c = client({ proxy: `http://127.0.0.1:${port}`, connectTimeout: 300 });
+    await assert.rejects(
+      c.fetch("https://localhost:1/"),
+      (error: unknown) =>
+        error instanceof ClientError && error.code === "connect-timeout" &&
+        error.message.includes(`proxy http://127.0.0.1:${port}`),
+    );
+    assert.equal(accepted.length, 1);
+    const deadline = Date.now() + 3_000;
+    while (!closed[0] && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 10));
+    assert.ok(closed[0], "the client closed its socket to the silent proxy");
   });
 
   test("the pool keys connections by proxy: A, B and direct never share one", async () => {
