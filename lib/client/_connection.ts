@@ -42,7 +42,7 @@ export interface ConnectionOwner {
 // Bodies up to this size are written with the head in one write.
 const COALESCE_BODY = 16 * 1024;
 
-/** A connection to one origin. */
+/** A connection to one origin (or to a proxy: `origin` is the pool key). */
 export class ClientConnection implements TransportHandler, BodyFlow, PoolMember {
   readonly origin: string;
   readonly id: number;

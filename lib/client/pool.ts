@@ -19,7 +19,11 @@
 
 /** What the pool knows of one connection. The caller owns the object; the pool updates these fields. */
 export interface PoolMember {
-  /** `scheme://host:port` of the server. */
+  /**
+   * The pool key: the server's origin (`scheme://host:port`), or for a
+   * proxied connection a key that also names the proxy (`_route.ts`).
+   * Connections are shared only within one key.
+   */
   readonly origin: string;
   /** Requests written and not yet fully answered. */
   inFlight: number;

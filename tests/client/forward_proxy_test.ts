@@ -140,6 +140,31 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
     assert.deepEqual([again.info.connectionId, again.info.reused], [1, true]);
   });
 
+  test("each redirect hop picks its own route: http: absolute-form, then https: through CONNECT", async () => {
+    const secure = await origin(true);
+    const redirecting = await serve(
+      { port: 0, hostname: "127.0.0.1" },
+      () =>
+        new Response(null, {
+          status: 301,
+          headers: { location: `https://localhost:${secure.addr.port}/landed` },
+        }),
+    );
+    open.push({ close: () => redirecting.shutdown() });
+    const forward = await proxy();
+    const c = client({ proxy: forward.url, ca: TEST_CERT });
+    const response = await c.fetch(`http://localhost:${redirecting.addr.port}/start`);
+    assert.match(
+      await response.text(),
+      new RegExp(`^GET https://localhost:${secure.addr.port}/landed `),
+    );
+    assert.equal(response.redirected, true);
+    assert.deepEqual(forward.seen.map(({ method, target }) => [method, target]), [
+      ["GET", `http://localhost:${redirecting.addr.port}/start`],
+      ["CONNECT", `localhost:${secure.addr.port}`],
+    ]);
+  });
+
   test("the certificate is checked against the origin, not the proxy: an unknown CA fails", async () => {
     const server = await origin(true);
     const forward = await proxy();
