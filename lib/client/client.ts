@@ -260,13 +260,7 @@ export class KeepAliveClient {
   ) {
     const { url, method, body, signal } = prepared;
     const route = routeFor(url, proxyFor(url, proxySetting), this.#tls, this.#socketPath);
-    let headers = prepared.headers;
-    const proxyAuthorization = route.absoluteForm ? route.proxy?.authorization ?? null : null;
-    if (proxyAuthorization !== null) {
-      // The proxy URL's credentials replace any the caller set by hand.
-      headers = headers.filter((_, i, all) => all[i - (i % 2)] !== "proxy-authorization");
-      headers.push("proxy-authorization", proxyAuthorization);
-    }
+    const headers = proxyHeaders(prepared.headers, route);
     const replayable = body === null || body instanceof Uint8Array;
     const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
     const pipelinable = body === null && isIdempotent(method);
@@ -483,6 +477,22 @@ function unrefTimer(timer: ReturnType<typeof setInterval>): void {
       timer as unknown as number,
     );
   }
+}
+
+/**
+ * Proxy-Authorization is for the proxy (RFC 9110 §11.7.2). In absolute-form
+ * the proxy URL's credentials replace one the caller set (a caller's own,
+ * say a Bearer token, goes when the URL has none). Through a tunnel the
+ * proxy sees only the CONNECT, so a caller's would reach the origin: it is
+ * dropped.
+ */
+function proxyHeaders(headers: string[], route: Route): string[] {
+  if (route.proxy === null) return headers;
+  const own = route.absoluteForm ? route.proxy.authorization : null;
+  if (route.absoluteForm && own === null) return headers;
+  const kept = headers.filter((_, i, all) => all[i - (i % 2)] !== "proxy-authorization");
+  if (own !== null) kept.push("proxy-authorization", own);
+  return kept;
 }
 
 function headerValue(headers: readonly string[], lowerName: string): string | null {

@@ -198,6 +198,36 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
     );
   });
 
+  test("a caller's own Proxy-Authorization: sent in absolute-form, never into a tunnel", async () => {
+    const plain = await origin();
+    const secure = await origin(true);
+    const forward = await proxy({ credentials: "me:secret" });
+    const headers = { "proxy-authorization": `Basic ${btoa("me:secret")}` };
+    const bare = client({ proxy: forward.url, ca: TEST_CERT });
+    const overHttp = await bare.fetch(`http://localhost:${plain.addr.port}/`, { headers });
+    assert.equal(overHttp.status, 200, "the proxy took the caller's header");
+    await overHttp.text();
+    // The CONNECT carries no credentials (the URL has none): 407, and the
+    // header is not sent to the origin either.
+    await assert.rejects(
+      bare.fetch(`https://localhost:${secure.addr.port}/`, { headers }),
+      (error: unknown) => error instanceof ClientError && error.code === "proxy-auth-required",
+    );
+    const withUrl = client({
+      proxy: `http://me:secret@127.0.0.1:${forward.port}`,
+      ca: TEST_CERT,
+    });
+    const inside = await withUrl.fetch(`https://localhost:${secure.addr.port}/`, {
+      headers: { "proxy-authorization": "Bearer leaked" },
+    });
+    assert.match(await inside.text(), /proxy-auth=null/, "the origin never sees it");
+    const replaced = await withUrl.fetch(`http://localhost:${plain.addr.port}/`, {
+      headers: { "proxy-authorization": "Bearer other" },
+    });
+    assert.equal(replaced.status, 200, "the URL's credentials win in absolute-form");
+    await replaced.text();
+  });
+
   test("407 is ClientError(proxy-auth-required), for CONNECT and for a forwarded request", async () => {
     const plain = await origin();
     const secure = await origin(true);
