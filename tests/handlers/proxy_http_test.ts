@@ -146,6 +146,54 @@ describe("proxy: Expect: 100-continue (RFC 9110 §10.1.1)", () => {
   }
 });
 
+describe("proxy: Expect: 100-continue with other upstreams", () => {
+  test("an upstream that never says 100: the body goes after the pool's wait (1 s)", async () => {
+    // Like an HTTP/1.0 server: it ignores the expectation and waits for the body.
+    const upstream = new RawUpstream((pending) => split(pending).body === "hello" ? OK : null);
+    await withRawUpstream(upstream, {}, async (client) => {
+      const started = performance.now();
+      await client.write(
+        "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+      );
+      assert.match(await client.readUntil("\r\n\r\n", 5_000), /^HTTP\/1\.1 100 /);
+      assert.ok(performance.now() - started >= 900, "the 100 waited for the pool's timeout");
+      await client.write("hello");
+      assert.equal((await readResponse(client)).text, "ok");
+    });
+  });
+
+  test("keepwire's own server upstream: 100 when its handler reads, 413 without it", async () => {
+    const app = await serve(LOCAL, async (request) => {
+      if (request.headers.get("content-length") === "999") {
+        return new Response(null, { status: 413 });
+      }
+      return new Response(`read ${await request.text()}`);
+    });
+    const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${app.addr.port}`] });
+    const front = await serve(LOCAL, proxy);
+    const client = await RawClient.connect(front.addr.port);
+    const refused = await RawClient.connect(front.addr.port);
+    try {
+      await client.write(
+        "PUT /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+      );
+      assert.match(await client.readUntil("\r\n\r\n"), /^HTTP\/1\.1 100 /);
+      await client.write("hello");
+      assert.equal((await readResponse(client)).text, "read hello");
+      await refused.write(
+        "PUT /a HTTP/1.1\r\nHost: a\r\nContent-Length: 999\r\nExpect: 100-continue\r\n\r\n",
+      );
+      assert.match(await refused.readUntil("\r\n\r\n"), /^HTTP\/1\.1 413 /);
+    } finally {
+      client.destroy();
+      refused.destroy();
+      await front.shutdown();
+      await proxy.close();
+      await app.shutdown();
+    }
+  });
+});
+
 describe("proxy: request body framing (RFC 9112 §6)", () => {
   const answerWhenComplete = (pending: string): string | null => {
     const { head, body } = split(pending);

@@ -181,6 +181,59 @@ describe("proxy: a raw upgraded protocol", () => {
     });
   });
 
+  test("the upstream closes first: its last bytes, then the client's connection ends", async () => {
+    const farewell: Handler = (request) => {
+      const { response, connection } = upgradeConnection(request, { protocol: "bye" });
+      connection.then(async ({ writable }) => {
+        const writer = writable.getWriter();
+        await writer.write(new TextEncoder().encode("bye"));
+        await writer.close();
+      }).catch(() => {});
+      return response;
+    };
+    await withUpgradeProxy(farewell, async (port) => {
+      const client = await RawClient.connect(port);
+      try {
+        await client.write(
+          "GET /x HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: bye\r\n\r\n",
+        );
+        assert.match(await client.readUntil("\r\n\r\n"), /^HTTP\/1\.1 101 /);
+        assert.equal(new TextDecoder().decode(await client.readToEnd()), "bye");
+      } finally {
+        client.destroy();
+      }
+    });
+  });
+
+  test("the proxy's shutdown() ends an open tunnel", async () => {
+    const app = await serve(LOCAL, byteEcho);
+    const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${app.addr.port}`] });
+    const front = await serve({ ...LOCAL, shutdownTimeout: 10_000 }, proxy);
+    // A client that stays half-open after the proxy's FIN, and never closes.
+    const client = await RawClient.connect(front.addr.port, "127.0.0.1", { allowHalfOpen: true });
+    try {
+      await client.write(
+        "GET /x HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n",
+      );
+      assert.match(await client.readUntil("\r\n\r\n"), /^HTTP\/1\.1 101 /);
+      await client.write("ping");
+      assert.equal(new TextDecoder().decode(await client.readBytes(4)), "ping");
+      const started = performance.now();
+      const down = front.shutdown();
+      // The client gets its FIN at once; it never closes itself, so the
+      // linger (5 s) ends the connection and shutdown() resolves.
+      await client.readToEnd(3_000);
+      await down;
+      const took = performance.now() - started;
+      assert.ok(took < 8_000, `shutdown took ${Math.round(took)} ms`);
+    } finally {
+      client.destroy();
+      await front.shutdown();
+      await proxy.close();
+      await app.shutdown();
+    }
+  });
+
   test("an upstream that answers the upgrade with 200 is an ordinary response", async () => {
     const plain: Handler = () => new Response("no switching here");
     await withUpgradeProxy(plain, async (port, proxy) => {
