@@ -105,19 +105,20 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      upstream.close();
+      // Rejected before the close rejects the head: the answer is 504, not 502.
       reject(new ClientError("headers-timeout", `no answer within ${request.timeout} ms`));
+      upstream.close();
     }, request.timeout);
   });
   const onAbort = () => upstream.close();
   request.signal.addEventListener("abort", onAbort, { once: true });
   try {
+    const attempt = request.connect(request.target, upstream);
     try {
-      upstream.transport = await Promise.race([
-        request.connect(request.target, upstream),
-        timeout,
-      ]);
+      upstream.attach(await Promise.race([attempt, timeout]));
     } catch (error) {
+      // Timed out: a connection that opens later is closed at once.
+      attempt.then((transport) => transport.close(), () => {});
       if (error instanceof ClientError) throw error;
       if (error instanceof CertificateError) {
         const { hostname, port } = request.target;
@@ -126,7 +127,6 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
       }
       throw new ClientError("connect-failed", "cannot connect for the upgrade", error);
     }
-    if (request.signal.aborted) upstream.close();
     upstream.send(request);
     const head = await Promise.race([upstream.head, timeout]);
     if (head.status !== 101) return upstream.ordinaryResponse(head);
@@ -164,7 +164,14 @@ class UpstreamConnection implements TransportHandler {
     this.head.catch(() => {});
   }
 
+  /** The connection is open; if the exchange was given up meanwhile, it closes at once. */
+  attach(transport: Transport): void {
+    this.transport = transport;
+    if (this.#phase === "closed") transport.close();
+  }
+
   send(request: UpgradeRequest): void {
+    if (this.#phase === "closed") return;
     const fields: string[] = ["host", request.host];
     for (const [name, value] of request.headers) fields.push(name, value);
     fields.push("connection", "upgrade", "upgrade", request.upgrade);

@@ -256,6 +256,29 @@ describe("proxy: a raw upgraded protocol", () => {
     });
   });
 
+  test("an upstream silent after the upgrade request: 504 after upstreamTimeout", async () => {
+    const silent = createNetServer((socket) => socket.on("error", () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port: silentPort } = silent.address() as { port: number };
+    const proxy = createProxyHandler({
+      upstreams: [`http://127.0.0.1:${silentPort}`],
+      upstreamTimeout: 300,
+    });
+    const front = await serve(LOCAL, proxy);
+    const client = await RawClient.connect(front.addr.port);
+    try {
+      await client.write(
+        "GET /x HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n",
+      );
+      assert.equal((await readResponse(client)).status, 504);
+    } finally {
+      client.destroy();
+      await front.shutdown();
+      await proxy.close();
+      silent.close();
+    }
+  });
+
   test("an upgrade to an upstream that refuses connections is a 502", async () => {
     const server = createNetServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
