@@ -73,11 +73,11 @@ export class CliProcess {
     });
   }
 
-  /** Waits for `Listening on http://HOST:PORT/` and returns the origin (no trailing slash). */
+  /** Waits for `Listening on http(s)://HOST:PORT/` and returns the origin (no trailing slash). */
   async listening(timeoutMs = 15_000): Promise<{ origin: string; port: number }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = /^Listening on (http:\/\/[^\s/]+:(\d+))\/$/m.exec(this.stdout);
+      const match = /^Listening on (https?:\/\/[^\s/]+:(\d+))\/$/m.exec(this.stdout);
       if (match !== null) return { origin: match[1], port: Number(match[2]) };
       if (this.child.exitCode !== null || Date.now() > deadline) {
         this.child.kill("SIGKILL");

@@ -3,8 +3,9 @@
 // the browser carried them over at most 6 keep-alive connections, with every one of
 // them on the live page. Then it takes the screenshot of the live page: into a temp
 // folder, or over docs/live-page.png (the README's picture) when
-// KEEPWIRE_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean. (The live page's
-// own browser test is live_page_browser_test.ts.)
+// KEEPWIRE_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean. (Over HTTPS:
+// tls_browser_test.ts; the live page's own browser test is live_page_browser_test.ts;
+// WebSocket: websocket_browser_test.ts.)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -14,12 +15,16 @@ import process from "node:process";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
 import { type CliProcess, ROOT, startCli } from "./_cli_process.ts";
-import { chromium, HAS_CHROMIUM, IN_CI, liveStats, MISSING } from "./_chromium.ts";
+import {
+  assertLoadedOverKeepAlive,
+  chromium,
+  HAS_CHROMIUM,
+  IN_CI,
+  liveStats,
+  MISSING,
+} from "./_chromium.ts";
 
 const UPDATE_SCREENSHOT = process.env.KEEPWIRE_UPDATE_SCREENSHOT === "1";
-/** Browsers open at most 6 connections per host for HTTP/1.1 (Chromium's per-group limit). */
-const MAX_BROWSER_CONNECTIONS = 6;
-const ASSETS = 60;
 
 if (!HAS_CHROMIUM) {
   if (IN_CI) {
@@ -53,31 +58,7 @@ if (!HAS_CHROMIUM) {
         const dom = await chromium(profile, ["--dump-dom", `http://127.0.0.1:${port}/`]);
         const afterLoad = await liveStats(port);
 
-        assert.ok(
-          dom.includes(`data-loaded="${ASSETS}"`),
-          `the page did not report ${ASSETS} loaded assets:\n${dom.slice(-600)}`,
-        );
-        // Each liveStats() call is one connection carrying one request (Connection: close).
-        const connections = afterLoad.stats.totalConnections - before.stats.totalConnections - 1;
-        const requests = afterLoad.stats.totalRequests - before.stats.totalRequests - 1;
-        assert.ok(
-          connections >= 1 && connections <= MAX_BROWSER_CONNECTIONS,
-          `browser used ${connections} connections`,
-        );
-        assert.ok(
-          requests >= ASSETS + 1,
-          `browser made ${requests} requests, expected the page and ${ASSETS} assets`,
-        );
-        assert.ok(
-          afterLoad.stats.reusedRequests - before.stats.reusedRequests >= requests - connections,
-        );
-        // Every connection is on the live page, however short it lived: ids 1..N, none skipped.
-        const ids = [...afterLoad.connections, ...afterLoad.recentlyClosed].map((c) => c.id)
-          .sort((a, b) => a - b);
-        assert.deepEqual(
-          ids,
-          Array.from({ length: afterLoad.stats.totalConnections }, (_, i) => i + 1),
-        );
+        assertLoadedOverKeepAlive(dom, before, afterLoad);
 
         const scene = UPDATE_SCREENSHOT ? await keepAliveScene(port) : null;
         const screenshot = UPDATE_SCREENSHOT
