@@ -44,6 +44,13 @@ export interface ClosedConnection {
   /** Since when it waits for a request (ms since the epoch); null while busy or closed. */
   readonly idleSince: number | null;
   /**
+   * When its `101 Switching Protocols` was written (ms since the epoch): from then on it
+   * carried another protocol, a WebSocket say. Null if it never left HTTP, or if it had
+   * already left it when observing began (the server's `connections()` still says
+   * `upgraded`).
+   */
+  readonly upgradedAt: number | null;
+  /**
    * Its latest exchanges as `[request parsed, response written]` times, the
    * second null while the response is on its way; at most
    * {@linkcode MAX_EXCHANGES_KEPT}, oldest first.
@@ -132,6 +139,7 @@ interface MutableRecord {
   closedAt: number | null;
   cause: CloseCause | null;
   idleSince: number | null;
+  upgradedAt: number | null;
   exchanges: [number, number | null][];
 }
 
@@ -164,6 +172,8 @@ export class ConnectionHistory {
     .fill(0);
   /** Requests carried by the closed connections counted in the histogram. */
   requestsOnClosed = 0;
+  /** Connections that left HTTP (a `101` written) since observing began. */
+  upgrades = 0;
 
   /**
    * Creates an empty history.
@@ -197,6 +207,7 @@ export class ConnectionHistory {
         closedAt: null,
         cause: null,
         idleSince: c.idleTimeLeft === null ? null : now - (keepAliveTimeout - c.idleTimeLeft),
+        upgradedAt: null,
         exchanges: [],
       });
     }
@@ -217,6 +228,7 @@ export class ConnectionHistory {
         closedAt: null,
         cause: null,
         idleSince: event.time,
+        upgradedAt: null,
         exchanges: [],
       });
       return;
@@ -238,6 +250,13 @@ export class ConnectionHistory {
       case "response": {
         const exchange = record.exchanges.find((e) => e[1] === null);
         if (exchange !== undefined) exchange[1] = event.time;
+        // keepwire writes a 101 only when a handler accepted the upgrade, and HTTP ends
+        // with it on that connection (RFC 9110 §15.2.2): its response event is the upgrade.
+        if (event.status === 101 && record.upgradedAt === null) {
+          record.upgradedAt = event.time;
+          record.idleSince = null;
+          this.upgrades++;
+        }
         break;
       }
       case "idle":

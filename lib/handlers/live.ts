@@ -98,12 +98,16 @@ export interface LiveSnapshot {
     readonly openedAt: number;
     readonly idleTimeLeft: number | null;
     readonly idleSince: number | null;
+    /** When its `101` was written (see {@linkcode ClosedConnection}); null if not known to be upgraded. */
+    readonly upgradedAt: number | null;
     readonly exchanges: ClosedConnection["exchanges"];
   }>;
   /** Connections closed, most recent first (the latest {@linkcode ClosedConnection}s). */
   readonly recentlyClosed: readonly ClosedConnection[];
   /** Closes since the handler began observing, by cause. */
   readonly closes: Readonly<Record<CloseCause, number>>;
+  /** Connections upgraded (a `101` written) since the handler began observing. */
+  readonly upgrades: number;
 }
 
 const encoder = new TextEncoder();

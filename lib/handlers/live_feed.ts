@@ -98,11 +98,13 @@ export class LiveFeed {
           openedAt: c.openedAt,
           idleTimeLeft: c.idleTimeLeft,
           idleSince: record?.idleSince ?? null,
+          upgradedAt: record?.upgradedAt ?? null,
           exchanges: record?.exchanges ?? [],
         };
       }),
       recentlyClosed: this.history.closed(),
       closes: { ...this.history.closes },
+      upgrades: this.history.upgrades,
     };
   }
 

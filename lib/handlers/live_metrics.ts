@@ -59,6 +59,12 @@ export function renderMetrics(
   family("keepwire_connections_idle", "gauge", "Open connections waiting for a request.", [
     `keepwire_connections_idle ${stats.idleConnections}`,
   ]);
+  family(
+    "keepwire_connections_upgraded",
+    "gauge",
+    "Open connections handed to another protocol (a WebSocket) by a 101.",
+    [`keepwire_connections_upgraded ${stats.upgradedConnections}`],
+  );
   family("keepwire_connections_total", "counter", "Connections accepted since start.", [
     `keepwire_connections_total ${stats.totalConnections}`,
   ]);
@@ -70,6 +76,12 @@ export function renderMetrics(
     "counter",
     "Requests that arrived on a connection that had already carried one.",
     [`keepwire_requests_reused_total ${stats.reusedRequests}`],
+  );
+  family(
+    "keepwire_upgrades_total",
+    "counter",
+    "Connections upgraded to another protocol (a 101 written) since the page began observing.",
+    [`keepwire_upgrades_total ${history.upgrades}`],
   );
   family(
     "keepwire_connections_closed_total",

@@ -36,7 +36,7 @@ export const LIVE_PAGE_HTML: string = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>keepwire · live connections</title>
 <style>
-:root{--bg:#0f1419;--panel:#182029;--line:#2a3541;--text:#e6edf3;--dim:#8b98a5;--idle:#3fb950;--busy:#f0883e;--closing:#f85149;--closed:#4b5866;--accent:#58a6ff}
+:root{--bg:#0f1419;--panel:#182029;--line:#2a3541;--text:#e6edf3;--dim:#8b98a5;--idle:#3fb950;--busy:#f0883e;--closing:#f85149;--closed:#4b5866;--upgraded:#db61a2;--accent:#58a6ff}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 32px}
@@ -69,7 +69,7 @@ th{color:var(--dim);font-weight:500;font-size:12px}
 td.num,th.num{text-align:right}
 td.remote{overflow-wrap:anywhere}
 .state{display:inline-block;padding:1px 8px;border-radius:9px;font-size:12px;font-weight:600;color:#0f1419}
-.state.idle{background:var(--idle)}.state.busy{background:var(--busy)}.state.closing{background:var(--closing)}
+.state.idle{background:var(--idle)}.state.busy{background:var(--busy)}.state.closing{background:var(--closing)}.state.upgraded{background:var(--upgraded)}
 .bar{display:inline-block;width:90px;height:6px;background:var(--line);border-radius:3px;margin-left:8px;vertical-align:middle;overflow:hidden}
 .bar i{display:block;height:100%;background:var(--idle)}
 .empty{color:var(--dim);padding:10px 8px}
@@ -87,7 +87,6 @@ h1{font-size:18px}
 .panel{padding:10px}
 th,td{padding:5px 4px}
 .remote,.wide{display:none}
-.totals .card:last-child{grid-column:span 2}
 .bar{width:44px;margin-left:4px}
 }
 </style>
@@ -101,6 +100,7 @@ th,td{padding:5px 4px}
 <section class="totals">
 <div class="card"><div class="value" id="t-opened">–</div><div class="label">connections opened</div></div>
 <div class="card"><div class="value" id="t-open">–</div><div class="label">open now (idle)</div></div>
+<div class="card"><div class="value" id="t-upgraded">–</div><div class="label">upgraded now</div></div>
 <div class="card"><div class="value" id="t-requests">–</div><div class="label">requests</div></div>
 <div class="card"><div class="value" id="t-reuse">–</div><div class="label">reuse ratio</div></div>
 <div class="card"><div class="value" id="t-per">–</div><div class="label">requests per connection</div></div>
@@ -109,14 +109,14 @@ th,td{padding:5px 4px}
 <section class="panel">
 <h2>Timeline <small>one row per connection</small></h2>
 <svg id="timeline" height="40" role="img" aria-label="connections over time"></svg>
-<div class="legend"><span class="tick">request</span><span style="--c:var(--busy)">answering</span><span style="--c:var(--idle)">idle, kept alive</span><span class="left">idle timeout ahead</span><span style="--c:var(--closing)">timeout deadline</span><span style="--c:#8b98a5">close (colour: cause)</span></div>
+<div class="legend"><span class="tick">request</span><span style="--c:var(--busy)">answering</span><span style="--c:var(--idle)">idle, kept alive</span><span style="--c:var(--upgraded)">upgraded (WebSocket…)</span><span class="left">idle timeout ahead</span><span style="--c:var(--closing)">timeout deadline</span><span style="--c:#8b98a5">close (colour: cause)</span></div>
 <div class="note" id="timeline-note"></div>
 </section>
 <div class="grid">
 <section class="panel">
 <h2>Requests per connection</h2>
 <svg id="chart" height="170" role="img" aria-label="requests per connection"></svg>
-<div class="legend"><span style="--c:var(--idle)">idle</span><span style="--c:var(--busy)">busy</span><span style="--c:var(--closing)">closing</span><span style="--c:var(--closed)">closed</span></div>
+<div class="legend"><span style="--c:var(--idle)">idle</span><span style="--c:var(--busy)">busy</span><span style="--c:var(--upgraded)">upgraded</span><span style="--c:var(--closing)">closing</span><span style="--c:var(--closed)">closed</span></div>
 <div class="note" id="chart-note"></div>
 </section>
 <section class="panel">
@@ -129,7 +129,7 @@ th,td{padding:5px 4px}
 </table>
 </section>
 </div>
-<footer>Each row is one TCP connection. HTTP/1.1 keeps it open between requests (RFC 9112 §9.3) until its idle timeout runs out. This page's own event stream is one of them. Metrics for Prometheus: <a href="/_keepwire/metrics">/_keepwire/metrics</a>.</footer>
+<footer>Each row is one TCP connection. HTTP/1.1 keeps it open between requests (RFC 9112 §9.3) until its idle timeout runs out. An upgraded one (a WebSocket) has left HTTP after its 101 and lives by its new protocol's rules. This page's own event stream is one of them. Metrics for Prometheus: <a href="/_keepwire/metrics">/_keepwire/metrics</a>.</footer>
 </main>
 <script>${LIVE_PAGE_SCRIPT}</script>
 </body>

@@ -2,7 +2,8 @@
  * The live page's script (plain ES5-era JavaScript, inlined by
  * `live_page.ts`). It keeps its own copy of every connection, fed by the
  * `/_keepwire/events` stream: a `snapshot` replaces it, each `connection`
- * event moves one connection along (open, request, response, idle, close),
+ * event moves one connection along (open, request, response, idle, close;
+ * a `101` response means the connection left HTTP: `upgraded`),
  * and `stats` carries the server's counters. Falls back to polling
  * `/_keepwire/stats.json` if EventSource is missing or keeps failing.
  *
@@ -97,6 +98,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
   function record(c, state) {
     return { id: c.id, remote: c.remote, openedAt: c.openedAt, closedAt: c.closedAt || null,
       cause: c.cause || null, state: state, requests: c.requests, idleSince: c.idleSince,
+      upgradedAt: c.upgradedAt || null,
       exchanges: (c.exchanges || []).map(function (e) { return [e[0], e[1]]; }) };
   }
   function onSnapshot(s) {
@@ -111,7 +113,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     var c = conns[e.id];
     if (e.type === "open") {
       conns[e.id] = { id: e.id, remote: e.remote, openedAt: e.time, closedAt: null, cause: null,
-        state: "idle", requests: 0, idleSince: e.time, exchanges: [] };
+        state: "idle", requests: 0, idleSince: e.time, upgradedAt: null, exchanges: [] };
     } else if (!c) {
       return;
     } else if (e.type === "request") {
@@ -122,6 +124,8 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
       for (var i = 0; i < c.exchanges.length; i++) {
         if (c.exchanges[i][1] === null) { c.exchanges[i][1] = e.time; break; }
       }
+      // A 101 is written only when the upgrade was accepted: HTTP ends there.
+      if (e.status === 101) { c.state = "upgraded"; c.upgradedAt = e.time; c.idleSince = null; }
     } else if (e.type === "idle") {
       c.state = "idle"; c.idleSince = e.time;
     } else if (e.type === "close") {
@@ -139,6 +143,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
   function renderTotals() {
     $("t-opened").textContent = String(stats.totalConnections);
     $("t-open").textContent = stats.openConnections + " (" + stats.idleConnections + ")";
+    $("t-upgraded").textContent = stats.upgradedConnections === undefined ? "–" : String(stats.upgradedConnections);
     $("t-requests").textContent = String(stats.totalRequests);
     $("t-reuse").textContent = stats.totalRequests
       ? Math.round(100 * stats.reusedRequests / stats.totalRequests) + "%" : "–";
@@ -204,6 +209,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
       var y = axis + i * ROW, mid = y + ROW / 2;
       var g = el("g", { "data-connection": c.id }, svg);
       el("title", {}, g, "#" + c.id + " " + c.remote + ": " + c.requests + " request" + (c.requests === 1 ? "" : "s") +
+        (c.upgradedAt !== null || c.state === "upgraded" ? ", upgraded" : "") +
         (c.cause ? ", closed by " + (CAUSES[c.cause] || [c.cause])[0] : ", " + c.state));
       el("text", { x: label - 5, y: mid + 3.5, "text-anchor": "end", "class": "id" }, g, "#" + c.id);
       var end = c.closedAt === null ? now : c.closedAt;
@@ -214,6 +220,13 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
         el("rect", { x: bx, y: mid - 5, width: Math.max(2, x(e[1] === null ? end : e[1]) - bx), height: 10, rx: 1.5, fill: "var(--busy)" }, g);
         el("line", { x1: bx, x2: bx, y1: y + 2, y2: y + ROW - 2, stroke: "#e6edf3", "stroke-width": 1 }, g);
       });
+      if (c.upgradedAt !== null || c.state === "upgraded") {
+        // From the 101 on, the connection carries another protocol until it closes.
+        var last = c.exchanges.length ? c.exchanges[c.exchanges.length - 1][1] : null;
+        var from = c.upgradedAt !== null ? c.upgradedAt : (last !== null ? last : c.openedAt);
+        el("rect", { x: x(from), y: mid - 4, width: Math.max(2, x(end) - x(from)), height: 8, rx: 2,
+          fill: "var(--upgraded)", "data-upgraded": c.id }, g);
+      }
       if (c.closedAt === null && c.state === "idle" && c.idleSince !== null) {
         var deadline = c.idleSince + idle;
         el("rect", { x: x(now), y: mid - 4, width: Math.max(0, x(deadline) - x(now)), height: 8, rx: 2,
@@ -258,7 +271,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     if (bars.length === 0) { el("text", { x: left, y: 80 }, svg, "no connections yet"); return; }
     var slot = Math.min(48, (width - left) / bars.length);
     var labelEvery = Math.max(1, Math.ceil(34 / slot));
-    var colors = { idle: "var(--idle)", busy: "var(--busy)", closing: "var(--closing)", closed: "var(--closed)" };
+    var colors = { idle: "var(--idle)", busy: "var(--busy)", upgraded: "var(--upgraded)", closing: "var(--closing)", closed: "var(--closed)" };
     bars.forEach(function (b, i) {
       var h = Math.max(2, (height - top - bottom) * b.requests / max);
       var bx = left + i * slot + slot * 0.15, cx = bx + slot * 0.35;
