@@ -20,7 +20,6 @@ const connectDetected: ConnectFunction = async (options, handler) =>
  * sockets (Deno, Bun or Node). See `ClientOptions` for limits, timeouts,
  * TLS and Unix sockets; call `close()` when done.
  *
- *
  * @example Sequential requests share one connection
  * ```ts
  * import { createClient, serve } from "@keepwire/keepwire";

@@ -19,7 +19,6 @@ import { detectRuntime, listenForRuntime } from "./runtime/detect.ts";
  * (`idleTimeout`, `fetch`, `cert`…), a wrong type or an out-of-range value
  * rejects with a `TypeError` that names it.
  *
- *
  * @example Hello, keep-alive
  * ```ts
  * import { serve } from "@keepwire/keepwire";

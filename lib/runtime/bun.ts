@@ -332,7 +332,6 @@ async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenBun}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- *
  * @example On Bun
  * ```ts ignore
  * import { serve } from "@keepwire/keepwire/bun";
@@ -346,7 +345,6 @@ export const serve: ServeFunction = bindServe(listenBun, false);
 /**
  * Creates a keep-alive client that connects with {@linkcode connectBun}: the
  * same as `createClient` from the package root, minus the runtime detection.
- *
  *
  * @example On Bun
  * ```ts ignore

@@ -265,7 +265,6 @@ function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
  * Starts a keep-alive HTTP/1.x server bound with {@linkcode listenNode}: the
  * same as `serve` from the package root, minus the runtime detection.
  *
- *
  * @example On Node
  * ```ts ignore
  * import { serve } from "@keepwire/keepwire/node";
@@ -279,7 +278,6 @@ export const serve: ServeFunction = bindServe(listenNode, true);
 /**
  * Creates a keep-alive client that connects with {@linkcode connectNode}: the
  * same as `createClient` from the package root, minus the runtime detection.
- *
  *
  * @example On Node
  * ```ts ignore
