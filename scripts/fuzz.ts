@@ -126,7 +126,6 @@ function parse(pieces: readonly Uint8Array[], options: RequestParserOptions | un
   return { events, error };
 }
 
-
 /** One codec iteration: every oracle on one generated input. */
 function codecIteration(random: Random, iteration: number): void {
   const input = generateInput(random);

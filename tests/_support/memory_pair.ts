@@ -21,7 +21,6 @@ import { DEFAULT_READ_TIMEOUT_MS, ReceivedBytes } from "./received_bytes.ts";
 const encoder = new TextEncoder();
 const ADDR = { transport: "tcp" as const, hostname: "127.0.0.1", port: 8080 };
 
-
 /** A server listening in memory: each `connect()` is a new accepted connection. */
 export interface MemoryServer extends Server {
   connect(): MemoryClient;

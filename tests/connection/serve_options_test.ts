@@ -371,7 +371,11 @@ describe("serve(): other servers' option names say what keepwire calls them", ()
     ["transport", "unix", /keepwire listens on TCP, or on the Unix socket given as path/],
     ["fetch", hello, /"fetch" is Bun\.serve's name for the handler/],
     ["error", () => new Response(""), /"error" is Bun\.serve's; keepwire calls it onError/],
-    ["websocket", { message() {} }, /"websocket" \(Bun\.serve\) is not supported: accept a WebSocket/],
+    [
+      "websocket",
+      { message() {} },
+      /"websocket" \(Bun\.serve\) is not supported: accept a WebSocket/,
+    ],
     ["host", "127.0.0.1", /"host" is node:net's; keepwire calls it hostname/],
     ["maxHeadersCount", 10, /keepwire calls it maxHeaderCount/],
     ["maxRequestsPerSocket", 10, /keepwire calls it maxRequestsPerConnection/],
