@@ -38,6 +38,7 @@ import {
 } from "./_route.ts";
 import type { ClientOptions, ClientRequestInit, ClientStats, ResponseInfo } from "./options.ts";
 import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
+import { decodingOptions, ResponseDecoding } from "./_decode_body.ts";
 
 export type * from "./options.ts";
 
@@ -71,8 +72,19 @@ interface QueuedRequest {
  */
 export class KeepAliveClient {
   #options: Required<
-    Omit<ClientOptions, "connect" | "ca" | "rejectUnauthorized" | "socketPath" | "proxy">
+    Omit<
+      ClientOptions,
+      | "connect"
+      | "ca"
+      | "rejectUnauthorized"
+      | "socketPath"
+      | "decompress"
+      | "maxResponseBodySize"
+      | "contentDecoders"
+      | "proxy"
+    >
   >;
+  #decoding: ResponseDecoding;
   #settings: ConnectionSettings;
   #pool: PoolState<ClientConnection, QueuedRequest>;
   #connect: ConnectFunction;
@@ -118,6 +130,7 @@ export class KeepAliveClient {
       lightFetchObjects: options.lightFetchObjects ?? false,
     };
     this.#connect = options.connect;
+    this.#decoding = new ResponseDecoding(decodingOptions(options));
     this.#tls = { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized };
     this.#socketPath = options.socketPath;
     this.#proxy = readProxyOption(options.proxy, "proxy");
@@ -202,8 +215,15 @@ export class KeepAliveClient {
         continue;
       }
       const info: ResponseInfo = { reused, retried, connectionId, redirects };
+      let body;
+      try {
+        body = this.#decoding.body(result.head, result.body);
+      } catch (error) {
+        this.#stats.failures++;
+        throw error;
+      }
       const response = createResponse(
-        result,
+        { head: result.head, body },
         prepared.url.href,
         redirects > 0,
         this.#options.lightFetchObjects,
@@ -276,7 +296,7 @@ export class KeepAliveClient {
       method,
       // RFC 9112 §3.2.2: to a forward proxy, the absolute URI; Host is kept.
       target: route.absoluteForm ? absoluteTarget(url) : url.pathname + url.search,
-      headers: ["host", host, ...headers],
+      headers: ["host", host, ...headers, ...this.#acceptEncoding(headers)],
       framing: body === null
         ? (method === "POST" || method === "PUT" || method === "PATCH"
           ? { kind: "length", length: 0 }
@@ -344,6 +364,18 @@ export class KeepAliveClient {
       }
       return { result, reused: exchange.reused, retried, connectionId: connection.id };
     }
+  }
+
+  /**
+   * Fetch's default `Accept-Encoding` (Fetch §4.6, HTTP-network-or-cache
+   * fetch): none when the request has its own; `identity` with a `Range`,
+   * because a range of coded bytes cannot be decoded on its own; else the
+   * codings this client can undo.
+   */
+  #acceptEncoding(headers: readonly string[]): string[] {
+    const value = this.#decoding.acceptEncoding;
+    if (value === null || headerValue(headers, "accept-encoding") !== null) return [];
+    return ["accept-encoding", headerValue(headers, "range") === null ? value : "identity"];
   }
 
   #acquire(

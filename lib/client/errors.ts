@@ -24,6 +24,10 @@
  *   `ProtocolError`);
  * - `body-error`: the request body stream failed, or a redirect needed a body
  *   that cannot be replayed;
+ * - `response-too-large`: the response body (after decompression) is larger
+ *   than `maxResponseBodySize`: a decompression bomb ends here;
+ * - `decompression-failed`: a body under a content coding the client undoes
+ *   (gzip, deflate, br) is corrupt or truncated;
  * - `too-many-redirects`, `redirect-error`: a redirect could not be followed;
  * - `client-closed`: `client.close()` was called.
  *
@@ -47,6 +51,8 @@ export type ClientErrorCode =
   | "body-timeout"
   | "protocol-error"
   | "body-error"
+  | "response-too-large"
+  | "decompression-failed"
   | "too-many-redirects"
   | "redirect-error"
   | "client-closed";

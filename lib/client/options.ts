@@ -8,6 +8,40 @@
 import type { ConnectFunction } from "../transport.ts";
 
 /**
+ * A decoder for one content coding: a byte transform, as a
+ * `DecompressionStream` is.
+ *
+ * @example
+ * ```ts
+ * import type { ContentDecoder } from "@keepwire/keepwire";
+ *
+ * const gunzip: ContentDecoder = new DecompressionStream("gzip") as ContentDecoder;
+ * ```
+ */
+export interface ContentDecoder {
+  /** Where the coded bytes go. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Where the decoded bytes come out. */
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
+/**
+ * Makes a fresh {@linkcode ContentDecoder} for one response body; the
+ * values of {@linkcode ClientOptions.contentDecoders}.
+ *
+ * @example A client that also decodes zstd where the runtime's DecompressionStream can
+ * ```ts
+ * import { createClient, type ContentDecoder, type ContentDecoderFactory } from "@keepwire/keepwire";
+ *
+ * const zstd: ContentDecoderFactory = () =>
+ *   new DecompressionStream("zstd" as CompressionFormat) as ContentDecoder;
+ * const client = createClient({ contentDecoders: { zstd } });
+ * await client.close();
+ * ```
+ */
+export type ContentDecoderFactory = () => ContentDecoder;
+
+/**
  * Limits and timeouts of {@linkcode createClient}; every field is optional.
  *
  * @example Browser-era politeness: two connections per server
@@ -100,6 +134,35 @@ export interface ClientOptions {
    * proxied and direct requests. Cannot be combined with `socketPath`.
    */
   proxy?: string | URL | false;
+  /**
+   * Undo the response's content codings as `fetch` does (default true):
+   * `gzip`/`x-gzip`, `deflate` (zlib or raw) and `br` where the runtime can,
+   * several in one `Content-Encoding` last first; a body under a coding the
+   * client does not know is left as it came. An `Accept-Encoding` listing
+   * what this runtime can decode is sent unless the request has one
+   * (`identity` with a `Range`). The response's `Content-Encoding` and
+   * `Content-Length` stay the server's, as in every runtime's fetch. `false`
+   * sends no `Accept-Encoding` of its own and passes bodies and headers
+   * through untouched (what a proxy wants).
+   */
+  decompress?: boolean;
+  /**
+   * Most bytes of one response body the caller may read — counted after
+   * decompression (default: no limit, as fetch). Beyond it the body fails
+   * with `ClientError("response-too-large")` and the rest is not read (the
+   * connection closes unless the body had arrived whole); a body known by
+   * its `Content-Length` to be too large fails `fetch()` itself.
+   */
+  maxResponseBodySize?: number;
+  /**
+   * Content decoders by lowercase coding name; each call returns a fresh
+   * byte transform, and every coding named is offered in `Accept-Encoding`.
+   * `createClient()` (and each runtime's) passes `gzip`, `deflate` and `br`
+   * over `node:zlib`, which behave alike on Deno, Bun and Node; yours are
+   * added to those and win. Codings no decoder is given for fall back to the
+   * runtime's `DecompressionStream` where it has the format.
+   */
+  contentDecoders?: Readonly<Record<string, ContentDecoderFactory>>;
   /**
    * Build a response whose body arrived whole as a light `Response` that
    * reads its bytes directly (it still passes `instanceof Response`).

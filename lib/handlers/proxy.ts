@@ -269,6 +269,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         bodyTimeout: timeout,
         connectTimeout: Math.min(10_000, timeout),
         ...tls,
+        // Bytes pass through as the upstream coded them, and the downstream
+        // client's own Accept-Encoding is what the upstream sees.
+        decompress: false,
       }),
     };
   });

@@ -358,4 +358,5 @@ export const serve: ServeFunction = bindServe(listenBun, false);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectBun,
   false,
+  "bun",
 );

@@ -342,4 +342,5 @@ export const serve: ServeFunction = bindServe(listenDeno, false);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectDeno,
   false,
+  "deno",
 );

@@ -291,4 +291,5 @@ export const serve: ServeFunction = bindServe(listenNode, true);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectNode,
   true,
+  "node",
 );

@@ -1,0 +1,395 @@
+/**
+ * Response decompression without sockets: the pure coding rules, and
+ * `ResponseDecoding.body()` fed coded bodies whole, byte by byte and split
+ * at every point, with the limit at the decoded size and one byte under,
+ * bombs, corrupt and truncated data, and the wire stream's cancel (which is
+ * what closes a connection whose body is still arriving). The decoders are
+ * the `node:zlib` ones the entry points pass; the runtime's
+ * `DecompressionStream` (the fallback of a bare client) decodes the same
+ * cases, but it is not held to the truncation rows: Deno's "deflate" ends
+ * quietly on a truncated body.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  brotliCompressSync,
+  deflateRawSync,
+  deflateSync,
+  gzipSync,
+  type ZlibOptions,
+} from "node:zlib";
+import {
+  acceptEncodingValue,
+  builtInCodings,
+  decodingOrder,
+  isZlibHeader,
+  parseContentEncoding,
+} from "../../lib/client/_content_coding.ts";
+import { decodingOptions, ResponseDecoding } from "../../lib/client/_decode_body.ts";
+import type { DecodingOptions } from "../../lib/client/_decode_body.ts";
+import { ClientError } from "../../lib/client/errors.ts";
+import { zlibContentDecoders } from "../../lib/runtime/_zlib_decoders.ts";
+import { detectRuntime } from "../../lib/runtime/detect.ts";
+import type { ResponseHead } from "../../lib/codec/response_events.ts";
+
+// Words in a fixed pseudo-random order: compressible, but not to nothing.
+const WORDS = ["keep", "alive", "socket", "frame", "chunk", "idle", "close", "reuse"];
+let seed = 7;
+const TEXT = Array.from({ length: 3000 }, () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return WORDS[seed % WORDS.length];
+}).join(" ");
+const PLAIN = new TextEncoder().encode(TEXT);
+const bytes = (buffer: Uint8Array) => new Uint8Array(buffer);
+const GZIP = bytes(gzipSync(PLAIN));
+const ZLIB = bytes(deflateSync(PLAIN));
+const RAW = bytes(deflateRawSync(PLAIN));
+const BROTLI = bytes(brotliCompressSync(PLAIN));
+const HAS_BROTLI = builtInCodings().includes("br");
+
+function head(fields: string[], options: Partial<ResponseHead> = {}): ResponseHead {
+  return {
+    type: "head",
+    status: 200,
+    statusText: "OK",
+    version: "1.1",
+    headers: fields,
+    framing: "chunked",
+    contentLength: 0,
+    connection: "",
+    keepAlive: "",
+    method: "GET",
+    ...options,
+  };
+}
+
+const ZLIB_DECODERS = zlibContentDecoders(detectRuntime());
+
+/** The decoding of a client from `createClient()` (node:zlib, br on Deno from its DecompressionStream), with `options` over it. */
+function decoding(options: Partial<DecodingOptions> = {}): ResponseDecoding {
+  return new ResponseDecoding({
+    decompress: true,
+    decoders: ZLIB_DECODERS,
+    maxResponseBodySize: Infinity,
+    ...options,
+  });
+}
+
+/** A bare client's decoding: the runtime's DecompressionStream only. */
+function streamsDecoding(): ResponseDecoding {
+  return new ResponseDecoding({ decompress: true, decoders: {}, maxResponseBodySize: Infinity });
+}
+
+/** A pull source over `chunks` that records its pulls and its cancel reason. */
+function wire(chunks: Uint8Array[]) {
+  const log = { pulls: 0, cancelled: false, reason: undefined as unknown };
+  let next = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      log.pulls++;
+      if (next < chunks.length) controller.enqueue(chunks[next++]);
+      else controller.close();
+    },
+    cancel(reason) {
+      log.cancelled = true;
+      log.reason = reason;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, log };
+}
+
+const byteByByte = (data: Uint8Array) => Array.from(data, (byte) => Uint8Array.of(byte));
+
+async function readAll(body: Uint8Array | ReadableStream<Uint8Array> | null): Promise<string> {
+  if (body === null) return "<null>";
+  return new TextDecoder().decode(await new Response(body as BodyInit).arrayBuffer());
+}
+
+async function rejectsWith(body: ReturnType<ResponseDecoding["body"]>, code: string) {
+  await assert.rejects(readAll(body), (error: unknown) => {
+    assert.ok(error instanceof ClientError, `a ClientError, got ${error}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+describe("content coding rules (RFC 9110 §8.4)", () => {
+  test("parseContentEncoding lowercases, maps x-gzip, drops identity and empty members", () => {
+    const rows: [string, string[]][] = [
+      ["gzip", ["gzip"]],
+      ["GZip", ["gzip"]],
+      ["x-gzip", ["gzip"]], // §8.4.1.3
+      ["deflate, br", ["deflate", "br"]],
+      [" gzip ,, br ", ["gzip", "br"]],
+      ["identity", []],
+      ["identity, gzip", ["gzip"]],
+      ["", []],
+      ["compress", ["compress"]],
+    ];
+    for (const [value, expected] of rows) {
+      assert.deepEqual(parseContentEncoding(value), expected, value);
+    }
+  });
+
+  test("decodingOrder undoes the last coding first; any unknown one leaves the body as is", () => {
+    const known = (coding: string) => ["gzip", "deflate", "br"].includes(coding);
+    assert.deepEqual(decodingOrder(["gzip", "br"], known), ["br", "gzip"]);
+    assert.deepEqual(decodingOrder(["deflate"], known), ["deflate"]);
+    assert.equal(decodingOrder([], known), null);
+    assert.equal(decodingOrder(["gzip", "zstd"], known), null);
+    assert.equal(decodingOrder(["compress", "gzip"], known), null);
+  });
+
+  test("isZlibHeader accepts every zlib header and no raw deflate stream", () => {
+    const inputs = [PLAIN, new Uint8Array(0), Uint8Array.of(0), new Uint8Array(70_000)];
+    for (const input of inputs) {
+      for (let level = 0; level <= 9; level++) {
+        for (let windowBits = 9; windowBits <= 15; windowBits++) {
+          const options: ZlibOptions = { level, windowBits };
+          const zlib = deflateSync(input, options);
+          assert.ok(isZlibHeader(zlib[0], zlib[1]), `zlib level ${level} window ${windowBits}`);
+          const raw = deflateRawSync(input, options);
+          assert.ok(!isZlibHeader(raw[0], raw[1]), `raw level ${level} window ${windowBits}`);
+        }
+      }
+    }
+  });
+
+  test("Accept-Encoding lists what the runtime decodes, plus injected decoders", () => {
+    const node20 = (format: string) => format !== "brotli";
+    assert.deepEqual(builtInCodings(node20), ["gzip", "deflate"]);
+    assert.deepEqual(builtInCodings(() => true), ["gzip", "deflate", "br"]);
+    // deflate needs both of its formats.
+    assert.deepEqual(builtInCodings((format) => format !== "deflate-raw"), ["gzip", "br"]);
+    assert.equal(acceptEncodingValue([]), null);
+    const options = { decompress: true, decoders: { br: () => new TransformStream() } };
+    const withBrotli = new ResponseDecoding({ ...options, maxResponseBodySize: 1 }, ["gzip"]);
+    assert.equal(withBrotli.acceptEncoding, "gzip, br");
+    const off = new ResponseDecoding({ ...options, decompress: false, maxResponseBodySize: 1 });
+    assert.equal(off.acceptEncoding, null);
+  });
+
+  test("decodingOptions: defaults, and a TypeError naming the option for a wrong value", () => {
+    assert.deepEqual(decodingOptions({}), {
+      decompress: true,
+      maxResponseBodySize: Infinity,
+      decoders: {},
+    });
+    const rows: [Record<string, unknown>, RegExp][] = [
+      [{ decompress: "no" }, /^decompress: expected a boolean, got "no"$/],
+      [{ decompress: 0 }, /^decompress: /],
+      [{ maxResponseBodySize: -1 }, /^maxResponseBodySize: .* got -1$/],
+      [{ maxResponseBodySize: 1.5 }, /^maxResponseBodySize: /],
+      [{ maxResponseBodySize: NaN }, /^maxResponseBodySize: /],
+      [{ maxResponseBodySize: "1mb" }, /^maxResponseBodySize: /],
+      [{ contentDecoders: "br" }, /^contentDecoders: expected an object/],
+      [{ contentDecoders: { zstd: 1 } }, /^contentDecoders\.zstd: expected a function, got 1$/],
+    ];
+    for (const [options, message] of rows) {
+      assert.throws(() => decodingOptions(options), (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+    assert.equal(decodingOptions({ maxResponseBodySize: 0 }).maxResponseBodySize, 0);
+  });
+});
+
+describe("ResponseDecoding.body()", () => {
+  const cases: [string, Uint8Array, string][] = [
+    ["gzip", GZIP, "gzip"],
+    ["x-gzip", GZIP, "x-gzip"],
+    ["upper case", GZIP, "GZIP"],
+    ["deflate (zlib)", ZLIB, "deflate"],
+    ["raw deflate under deflate", RAW, "deflate"],
+    ["identity, gzip", GZIP, "identity, gzip"],
+    ["deflate, then gzip", bytes(gzipSync(ZLIB)), "deflate, gzip"],
+    ["gzip, then raw deflate", bytes(deflateRawSync(GZIP)), "gzip, deflate"],
+    ["br", BROTLI, "br"],
+    ["gzip, then br", bytes(brotliCompressSync(GZIP)), "gzip, br"],
+  ];
+  for (const [name, coded, field] of cases) {
+    test(`${name}: whole, as one chunk, byte by byte, split at every point`, async () => {
+      const fields = ["content-encoding", field];
+      const whole = decoding().body(head(fields, { framing: "length" }), coded);
+      assert.equal(await readAll(whole), TEXT);
+      assert.equal(await readAll(decoding().body(head(fields), wire([coded]).stream)), TEXT);
+      const half = coded.subarray(0, coded.byteLength >> 1);
+      const slow = decoding().body(head(fields), wire(byteByByte(half)).stream);
+      // Only the first half: decoding keeps pace byte by byte, then fails
+      // on the truncation (it does not hang).
+      await rejectsWith(slow, "decompression-failed");
+      assert.equal(
+        await readAll(decoding().body(head(fields), wire(byteByByte(coded)).stream)),
+        TEXT,
+      );
+      for (let at = 1; at < coded.byteLength; at += Math.max(1, coded.byteLength >> 6)) {
+        const split = [coded.subarray(0, at), coded.subarray(at)];
+        assert.equal(
+          await readAll(decoding().body(head(fields), wire(split).stream)),
+          TEXT,
+          `@${at}`,
+        );
+      }
+    });
+
+    const streamsCan = HAS_BROTLI || !field.includes("br");
+    test(`${name}: DecompressionStream decodes it whole and byte by byte`, {
+      skip: streamsCan ? false : "this runtime's DecompressionStream has no brotli",
+    }, async () => {
+      const fields = ["content-encoding", field];
+      assert.equal(await readAll(streamsDecoding().body(head(fields), coded)), TEXT);
+      const slow = streamsDecoding().body(head(fields), wire(byteByByte(coded)).stream);
+      assert.equal(await readAll(slow), TEXT);
+    });
+  }
+
+  test("a gzip body of two members decodes to both (RFC 1952 §2.2)", async () => {
+    const twice = new Uint8Array([...GZIP, ...GZIP]);
+    assert.equal(
+      await readAll(decoding().body(head(["content-encoding", "gzip"]), twice)),
+      TEXT + TEXT,
+    );
+  });
+
+  test("DecompressionStream: corrupt gzip is decompression-failed too", async () => {
+    const garbage = new TextEncoder().encode("this is not gzip at all");
+    await rejectsWith(
+      streamsDecoding().body(head(["content-encoding", "gzip"]), garbage),
+      "decompression-failed",
+    );
+  });
+
+  test("codings on several field lines are one list", async () => {
+    const fields = ["content-encoding", "deflate", "Content-Encoding", "gzip"];
+    assert.equal(await readAll(decoding().body(head(fields), bytes(gzipSync(ZLIB)))), TEXT);
+  });
+
+  test("an unknown coding, or decompress: false, hands the body over as it came", () => {
+    const stream = wire([GZIP]).stream;
+    assert.equal(decoding().body(head(["content-encoding", "gzip, zstd"]), stream), stream);
+    assert.equal(decoding().body(head(["content-encoding", "compress"]), GZIP), GZIP);
+    const off = decoding({ decompress: false });
+    assert.equal(off.body(head(["content-encoding", "gzip"]), GZIP), GZIP);
+    assert.equal(off.body(head(["content-encoding", "gzip"]), stream), stream);
+  });
+
+  test("no body, an empty body, 204 and 304 are not touched", async () => {
+    const fields = ["content-encoding", "gzip"];
+    const empty = new Uint8Array(0);
+    assert.equal(decoding().body(head(fields, { framing: "none" }), null), null);
+    assert.equal(decoding().body(head(fields, { framing: "length" }), empty), empty);
+    assert.equal(decoding().body(head(fields, { status: 204 }), GZIP), GZIP);
+    assert.equal(decoding().body(head(fields, { status: 304 }), GZIP), GZIP);
+    // A chunked body that turns out empty decodes to empty, not "truncated".
+    assert.equal(await readAll(decoding().body(head(fields), wire([empty]).stream)), "");
+  });
+
+  test("corrupt, truncated and trailing-garbage bodies are decompression-failed", async () => {
+    const fields = ["content-encoding", "gzip"];
+    const bad = [
+      new TextEncoder().encode("this is not gzip at all"),
+      GZIP.subarray(0, GZIP.byteLength - 4),
+      GZIP.subarray(0, 12),
+      new Uint8Array([...GZIP, 1, 2, 3, 4]),
+    ];
+    for (const body of bad) {
+      await rejectsWith(decoding().body(head(fields), body), "decompression-failed");
+    }
+    await rejectsWith(
+      decoding().body(head(["content-encoding", "deflate"]), Uint8Array.of(0x78, 0x9c, 1, 2, 3)),
+      "decompression-failed",
+    );
+  });
+
+  test("a corrupt body cancels the wire stream (a connection mid-body closes)", async () => {
+    const garbage = new Uint8Array(4096).fill(0x41);
+    const { stream, log } = wire([Uint8Array.of(0x1f, 0x8b, 8, 0), garbage, garbage, garbage]);
+    await rejectsWith(
+      decoding().body(head(["content-encoding", "gzip"]), stream),
+      "decompression-failed",
+    );
+    assert.ok(log.cancelled, "the wire body was cancelled");
+  });
+
+  test("a gzip bomb stops at maxResponseBodySize and cancels the wire stream", async () => {
+    const bomb = bytes(gzipSync(new Uint8Array(10 << 20)));
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bomb.byteLength; at += 1024) chunks.push(bomb.subarray(at, at + 1024));
+    const { stream, log } = wire(chunks);
+    const limit = 1 << 20;
+    const body = decoding({ maxResponseBodySize: limit }).body(
+      head(["content-encoding", "gzip"]),
+      stream,
+    ) as ReadableStream<Uint8Array>;
+    const reader = body.getReader();
+    let delivered = 0;
+    await assert.rejects(async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        delivered += value.byteLength;
+      }
+    }, (error: unknown) => error instanceof ClientError && error.code === "response-too-large");
+    assert.ok(delivered <= limit, `${delivered} bytes handed over`);
+    assert.ok(log.cancelled, "the wire body was cancelled");
+    assert.ok(log.pulls < chunks.length, `${log.pulls} of ${chunks.length} wire chunks pulled`);
+  });
+
+  test("the limit is on decoded bytes: at the decoded size passes, one byte less fails", async () => {
+    const fields = ["content-encoding", "gzip"];
+    const exact = decoding({ maxResponseBodySize: PLAIN.byteLength });
+    assert.equal(await readAll(exact.body(head(fields), GZIP)), TEXT);
+    const under = decoding({ maxResponseBodySize: PLAIN.byteLength - 1 });
+    await rejectsWith(under.body(head(fields), GZIP), "response-too-large");
+    assert.ok(GZIP.byteLength < PLAIN.byteLength - 1, "the wire body itself was within the limit");
+  });
+
+  test("an uncoded body: too large by Content-Length fails at once, chunked while read", async () => {
+    const limited = decoding({ maxResponseBodySize: 10 });
+    const ten = new Uint8Array(10);
+    assert.equal(limited.body(head([], { framing: "length", contentLength: 10 }), ten), ten);
+    assert.throws(
+      () => limited.body(head([], { framing: "length", contentLength: 11 }), new Uint8Array(11)),
+      (error: unknown) => error instanceof ClientError && error.code === "response-too-large",
+    );
+    const { stream, log } = wire([new Uint8Array(6)]);
+    assert.throws(
+      () => limited.body(head([], { framing: "length", contentLength: 11 }), stream),
+      (error: unknown) => error instanceof ClientError && error.code === "response-too-large",
+    );
+    assert.ok(log.cancelled, "the wire body was cancelled");
+    const chunked = wire([new Uint8Array(6), new Uint8Array(5)]);
+    await rejectsWith(limited.body(head([]), chunked.stream), "response-too-large");
+    assert.ok(chunked.log.cancelled);
+    assert.equal((await readAll(limited.body(head([]), wire([ten]).stream))).length, 10);
+  });
+
+  test("a wire failure passes through as the wire's own error", async () => {
+    const timeout = new ClientError("body-timeout", "no body data within 10 ms");
+    let sent = false;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(GZIP.subarray(0, 40));
+        } else controller.error(timeout);
+      },
+    });
+    await assert.rejects(
+      readAll(decoding().body(head(["content-encoding", "gzip"]), failing)),
+      (error: unknown) => error === timeout,
+    );
+  });
+
+  test("cancelling the decoded body cancels the wire stream", async () => {
+    const { stream, log } = wire([GZIP.subarray(0, 100), GZIP.subarray(100)]);
+    const body = decoding().body(head(["content-encoding", "gzip"]), stream) as ReadableStream;
+    const reader = body.getReader();
+    await reader.read();
+    await reader.cancel(new Error("not interested"));
+    assert.ok(log.cancelled);
+  });
+});
