@@ -10,9 +10,14 @@
  * machine, so it is the number to watch while profiling. Socket costs
  * (one write syscall per response, ~10 µs on Node) come on top.
  *
+ * Each runtime prints two rows: the runtime's own Request/Response
+ * (`native`), then the light ones (`light`); `(default)` marks the one
+ * `serve()` picks there. Native goes first: the light globals, once
+ * installed, stay for the rest of the process.
+ *
  *   npm run bench:exchange                 all three runtimes
  *   deno run -A scripts/bench_exchange.ts  just this runtime (also: bun scripts/bench_exchange.ts)
- *   ... --light-fetch / --no-light-fetch   force the `lightFetchObjects` option either way
+ *   ... --light-fetch / --no-light-fetch   only that row
  *
  * @module
  */
@@ -25,13 +30,13 @@ import { helloHandler } from "../bench/servers/_common.ts";
 
 const args = process.argv.slice(2);
 const runtimeIsNode = !("Deno" in globalThis) && !("Bun" in globalThis);
-// The default serve() picks on each runtime, unless a flag forces it.
-const lightFetchObjects =
-  (args.includes("--light-fetch")
-    ? true
-    : args.includes("--no-light-fetch")
-    ? false
-    : runtimeIsNode) && installLightFetchGlobals();
+// What serve() picks on each runtime by default.
+const lightByDefault = runtimeIsNode;
+const rows: boolean[] = args.includes("--light-fetch")
+  ? [true]
+  : args.includes("--no-light-fetch")
+  ? [false]
+  : [false, true];
 
 const EXCHANGES = 100_000;
 const WARM_UP = 20_000;
@@ -42,7 +47,7 @@ const REQUEST = new TextEncoder().encode(
 const PIPELINE = 16;
 
 /** Runs `exchanges` requests (`depth` per delivery) and resolves when all are answered. */
-async function measure(depth: number): Promise<number[]> {
+async function measure(depth: number, lightFetchObjects: boolean): Promise<number[]> {
   let handler: TransportHandler | undefined;
   let answered = 0;
   let expected = 0;
@@ -107,12 +112,16 @@ const format = (costs: number[]) => {
   const sorted = [...costs].sort((a, b) => a - b);
   return `min ${sorted[0].toFixed(2)} µs, median ${sorted[sorted.length >> 1].toFixed(2)} µs`;
 };
-const single = await measure(1);
-const pipelined = await measure(PIPELINE);
-const light = lightFetchObjects ? " (light)" : " (native)";
-console.log(
-  `${(runtimeName() + light).padEnd(22)} one at a time: ${
-    format(single)
-  } | ${PIPELINE} pipelined: ${format(pipelined)}  (CPU per exchange)`,
-);
+for (const wantLight of rows) {
+  const lightFetchObjects = wantLight && installLightFetchGlobals();
+  const single = await measure(1, lightFetchObjects);
+  const pipelined = await measure(PIPELINE, lightFetchObjects);
+  const label = `${runtimeName()} ${lightFetchObjects ? "light" : "native"}` +
+    (lightFetchObjects === lightByDefault ? " (default)" : "");
+  console.log(
+    `${label.padEnd(30)} one at a time: ${format(single)} | ${PIPELINE} pipelined: ${
+      format(pipelined)
+    }  (CPU per exchange)`,
+  );
+}
 process.exit(0);

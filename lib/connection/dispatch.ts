@@ -12,6 +12,7 @@ import { ProtocolError } from "../codec/errors.ts";
 import { UpgradeRefusedError } from "../codec/upgrade_refused.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { createLightRequest } from "../fetch/light_fetch.ts";
+import { createLazyRequest } from "../fetch/lazy_request.ts";
 import { buildRequest, normalizeMethod, requestUrl } from "./incoming.ts";
 import type { Handler, ServeInfo } from "./options.ts";
 import { type ExchangeOutcome, isAbortError } from "./exchange_outcome.ts";
@@ -40,11 +41,14 @@ export function toRequest(
 ): Request | null {
   try {
     const url = requestUrl(head, fallbackAuthority, secure);
-    if (!light) return buildRequest(head, url, body, outcome);
     // The real Request would refuse a URL that does not parse, and RFC
     // 3986 allows more in a Host (`%00`, `.0`) than the URL parser does.
     if (!urlParses(head, url)) return null;
-    return createLightRequest(normalizeMethod(head.method), url, head.headers, body, outcome);
+    const method = normalizeMethod(head.method);
+    if (light) return createLightRequest(method, url, head.headers, body, outcome);
+    // The default: built as far as the handler looks, where the runtime allows.
+    return createLazyRequest(method, url, head.headers, body, outcome) ??
+      buildRequest(head, url, body, outcome);
   } catch {
     return null;
   }
