@@ -9,6 +9,8 @@ import { parseArgs, USAGE, UsageError } from "../../lib/cli/args.ts";
 import { serve } from "../../lib/serve.ts";
 import { runCli, startCli } from "./_cli_process.ts";
 import { TEST_CERT, TEST_KEY, tlsFixturePath } from "../_support/tls.ts";
+import { RawClient } from "../_support/raw_client.ts";
+import { createEchoHandler } from "../../lib/handlers/echo.ts";
 
 describe("keepwire proxy: flags", () => {
   test("--to repeats; upstream flags in milliseconds; --balance", () => {
@@ -161,6 +163,40 @@ describe("keepwire proxy: the command", { timeout: 60_000 }, () => {
     } finally {
       trusting.child.kill("SIGKILL");
       untrusting.child.kill("SIGKILL");
+      await app.shutdown();
+    }
+  });
+
+  test("a WebSocket through the command to keepwire echo's /ws", async () => {
+    const app = await serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      createEchoHandler(() => undefined),
+    );
+    const cli = await startCli([
+      "proxy",
+      "--port",
+      "0",
+      "--to",
+      `http://127.0.0.1:${app.addr.port}`,
+    ]);
+    const { origin } = await cli.listening();
+    const client = await RawClient.connect(Number(new URL(origin).port));
+    try {
+      await client.write(
+        "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+      const head = await client.readUntil("\r\n\r\n");
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      assert.match(head, /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i);
+      // A masked text frame "hi" (RFC 6455 §5.3), echoed unmasked.
+      await client.write(new Uint8Array([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2]));
+      assert.deepEqual([...await client.readBytes(4)], [0x81, 2, 0x68, 0x69]);
+      client.destroy();
+      assert.equal((await cli.stop()).code, 0);
+    } finally {
+      client.destroy();
+      cli.child.kill("SIGKILL");
       await app.shutdown();
     }
   });
