@@ -11,10 +11,11 @@
  * proxy answers `101` downstream with the upstream's fields (the
  * handshake's own, such as `Sec-WebSocket-Accept`, pass as they are: the
  * proxy does not speak the new protocol, it relays bytes), and once the
- * server has written it the two connections are joined: bytes go both ways
- * with back-pressure until one side closes; the other side is then closed
- * too, after a short linger for its last bytes. Any other answer is relayed
- * as an ordinary response and the dedicated connection closed after it.
+ * server has written it the two connections are joined (`proxy_tunnel.ts`):
+ * bytes go both ways with back-pressure until one side closes; the other
+ * side is then closed too, after a short linger for its last bytes. Any
+ * other answer is relayed as an ordinary response and the dedicated
+ * connection closed after it.
  *
  * @module
  */
@@ -22,7 +23,7 @@
 import { encodeRequestHead } from "../codec/request_writer.ts";
 import { ResponseParser } from "../codec/response_parser.ts";
 import type { ResponseHead } from "../codec/response_events.ts";
-import { requestsUpgrade, type UpgradedDuplex, upgradeResponse } from "../connection/upgrade.ts";
+import { requestsUpgrade, upgradeResponse } from "../connection/upgrade.ts";
 import { ClientError } from "../client/errors.ts";
 import {
   CertificateError,
@@ -32,13 +33,7 @@ import {
   type TransportHandler,
 } from "../transport.ts";
 import { addVia, withoutHopByHop } from "./proxy_fields.ts";
-
-/** After one side of a tunnel has closed, how long the other has to follow before it is closed, in ms. */
-export const TUNNEL_LINGER_MS = 5_000;
-
-// Writes handed to the downstream connection and not yet taken by its
-// socket, before the upstream is paused.
-const TUNNEL_WRITES_IN_FLIGHT = 8;
+import { relayTunnel, type TunnelUpstream } from "./proxy_tunnel.ts";
 
 /**
  * Whether a request asks to switch protocols in a way the proxy can pass
@@ -141,7 +136,7 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
 }
 
 /** The dedicated upstream connection: an HTTP exchange, then maybe a tunnel. */
-class UpstreamConnection implements TransportHandler {
+class UpstreamConnection implements TransportHandler, TunnelUpstream {
   transport: Transport | null = null;
   readonly head: Promise<ResponseHead>;
   #resolveHead!: (head: ResponseHead) => void;
@@ -162,6 +157,35 @@ class UpstreamConnection implements TransportHandler {
       this.#rejectHead = reject;
     });
     this.head.catch(() => {});
+  }
+
+  /** From the relay: where upstream bytes go once the tunnel is joined. */
+  relayTo(sink: (bytes: Uint8Array) => void, done: () => void): void {
+    this.#sink = sink;
+    this.#upstreamDone = done;
+    for (const bytes of this.#early.splice(0)) sink(bytes);
+    if (this.#phase === "closed") done();
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.transport?.write(bytes) ?? true;
+  }
+
+  end(): void {
+    this.transport?.end();
+  }
+
+  pause(): void {
+    this.transport?.pause();
+  }
+
+  resume(): void {
+    this.transport?.resume();
+  }
+
+  drained(): Promise<void> {
+    if (this.#phase === "closed") return Promise.resolve();
+    return new Promise((wake) => this.#drainWaiters.push(wake));
   }
 
   /** The connection is open; if the exchange was given up meanwhile, it closes at once. */
@@ -218,7 +242,7 @@ class UpstreamConnection implements TransportHandler {
       headers: relayed,
       accept: (duplex) => {
         joined = true;
-        this.#join(duplex);
+        relayTunnel(this, duplex);
       },
       // The proxy does not know the protocol's goodbye: closing the upstream
       // side lets the upstream say it, and the tunnel then closes downstream.
@@ -318,72 +342,6 @@ class UpstreamConnection implements TransportHandler {
     this.#sink(bytes);
   }
 
-  /**
-   * The downstream connection is ours: relay both ways. When one side
-   * finishes, the other is half-closed after the bytes already on their
-   * way, and closed if it has not finished too within the linger time.
-   */
-  #join(downstream: UpgradedDuplex): void {
-    const transport = this.transport!;
-    const writer = downstream.writable.getWriter();
-    const reader = downstream.readable.getReader();
-    let inFlight = 0;
-    let paused = false;
-    let upstreamDone = false;
-    let downstreamDone = false;
-    let lingering: ReturnType<typeof setTimeout> | undefined;
-    const linger = (then: () => void) => {
-      lingering ??= setTimeout(then, TUNNEL_LINGER_MS);
-      unrefTimer(lingering);
-    };
-    const bothDone = () => clearTimeout(lingering);
-    this.#sink = (bytes) => {
-      inFlight++;
-      writer.write(bytes).then(() => {
-        inFlight--;
-        if (paused && inFlight < TUNNEL_WRITES_IN_FLIGHT / 2) {
-          paused = false;
-          transport.resume();
-        }
-      }, () => this.close());
-      if (!paused && inFlight >= TUNNEL_WRITES_IN_FLIGHT) {
-        paused = true;
-        transport.pause();
-      }
-    };
-    this.#upstreamDone = () => {
-      if (upstreamDone) return;
-      upstreamDone = true;
-      writer.close().catch(() => {});
-      if (downstreamDone) return bothDone();
-      linger(() => reader.cancel().catch(() => {}));
-    };
-    for (const bytes of this.#early.splice(0)) this.#sink(bytes);
-    if (!paused) transport.resume();
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          // The upstream is gone: what the client still sends has nowhere
-          // to go, but it is read until the client finishes (or the linger ends).
-          if (upstreamDone) continue;
-          if (!transport.write(value)) {
-            await new Promise<void>((wake) => this.#drainWaiters.push(wake));
-          }
-        }
-      } catch {
-        // The downstream connection failed: nothing more to relay upstream.
-        this.close();
-      }
-      downstreamDone = true;
-      if (upstreamDone) return bothDone();
-      // The client finished: half-close upstream, and let it finish too.
-      transport.end();
-      linger(() => this.close());
-    })();
-  }
-
   #protocolError(error: unknown): void {
     const failure = new ClientError("protocol-error", "invalid upstream response", error);
     this.#rejectHead(failure);
@@ -413,15 +371,4 @@ function headerOf(flat: readonly string[], lowerName: string): string {
     if (flat[i].toLowerCase() === lowerName) return flat[i + 1];
   }
   return "";
-}
-
-/** Lets the process exit while only this timer is pending (Node and Bun objects, Deno ids). */
-function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  if (typeof timer === "object" && timer !== null) {
-    (timer as { unref?: () => void }).unref?.();
-  } else {
-    (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
-      timer as unknown as number,
-    );
-  }
 }
