@@ -283,6 +283,16 @@ export interface ConnectOptions {
    * certificate checks are for `hostname`, not for the proxy.
    */
   readonly tunnel?: TunnelOptions;
+  /**
+   * Aborted when the caller gives up (its connect timeout) before the
+   * connection is established: the runtime file closes what it has opened
+   * (a tunnel still waiting for the proxy, a TLS handshake the peer never
+   * answers) and rejects with the reason, so a silent peer holds no socket.
+   * On Deno a TLS stream closed mid-handshake keeps its TCP socket until the
+   * peer sends or leaves, and a TCP connect in flight runs to the system's
+   * own timeout: the promise still rejects at once.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -317,12 +327,6 @@ export interface TunnelOptions {
   readonly request: Uint8Array;
   /** Reads the proxy's answer, chunk by chunk: `true` once the tunnel is open; throws when refused. */
   readonly onResponse: (chunk: Uint8Array) => boolean;
-  /**
-   * Aborted when the caller gives up (its connect timeout) while the tunnel
-   * is still opening: close the socket and reject with the reason, so a
-   * proxy that never answers holds no socket.
-   */
-  readonly signal?: AbortSignal;
 }
 
 /**

@@ -24,8 +24,6 @@ export class TunnelHandshake implements TunnelOptions {
   readonly request: Uint8Array;
   /** A byte of the proxy's answer has arrived (so the proxy was reached). */
   answered = false;
-  readonly signal: AbortSignal;
-  #abort = new AbortController();
   #proxy: ProxyEndpoint;
   #authority: string;
   #parser = new ResponseParser({ maxHeaderSize: MAX_ANSWER_HEAD_SIZE });
@@ -37,7 +35,6 @@ export class TunnelHandshake implements TunnelOptions {
   constructor(proxy: ProxyEndpoint, authority: string) {
     this.hostname = proxy.hostname;
     this.port = proxy.port;
-    this.signal = this.#abort.signal;
     this.#proxy = proxy;
     this.#authority = authority;
     // RFC 9110 §9.3.6: the request-target is the authority, and Host names
@@ -55,11 +52,6 @@ export class TunnelHandshake implements TunnelOptions {
     // role, so it is told HEAD. Any other answer fails the tunnel at its
     // head, so its body is never read.
     this.#parser.expect("HEAD");
-  }
-
-  /** Gives the attempt up (the connect timeout): the runtime file closes the socket. */
-  abandon(reason: unknown): void {
-    this.#abort.abort(reason);
   }
 
   /** Feeds the proxy's bytes; true once the tunnel is open. Throws `ClientError` when refused. */

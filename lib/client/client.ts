@@ -418,16 +418,18 @@ export class KeepAliveClient {
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const attempt = this.#connect(options, connection);
+      const giveUp = new AbortController();
+      const attempt = this.#connect({ ...options, signal: giveUp.signal }, connection);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reject(
-            new ClientError(
-              "connect-timeout",
-              `no connection to ${describeTarget(route)} within ${this.#options.connectTimeout} ms`,
-            ),
+          const error = new ClientError(
+            "connect-timeout",
+            `no connection to ${describeTarget(route)} within ${this.#options.connectTimeout} ms`,
           );
-          tunnel?.abandon(new Error("connect timeout"));
+          reject(error);
+          // The runtime closes a handshake or tunnel still in flight; one
+          // that completes regardless is closed here.
+          giveUp.abort(error);
           attempt.then((socket) => socket.close(), () => {});
         }, this.#options.connectTimeout);
       });

@@ -210,10 +210,13 @@ export const connectBun: ConnectFunction = async (
 ): Promise<Transport> => {
   const transport = new BunTransport("dialled");
   transport.handler = handler;
-  const { tls } = options;
+  const { tls, signal } = options;
+  signal?.throwIfAborted();
   let handshake: Promise<void> | undefined;
+  let failHandshake: ((error: unknown) => void) | undefined;
   if (tls !== undefined) {
     handshake = new Promise((resolve, reject) => {
+      failHandshake = reject;
       transport.onHandshake = (error) => (error === undefined ? resolve() : reject(error));
     });
   }
@@ -221,7 +224,7 @@ export const connectBun: ConnectFunction = async (
   let socket: BunSocket | BunRawSocket;
   if (options.tunnel !== undefined) {
     if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
-    const raw = await openTunnel(options.tunnel);
+    const raw = await openTunnel(options.tunnel, signal);
     socket = raw;
     try {
       socket = raw.upgradeTLS({
@@ -241,12 +244,20 @@ export const connectBun: ConnectFunction = async (
       socket: handlers,
     });
   }
+  // Given up (the caller's connect timeout): a handshake the peer never
+  // answers fails now, and the socket is closed below.
+  const abandoned = () => failHandshake?.(signal?.reason);
+  signal?.addEventListener("abort", abandoned, { once: true });
   try {
     await handshake;
+    signal?.throwIfAborted();
   } catch (error) {
+    transport.onHandshake = undefined;
     transport.closed = true; // never handed up: no onClose to report
     socket.end();
-    throw classifyTlsError(error);
+    throw signal?.aborted ? signal.reason : classifyTlsError(error);
+  } finally {
+    signal?.removeEventListener("abort", abandoned);
   }
   return transport;
 };
@@ -267,7 +278,10 @@ function tlsOptions(hostname: string, tls: TlsConnectOptions): BunTlsOptions {
  * socket for `upgradeTLS`. Once open, the raw socket's callbacks ignore
  * everything: Bun keeps calling them with the encrypted bytes.
  */
-async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
+async function openTunnel(
+  tunnel: TunnelOptions,
+  signal: AbortSignal | undefined,
+): Promise<BunRawSocket> {
   let resolveOpened!: (socket: BunRawSocket) => void;
   let rejectOpened!: (error: unknown) => void;
   const opened = new Promise<BunRawSocket>((resolve, reject) => {
@@ -314,10 +328,10 @@ async function openTunnel(tunnel: TunnelOptions): Promise<BunRawSocket> {
     },
   });
   raw.setNoDelay?.(true);
-  const abandoned = () => settle(raw, tunnel.signal?.reason);
-  if (tunnel.signal?.aborted) abandoned();
-  tunnel.signal?.addEventListener("abort", abandoned, { once: true });
-  const forget = () => tunnel.signal?.removeEventListener("abort", abandoned);
+  const abandoned = () => settle(raw, signal?.reason);
+  if (signal?.aborted) abandoned();
+  signal?.addEventListener("abort", abandoned, { once: true });
+  const forget = () => signal?.removeEventListener("abort", abandoned);
   opened.then(forget, forget);
   // A CONNECT head is far below a fresh socket's send buffer; Bun reports
   // what it took, and anything less is a socket already failing.

@@ -219,25 +219,26 @@ export const connectDeno: ConnectFunction = async (
   options: ConnectOptions,
   handler: TransportHandler,
 ): Promise<Transport> => {
-  const { tls } = options;
+  const { tls, signal } = options;
   if (tls?.rejectUnauthorized === false && options.path === undefined) {
     return (await import("./node.ts")).connectNode(options, handler);
   }
+  signal?.throwIfAborted();
   let conn: DenoConn;
   if (options.tunnel !== undefined) {
     if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
-    const raw = await openTunnel(options.tunnel);
+    const raw = await openTunnel(options.tunnel, signal);
     try {
       conn = await deno().startTls(raw, {
         hostname: options.hostname,
         caCerts: caList(tls.ca),
         alpnProtocols: ALPN_PROTOCOLS,
       });
-      await conn.handshake?.();
     } catch (error) {
       closeQuietly(raw);
       throw classifyTlsError(error);
     }
+    await finishHandshake(conn, signal);
   } else if (options.path !== undefined) {
     conn = await deno().connect({ path: options.path, transport: "unix" });
   } else if (tls === undefined) {
@@ -256,10 +257,10 @@ export const connectDeno: ConnectFunction = async (
         caCerts: caList(tls.ca),
         alpnProtocols: ALPN_PROTOCOLS,
       });
-      await conn.handshake?.();
     } catch (error) {
       throw classifyTlsError(error);
     }
+    await finishHandshake(conn, signal);
   }
   const transport = new DenoTransport(conn, "dialled");
   transport.handler = handler;
@@ -272,7 +273,10 @@ export const connectDeno: ConnectFunction = async (
  * `tunnel.onResponse` says the tunnel is open. No read is left in flight:
  * `Deno.startTls` needs the connection to itself.
  */
-async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
+async function openTunnel(
+  tunnel: TunnelOptions,
+  signal: AbortSignal | undefined,
+): Promise<DenoConn> {
   const raw = await deno().connect({
     hostname: tunnel.hostname,
     port: tunnel.port,
@@ -280,9 +284,9 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
   });
   // Closing the connection fails the read or write in flight.
   const abandoned = () => closeQuietly(raw);
-  tunnel.signal?.addEventListener("abort", abandoned, { once: true });
+  signal?.addEventListener("abort", abandoned, { once: true });
   try {
-    tunnel.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     raw.setNoDelay?.(true);
     for (let at = 0; at < tunnel.request.byteLength;) {
       at += await raw.write(tunnel.request.subarray(at));
@@ -290,7 +294,7 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
     const buffer = new Uint8Array(4096);
     for (;;) {
       const count = await raw.read(buffer);
-      tunnel.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       if (count === null) {
         throw new Error("the proxy closed the connection before the tunnel opened");
       }
@@ -298,9 +302,27 @@ async function openTunnel(tunnel: TunnelOptions): Promise<DenoConn> {
     }
   } catch (error) {
     closeQuietly(raw);
-    throw tunnel.signal?.aborted ? tunnel.signal.reason : error;
+    throw signal?.aborted ? signal.reason : error;
   } finally {
-    tunnel.signal?.removeEventListener("abort", abandoned);
+    signal?.removeEventListener("abort", abandoned);
+  }
+}
+
+/**
+ * Awaits the TLS handshake; an abort of `signal` closes the connection,
+ * which fails a handshake the peer never answers.
+ */
+async function finishHandshake(conn: DenoConn, signal: AbortSignal | undefined): Promise<void> {
+  const abandoned = () => closeQuietly(conn);
+  signal?.addEventListener("abort", abandoned, { once: true });
+  try {
+    await conn.handshake?.();
+    signal?.throwIfAborted();
+  } catch (error) {
+    closeQuietly(conn);
+    throw signal?.aborted ? signal.reason : classifyTlsError(error);
+  } finally {
+    signal?.removeEventListener("abort", abandoned);
   }
 }
 

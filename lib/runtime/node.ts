@@ -158,14 +158,15 @@ export const connectNode: ConnectFunction = async (
   options: ConnectOptions,
   handler: TransportHandler,
 ): Promise<Transport> => {
-  const { tls, tunnel } = options;
+  const { tls, tunnel, signal } = options;
+  signal?.throwIfAborted();
   if (tunnel !== undefined) {
     if (tls === undefined) throw new TypeError("ConnectOptions.tunnel needs tls");
-    const raw = await openTunnel(tunnel);
+    const raw = await openTunnel(tunnel, signal);
     const socket = connectTls({ socket: raw, ...tlsOptions(options.hostname, tls) });
     // The TLS socket owns the raw one from here; make sure closing it frees both.
     socket.once("close", () => raw.destroy());
-    return await established(socket, "secureConnect", true, handler, undefined);
+    return await established(socket, "secureConnect", true, handler, undefined, signal);
   }
   const socket = options.path !== undefined
     ? connectTcp({ path: options.path })
@@ -183,6 +184,7 @@ export const connectNode: ConnectFunction = async (
     tls !== undefined,
     handler,
     options.path,
+    signal,
   );
 };
 
@@ -197,21 +199,29 @@ function tlsOptions(hostname: string, tls: TlsConnectOptions) {
   };
 }
 
-/** Resolves with the transport once `socket` emits `ready` (connect or TLS handshake). */
+/**
+ * Resolves with the transport once `socket` emits `ready` (connect or TLS
+ * handshake); an abort of `signal` before that destroys the socket.
+ */
 function established(
   socket: Socket,
   ready: "connect" | "secureConnect",
   tls: boolean,
   handler: TransportHandler,
   unixPath: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const failed = (error: unknown) => {
+      signal?.removeEventListener("abort", abandoned);
       socket.destroy();
       reject(tls ? classifyTlsError(error) : error);
     };
+    const abandoned = () => failed(signal?.reason);
+    signal?.addEventListener("abort", abandoned, { once: true });
     socket.once("error", failed);
     socket.once(ready, () => {
+      signal?.removeEventListener("abort", abandoned);
       socket.off("error", failed);
       const transport = new NodeTransport(socket, unixPath);
       transport.attach(handler);
@@ -225,12 +235,12 @@ function established(
  * `tunnel.onResponse` says the tunnel is open; resolves with the raw
  * socket, paused, for TLS to take over.
  */
-function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
+function openTunnel(tunnel: TunnelOptions, signal: AbortSignal | undefined): Promise<Socket> {
   const raw = connectTcp({ host: tunnel.hostname, port: tunnel.port, noDelay: true });
   return new Promise((resolve, reject) => {
     const done = (error?: unknown) => {
       raw.off("data", onData).off("error", done).off("end", closedEarly).off("close", closedEarly);
-      tunnel.signal?.removeEventListener("abort", abandoned);
+      signal?.removeEventListener("abort", abandoned);
       if (error === undefined) {
         raw.pause();
         // Failures reach the TLS socket on top; an unheard 'error' here would throw.
@@ -253,11 +263,10 @@ function openTunnel(tunnel: TunnelOptions): Promise<Socket> {
       }
       if (open) done();
     };
-    const abandoned = () => done(tunnel.signal?.reason);
+    const abandoned = () => done(signal?.reason);
     raw.once("connect", () => raw.write(tunnel.request));
     raw.on("data", onData).once("error", done).once("end", closedEarly).once("close", closedEarly);
-    if (tunnel.signal?.aborted) abandoned();
-    tunnel.signal?.addEventListener("abort", abandoned, { once: true });
+    signal?.addEventListener("abort", abandoned, { once: true });
   });
 }
 

@@ -74,6 +74,40 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A TCP server that accepts, reads and never answers; says when every socket it took has closed. */
+async function silentServer(): Promise<
+  { port: number; readonly accepted: number; allClosed(): Promise<boolean> }
+> {
+  const sockets: Socket[] = [];
+  let closedCount = 0;
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("close", () => void closedCount++);
+    socket.on("error", () => {});
+    socket.resume(); // reads (and drops) what comes, so the client's FIN is seen
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  open.push({
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    get accepted() {
+      return sockets.length;
+    },
+    async allClosed() {
+      const deadline = Date.now() + 3_000;
+      while (closedCount < sockets.length && Date.now() < deadline) {
+        await new Promise((wake) => setTimeout(wake, 10));
+      }
+      return closedCount === sockets.length;
+    },
+  };
+}
+
 describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
   test("http: goes to the proxy in absolute-form, Host kept, one kept-alive connection", async () => {
     const server = await origin();
@@ -282,34 +316,36 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
   });
 
   test("a proxy that never answers CONNECT: connect-timeout naming it, and its socket is closed", async () => {
-    const accepted: Socket[] = [];
-    const closed: boolean[] = [];
-    const silent = createServer((socket) => {
-      const index = accepted.push(socket) - 1;
-      closed[index] = false;
-      socket.on("close", () => void (closed[index] = true));
-      socket.on("error", () => {});
-      socket.resume(); // reads (and drops) what comes, so the client's FIN is seen
-    });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    open.push({
-      close: () => {
-        for (const socket of accepted) socket.destroy();
-        return new Promise((resolve) => silent.close(() => resolve()));
-      },
-    });
-    const port = (silent.address() as { port: number }).port;
-    const c = client({ proxy: `http://127.0.0.1:${port}`, connectTimeout: 300 });
+    const silent = await silentServer();
+    const c = client({ proxy: `http://127.0.0.1:${silent.port}`, connectTimeout: 300 });
     await assert.rejects(
       c.fetch("https://localhost:1/"),
       (error: unknown) =>
         error instanceof ClientError && error.code === "connect-timeout" &&
-        error.message.includes(`proxy http://127.0.0.1:${port}`),
+        error.message.includes(`proxy http://127.0.0.1:${silent.port}`),
     );
-    assert.equal(accepted.length, 1);
-    const deadline = Date.now() + 3_000;
-    while (!closed[0] && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 10));
-    assert.ok(closed[0], "the client closed its socket to the silent proxy");
+    assert.equal(silent.accepted, 1);
+    assert.ok(await silent.allClosed(), "the client closed its socket to the silent proxy");
+  });
+
+  test("an origin that never answers the TLS handshake, direct or in a tunnel: its socket is closed", async () => {
+    const silent = await silentServer();
+    const forward = await proxy();
+    const direct = client({ connectTimeout: 300, ca: TEST_CERT });
+    const tunnelled = client({ connectTimeout: 300, ca: TEST_CERT, proxy: forward.url });
+    for (const c of [direct, tunnelled]) {
+      await assert.rejects(
+        c.fetch(`https://localhost:${silent.port}/`),
+        (error: unknown) => error instanceof ClientError && error.code === "connect-timeout",
+      );
+    }
+    assert.equal(silent.accepted, 2);
+    // Deno's TLS stream, closed mid-handshake, keeps its TCP socket until the
+    // peer sends or leaves (checked on Deno 2.9; the server side notes the
+    // same): there the client gives up, and the socket lingers.
+    if (detectRuntime() !== "deno") {
+      assert.ok(await silent.allClosed(), "the client gave up its handshakes");
+    }
   });
 
   test("the pool keys connections by proxy: A, B and direct never share one", async () => {
