@@ -18,7 +18,9 @@ import {
   proxyEnvironment,
   proxyForUrl,
 } from "./proxy.ts";
-import { TunnelHandshake } from "./_tunnel.ts";
+import { proxyAuthRequired, TunnelHandshake } from "./_tunnel.ts";
+
+export { proxyAuthRequired };
 
 /** A `proxy` option read: no proxy, one proxy, or the environment's choice per URL. */
 export type ProxySetting = ProxyEndpoint | ProxyEnvironment | null;
@@ -131,6 +133,22 @@ export function routeFor(
     // RFC 9112 §3.2.3: authority-form, an IPv6 address in brackets.
     tunnelTo: `${url.hostname}:${port}`,
   };
+}
+
+/**
+ * Proxy-Authorization is for the proxy (RFC 9110 §11.7.2). In absolute-form
+ * the proxy URL's credentials replace one the caller set (a caller's own,
+ * say a Bearer token, goes when the URL has none). Through a tunnel the
+ * proxy sees only the CONNECT, so a caller's would reach the origin: it is
+ * dropped.
+ */
+export function proxyHeaders(headers: string[], route: Route): string[] {
+  if (route.proxy === null) return headers;
+  const own = route.absoluteForm ? route.proxy.authorization : null;
+  if (route.absoluteForm && own === null) return headers;
+  const kept = headers.filter((_, i, all) => all[i - (i % 2)] !== "proxy-authorization");
+  if (own !== null) kept.push("proxy-authorization", own);
+  return kept;
 }
 
 /** RFC 9112 §3.2.2: the absolute-form target, the URI without its fragment. */

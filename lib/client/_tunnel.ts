@@ -85,19 +85,22 @@ export class TunnelHandshake implements TunnelOptions {
   };
 
   #refused(status: number, statusText: string): ClientError {
-    const proxy = this.#proxy.origin;
-    if (status === 407) {
-      const hint = this.#proxy.authorization === null
-        ? "give credentials in the proxy URL (http://user:password@host:port)"
-        : "the credentials in the proxy URL were refused";
-      return new ClientError(
-        "proxy-auth-required",
-        `proxy ${proxy} answered 407 to CONNECT ${this.#authority}: ${hint}`,
-      );
-    }
+    if (status === 407) return proxyAuthRequired(this.#proxy, `CONNECT ${this.#authority}`);
     return new ClientError(
       "proxy-refused",
-      `proxy ${proxy} refused CONNECT ${this.#authority}: ${status} ${statusText}`.trimEnd(),
+      `proxy ${this.#proxy.origin} refused CONNECT ${this.#authority}: ${status} ${statusText}`
+        .trimEnd(),
     );
   }
+}
+
+/** The error for a proxy's 407 to `request` (`"CONNECT host:port"`, `"GET http://…"`). */
+export function proxyAuthRequired(proxy: ProxyEndpoint, request: string): ClientError {
+  const hint = proxy.authorization === null
+    ? "give credentials in the proxy URL (http://user:password@host:port)"
+    : "the credentials in the proxy URL were refused";
+  return new ClientError(
+    "proxy-auth-required",
+    `proxy ${proxy.origin} answered 407 to ${request}: ${hint}`,
+  );
 }

@@ -30,7 +30,9 @@ import {
   connectAttempt,
   connectFailure,
   describeTarget,
+  proxyAuthRequired,
   proxyFor,
+  proxyHeaders,
   type ProxySetting,
   readProxyOption,
   type Route,
@@ -354,13 +356,7 @@ export class KeepAliveClient {
         // (Inside a tunnel a 407 is the origin's, and an ordinary response.)
         await discard(result.body);
         this.#stats.failures++;
-        throw new ClientError(
-          "proxy-auth-required",
-          `proxy ${route.proxy!.origin} answered 407 to ${method} ${absoluteTarget(url)}: ` +
-            (route.proxy!.authorization === null
-              ? "give credentials in the proxy URL (http://user:password@host:port)"
-              : "the credentials in the proxy URL were refused"),
-        );
+        throw proxyAuthRequired(route.proxy!, `${method} ${absoluteTarget(url)}`);
       }
       return { result, reused: exchange.reused, retried, connectionId: connection.id };
     }
@@ -511,22 +507,6 @@ function unrefTimer(timer: ReturnType<typeof setInterval>): void {
       timer as unknown as number,
     );
   }
-}
-
-/**
- * Proxy-Authorization is for the proxy (RFC 9110 §11.7.2). In absolute-form
- * the proxy URL's credentials replace one the caller set (a caller's own,
- * say a Bearer token, goes when the URL has none). Through a tunnel the
- * proxy sees only the CONNECT, so a caller's would reach the origin: it is
- * dropped.
- */
-function proxyHeaders(headers: string[], route: Route): string[] {
-  if (route.proxy === null) return headers;
-  const own = route.absoluteForm ? route.proxy.authorization : null;
-  if (route.absoluteForm && own === null) return headers;
-  const kept = headers.filter((_, i, all) => all[i - (i % 2)] !== "proxy-authorization");
-  if (own !== null) kept.push("proxy-authorization", own);
-  return kept;
 }
 
 function headerValue(headers: readonly string[], lowerName: string): string | null {
