@@ -64,25 +64,22 @@ async function readTlsFiles(
 }
 
 /**
- * `serve`'s handler: the live page under its prefix (once `startLive` has
- * built it, and only when it is on), files everywhere else. The live page is
- * built after `serve()` resolves so it observes the server from its first
- * connection: no socket is accepted before that continuation runs.
+ * `serve`'s and `proxy`'s handler: the live page under its prefix (once
+ * `startLive` has built it, and only when it is on), `inner` everywhere
+ * else. The live page is built after `serve()` resolves so it observes the
+ * server from its first connection: no socket is accepted before that
+ * continuation runs.
  */
-function serveHandler(
-  dir: string,
-  dotfiles: boolean,
-): { handler: Handler; startLive(live: Handler): void } {
+function withLivePage(inner: Handler): { handler: Handler; startLive(live: Handler): void } {
   let live: Handler | null = null;
-  const files = createFileHandler(dir, { dotfiles });
   const livePrefix = LIVE_PREFIX.slice(0, -1);
   const handler: Handler = (request, info) => {
-    if (live === null) return files(request, info);
+    if (live === null) return inner(request, info);
     const { path } = splitTarget(request.url);
     return path.startsWith(livePrefix) &&
         (path.length === livePrefix.length || path[livePrefix.length] === "/")
       ? live(request, info)
-      : files(request, info);
+      : inner(request, info);
   };
   return { handler, startLive: (handler) => (live = handler) };
 }
@@ -190,11 +187,14 @@ async function run(argv: readonly string[]): Promise<number> {
   let server: Server | undefined;
   const getServer = (): Server | undefined => server;
   const stopping = new AbortController();
-  const site = command.command === "serve"
-    ? serveHandler(command.dir, command.dotfiles ?? false)
-    : null;
   const proxy = proxyOptions === undefined ? null : createProxyHandler(proxyOptions);
-  const handler = site?.handler ?? proxy ?? createEchoHandler(getServer);
+  // The live page of a proxy shows both sides: its clients and its upstream pools.
+  const site = command.command === "serve"
+    ? withLivePage(createFileHandler(command.dir, { dotfiles: command.dotfiles ?? false }))
+    : proxy !== null
+    ? withLivePage(proxy)
+    : null;
+  const handler = site?.handler ?? createEchoHandler(getServer);
 
   try {
     server = await serve(options, handler);
@@ -237,13 +237,15 @@ async function run(argv: readonly string[]): Promise<number> {
   // The live page shows every client's address: on by default only where no one else can look.
   const liveOn = command.live ?? isLoopbackHostname(command.options.hostname);
   if (site !== null && liveOn) {
-    site.startLive(createLiveHandler({ getServer, signal: stopping.signal }));
+    site.startLive(
+      createLiveHandler({ getServer, signal: stopping.signal, upstreams: proxy?.upstreams }),
+    );
   }
   const origin = announcedOrigin(server, tls.tls !== undefined);
   console.log(`Listening on ${origin}/`);
   if (proxy !== null) console.log(`Proxying to ${command.proxy!.upstreams.join(" ")}`);
-  if (command.command === "serve") {
-    console.log(`Serving ${command.dir}`);
+  if (command.command === "serve") console.log(`Serving ${command.dir}`);
+  if (site !== null) {
     if (liveOn) {
       console.log(`Live connections: ${origin}${LIVE_PREFIX}`);
       console.log(`Metrics: ${origin}${LIVE_PREFIX}metrics`);

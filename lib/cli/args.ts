@@ -140,8 +140,8 @@ Flags:
   --workers N                      serve from N processes sharing the port (default 1)
   --cert FILE --key FILE           serve HTTPS with this PEM certificate and key
   --unix PATH                      listen on a Unix domain socket instead of TCP
-  --live, --no-live                serve's live page and metrics at /_keepwire/, which show
-                                   every client's address (default: on for loopback only)
+  --live, --no-live                serve's and proxy's live page and metrics at /_keepwire/, which
+                                   show every client's address (default: on for loopback only)
   --dotfiles                       serve: also serve and list dotfiles (.env, .git/); default 404
   -h, --help                       print this help
   -V, --version                    print the version
@@ -415,7 +415,6 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (command === "proxy") {
     if (rest.length > 0) throw new UsageError(`proxy: unexpected argument "${rest[0]}"`);
-    if (live !== undefined) throw new UsageError("proxy: --live and --no-live are for serve");
     if (dotfiles) throw new UsageError("proxy: --dotfiles is for serve");
     if (proxy.upstreams.length === 0) {
       throw new UsageError("proxy: at least one upstream is needed (--to URL)");
@@ -424,7 +423,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (command === "echo") {
     if (rest.length > 0) throw new UsageError(`echo: unexpected argument "${rest[0]}"`);
-    if (live !== undefined) throw new UsageError("echo: --live and --no-live are for serve");
+    if (live !== undefined) {
+      throw new UsageError("echo: --live and --no-live are for serve and proxy");
+    }
     if (dotfiles) throw new UsageError("echo: --dotfiles is for serve");
     return { command, dir: "", options, ...extra };
   }

@@ -23,7 +23,7 @@ import { ClientError } from "./errors.ts";
 import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
 import { PoolState } from "./pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
-import { isIdempotent } from "./reuse.ts";
+import { isIdempotent, parseKeepAliveHint } from "./reuse.ts";
 import type { ConnectFunction, TlsConnectOptions } from "../transport.ts";
 import {
   absoluteTarget,
@@ -38,7 +38,13 @@ import {
   type Route,
   routeFor,
 } from "./_route.ts";
-import type { ClientOptions, ClientRequestInit, ClientStats, ResponseInfo } from "./options.ts";
+import type {
+  ClientOptions,
+  ClientRequestInit,
+  ClientStats,
+  PooledConnection,
+  ResponseInfo,
+} from "./options.ts";
 import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
 import { decodingOptions, ResponseDecoding } from "./_decode_body.ts";
 
@@ -162,6 +168,56 @@ export class KeepAliveClient {
   get stats(): ClientStats {
     const pool = this.#pool;
     return { ...this.#stats, open: pool.size, idle: pool.idleCount, queued: pool.waiting };
+  }
+
+  /**
+   * The open connections, oldest first: idle or busy, requests carried, and
+   * how long an idle one will still be reused (what a proxy's live page
+   * shows of its upstream pools). Connections still connecting are not listed.
+   *
+   * @example
+   * ```ts
+   * import { createClient, serve } from "@keepwire/keepwire";
+   * import assert from "node:assert/strict";
+   *
+   * const server = await serve({ port: 0, hostname: "127.0.0.1", keepAliveTimeout: 5_000 }, () =>
+   *   new Response("ok"));
+   * const client = createClient();
+   * await (await client.fetch(`http://127.0.0.1:${server.addr.port}/`)).text();
+   * const [connection] = client.connections();
+   * assert.equal(connection.state, "idle");
+   * assert.equal(connection.requests, 1);
+   * assert.equal(connection.serverTimeout, 5_000);
+   * assert.ok(connection.idleTimeLeft! <= 4_000); // the hint minus the 1 s safety margin
+   * await client.close();
+   * await server.shutdown();
+   * ```
+   */
+  connections(): PooledConnection[] {
+    const now = performance.now();
+    const list: PooledConnection[] = [];
+    for (const connection of this.#open) {
+      if (connection.closed) continue;
+      const idle = connection.inFlight === 0;
+      const hint = connection.keepAliveHint === ""
+        ? undefined
+        : parseKeepAliveHint(connection.keepAliveHint).timeout;
+      list.push({
+        id: connection.id,
+        origin: connection.origin,
+        state: idle ? "idle" : "busy",
+        requests: connection.requestCount,
+        idleLifetime: connection.idleMs,
+        idleTimeLeft: idle && Number.isFinite(connection.idleDeadline)
+          ? Math.max(0, connection.idleDeadline - now)
+          : null,
+        serverTimeout: hint === undefined ? null : hint * 1000,
+        remainingRequests: Number.isFinite(connection.remainingRequests)
+          ? connection.remainingRequests
+          : null,
+      });
+    }
+    return list;
   }
 
   /**

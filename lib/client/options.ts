@@ -261,3 +261,37 @@ export interface ClientStats {
   /** Requests waiting for a connection now. */
   readonly queued: number;
 }
+
+/**
+ * One open connection of a client's pool, from `client.connections()`.
+ * Times are milliseconds; `idleTimeLeft` is how long the pool will still
+ * reuse an idle connection: the client's `idleTimeout`, lowered by the
+ * server's `Keep-Alive: timeout` hint minus the safety margin.
+ *
+ * @example
+ * ```ts
+ * import type { PooledConnection } from "@keepwire/keepwire";
+ *
+ * const label = (c: PooledConnection) =>
+ *   `#${c.id} ${c.state}, ${c.requests} requests` +
+ *   (c.idleTimeLeft === null ? "" : `, ${Math.round(c.idleTimeLeft)} ms left`);
+ * ```
+ */
+export interface PooledConnection {
+  /** The client-local id (as `ResponseInfo.connectionId`). */
+  readonly id: number;
+  /** `scheme://host:port` of the server. */
+  readonly origin: string;
+  /** `busy` while a request is in flight on it, else `idle`. */
+  readonly state: "idle" | "busy";
+  /** Requests written on it so far. */
+  readonly requests: number;
+  /** Idle lifetime the last response allowed, in ms (hint minus margin, or the client's `idleTimeout`). */
+  readonly idleLifetime: number;
+  /** While idle, ms before the pool lets it go; `null` while busy. */
+  readonly idleTimeLeft: number | null;
+  /** The server's last `Keep-Alive: timeout` hint in ms, `null` when it sent none. */
+  readonly serverTimeout: number | null;
+  /** Requests the server will still take by its `max` hint; `null` when it did not say. */
+  readonly remainingRequests: number | null;
+}

@@ -31,6 +31,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "./live_metrics.ts";
 import { LIVE_PAGE_HTML } from "./live_page.ts";
 import { SNAPSHOT_PLACEHOLDER } from "./live_page_script.ts";
 import type { LiveServerView } from "./server_view.ts";
+import type { UpstreamSnapshot } from "./proxy.ts";
 import { splitTarget } from "./target.ts";
 
 /**
@@ -68,6 +69,13 @@ export interface LiveHandlerOptions {
   readonly eventInterval?: number;
   /** Aborting it ends every event stream (call it before a graceful shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * On a proxy, the other side: its upstreams' pools (pass the proxy
+   * handler's `upstreams`). The snapshot and the `stats` events then carry
+   * `upstreams`, sent at least once a second while a page listens, and the
+   * page draws them.
+   */
+  readonly upstreams?: () => readonly UpstreamSnapshot[];
 }
 
 /**
@@ -108,6 +116,11 @@ export interface LiveSnapshot {
   readonly closes: Readonly<Record<CloseCause, number>>;
   /** Connections upgraded (a `101` written) since the handler began observing. */
   readonly upgrades: number;
+  /**
+   * On a proxy (see {@linkcode LiveHandlerOptions.upstreams}), each
+   * upstream's pool as `proxy.upstreams()` returns it; absent otherwise.
+   */
+  readonly upstreams?: readonly UpstreamSnapshot[];
 }
 
 const encoder = new TextEncoder();
@@ -170,7 +183,7 @@ function text(
  */
 export function createLiveHandler(options: LiveHandlerOptions): Handler {
   const { getServer } = options;
-  const feed = new LiveFeed(options.eventInterval ?? 100, options.signal);
+  const feed = new LiveFeed(options.eventInterval ?? 100, options.signal, options.upstreams);
   const watching = (): LiveServerView | undefined => {
     const server = getServer();
     if (server !== undefined) feed.watch(server);

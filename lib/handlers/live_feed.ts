@@ -18,6 +18,7 @@ import type { ConnectionEvent } from "../connection/observer.ts";
 import { ConnectionHistory, formatRemote } from "./connection_history.ts";
 import type { LiveServerView } from "./server_view.ts";
 import type { LiveSnapshot } from "./live.ts";
+import type { UpstreamSnapshot } from "./proxy.ts";
 
 /** Events one stream may have pending before it is sent a snapshot instead. */
 export const MAX_BATCH_EVENTS = 2000;
@@ -29,6 +30,13 @@ export const MAX_BATCH_EVENTS = 2000;
  */
 const MIN_RESYNC_INTERVAL = 1000;
 
+/**
+ * Longest time between two `stats` events while upstreams are shown: their
+ * pools change (connections retire, hints count down) without a downstream
+ * event to carry the news.
+ */
+const UPSTREAM_REFRESH_INTERVAL = 1000;
+
 /** Writes a stream may have queued unread before it is considered behind. */
 const MAX_QUEUED_WRITES = 8;
 
@@ -39,6 +47,7 @@ interface Client {
   pending: string[];
   resync: boolean;
   lastSnapshotAt: number;
+  lastStatsAt: number;
 }
 
 /** Connection events for the page: the open event carries the peer as text. */
@@ -58,9 +67,15 @@ export class LiveFeed {
   #timer: ReturnType<typeof setInterval> | null = null;
   #eventInterval: number;
   #stopped = false;
+  #upstreams: (() => readonly UpstreamSnapshot[]) | undefined;
 
-  constructor(eventInterval: number, signal: AbortSignal | undefined) {
+  constructor(
+    eventInterval: number,
+    signal: AbortSignal | undefined,
+    upstreams?: () => readonly UpstreamSnapshot[],
+  ) {
     this.#eventInterval = eventInterval;
+    this.#upstreams = upstreams;
     if (signal?.aborted) this.#stopped = true;
     else signal?.addEventListener("abort", () => this.#stop(), { once: true });
   }
@@ -105,6 +120,7 @@ export class LiveFeed {
       recentlyClosed: this.history.closed(),
       closes: { ...this.history.closes },
       upgrades: this.history.upgrades,
+      ...(this.#upstreams === undefined ? {} : { upstreams: this.#upstreams() }),
     };
   }
 
@@ -119,7 +135,8 @@ export class LiveFeed {
           controller.close();
           return;
         }
-        client = { controller, pending: [], resync: false, lastSnapshotAt: Date.now() };
+        const now = Date.now();
+        client = { controller, pending: [], resync: false, lastSnapshotAt: now, lastStatsAt: now };
         this.#clients.add(client);
         this.#timer ??= setInterval(() => this.#flush(), this.#eventInterval);
       },
@@ -152,8 +169,11 @@ export class LiveFeed {
     const server = this.#server;
     if (server === null) return;
     let stats: string | null = null;
+    const now = Date.now();
     for (const client of this.#clients) {
-      if (!client.resync && client.pending.length === 0) continue;
+      const refresh = this.#upstreams !== undefined &&
+        now - client.lastStatsAt >= UPSTREAM_REFRESH_INTERVAL;
+      if (!client.resync && client.pending.length === 0 && !refresh) continue;
       if ((client.controller.desiredSize ?? 0) < -MAX_QUEUED_WRITES) {
         client.pending.length = 0;
         client.resync = true;
@@ -161,16 +181,20 @@ export class LiveFeed {
       }
       let text: string;
       if (client.resync) {
-        const now = Date.now();
         if (now - client.lastSnapshotAt < MIN_RESYNC_INTERVAL) continue;
         text = this.#snapshotEvent(server);
         client.resync = false;
         client.lastSnapshotAt = now;
       } else {
         stats ??= `event: stats\ndata: ${
-          JSON.stringify({ now: Date.now(), stats: server.stats })
+          JSON.stringify({
+            now,
+            stats: server.stats,
+            ...(this.#upstreams === undefined ? {} : { upstreams: this.#upstreams() }),
+          })
         }\n\n`;
         text = client.pending.join("") + stats;
+        client.lastStatsAt = now;
       }
       client.pending.length = 0;
       try {

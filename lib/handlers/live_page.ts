@@ -6,7 +6,8 @@
  * timeline (one row per connection, a tick per request, busy stretches,
  * idle stretches and, right of "now", the time each idle connection has
  * left before its timeout closes it); requests per connection as bars; the
- * open connections as a table. The script is in `live_page_script.ts`.
+ * open connections as a table. On a proxy, a fifth: each upstream's pooled
+ * connections (`live_page_upstreams.ts`). The script is in `live_page_script.ts`.
  *
  * Laid out for any width from 360 px up without sideways scrolling: the
  * table drops its address and age columns on narrow screens (the timeline
@@ -16,6 +17,7 @@
  */
 
 import { LIVE_PAGE_SCRIPT } from "./live_page_script.ts";
+import { LIVE_UPSTREAMS_HTML } from "./live_page_upstreams.ts";
 
 /**
  * The complete live page.
@@ -78,6 +80,9 @@ td.remote{overflow-wrap:anywhere}
 .legend .tick::before{width:2px;background:var(--text)}
 .legend .left::before{background:none;border:1px dashed var(--idle);height:8px}
 footer{color:var(--dim);font-size:12px;margin-top:10px}
+#upstreams{margin-top:16px}
+.upstream-url{font-weight:600;overflow-wrap:anywhere;margin:4px 0 8px}
+#upstream-list>div+div{margin-top:14px}
 @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}.grid .panel{margin-bottom:0}}
 @media (max-width:600px){
 main{padding:14px 10px 24px}
@@ -129,6 +134,7 @@ th,td{padding:5px 4px}
 </table>
 </section>
 </div>
+${LIVE_UPSTREAMS_HTML}
 <footer>Each row is one TCP connection. HTTP/1.1 keeps it open between requests (RFC 9112 §9.3) until its idle timeout runs out. An upgraded one (a WebSocket) has left HTTP after its 101 and lives by its new protocol's rules. This page's own event stream is one of them. Metrics for Prometheus: <a href="/_keepwire/metrics">/_keepwire/metrics</a>.</footer>
 </main>
 <script>${LIVE_PAGE_SCRIPT}</script>

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { LIVE_UPSTREAMS_SCRIPT } from "./live_page_upstreams.ts";
+
 /**
  * What the server replaces with the snapshot's JSON when it sends the page.
  *
@@ -57,6 +59,8 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     evicted: ["evicted", "#e3b341"], error: ["error", "#f85149"], shutdown: ["shutdown", "#e3b341"]
   };
   var conns = {}, stats = null, limits = null, closes = {}, offset = 0, dirty = false, started = false;
+  // On a proxy: its upstream pools, and the server time they were taken.
+  var upstreams = null, upstreamsAt = 0;
   var $ = function (id) { return document.getElementById(id); };
   var serverNow = function () { return Date.now() + offset; };
 
@@ -104,6 +108,7 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
   function onSnapshot(s) {
     offset = s.now - Date.now();
     stats = s.stats; limits = s.limits; closes = s.closes || {};
+    if (s.upstreams) { upstreams = s.upstreams; upstreamsAt = s.now; }
     conns = {};
     s.recentlyClosed.forEach(function (c) { conns[c.id] = record(c, "closed"); });
     s.connections.forEach(function (c) { conns[c.id] = record(c, c.state); });
@@ -137,7 +142,10 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     }
     dirty = true;
   }
-  function onStats(s) { offset = s.now - Date.now(); stats = s.stats; dirty = true; }
+  function onStats(s) {
+    offset = s.now - Date.now(); stats = s.stats; dirty = true;
+    if (s.upstreams) { upstreams = s.upstreams; upstreamsAt = s.now; }
+  }
 
   // ---- drawing --------------------------------------------------------------
   function renderTotals() {
@@ -324,7 +332,9 @@ export const LIVE_PAGE_SCRIPT: string = String.raw`
     if (dirty) { renderTotals(); renderLimits(); renderCauses(); renderChart(); dirty = false; }
     renderTimeline();
     renderRows();
+    renderUpstreams(upstreams, upstreamsAt, serverNow());
   }
+${LIVE_UPSTREAMS_SCRIPT}
 
   // ---- transport ------------------------------------------------------------
   var polling = false;

@@ -32,6 +32,7 @@
 import type { Handler, ServeInfo } from "../connection/options.ts";
 import { createClient } from "../client.ts";
 import { ClientError, type KeepAliveClient } from "../client/client.ts";
+import type { PooledConnection } from "../client/options.ts";
 import { connectForRuntime } from "../runtime/detect.ts";
 import type { ConnectFunction, ConnectOptions } from "../transport.ts";
 import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
@@ -96,13 +97,17 @@ export interface ProxyOptions {
 }
 
 /**
- * One upstream as the proxy sees it now, from `proxy.upstreams()`.
+ * One upstream as the proxy sees it now, from `proxy.upstreams()`: the
+ * pool's counters and each pooled connection. Plain data (JSON-safe): the
+ * live page sends it as it is.
  *
  * @example
  * ```ts
  * import type { UpstreamSnapshot } from "@keepwire/keepwire";
  *
- * const reuseRatio = (u: UpstreamSnapshot) => u.reusedRequests / Math.max(1, u.requests);
+ * const summary = (u: UpstreamSnapshot) =>
+ *   `${u.url}: ${u.connections.length} connections, ${Math.round(100 * u.reuseRatio)}% reused, ` +
+ *   `${u.staleRetries} stale retries`;
  * ```
  */
 export interface UpstreamSnapshot {
@@ -118,6 +123,8 @@ export interface UpstreamSnapshot {
   readonly requests: number;
   /** Requests that went out on a connection that had carried one before. */
   readonly reusedRequests: number;
+  /** `reusedRequests / requests` (0 before the first request). */
+  readonly reuseRatio: number;
   /** Connections opened so far. */
   readonly connectionsOpened: number;
   /** Requests retried after meeting a stale connection. */
@@ -126,6 +133,13 @@ export interface UpstreamSnapshot {
   readonly failures: number;
   /** The upstream is being skipped after refusing connections. */
   readonly backingOff: boolean;
+  /**
+   * The pooled connections, oldest first: idle or busy, requests each
+   * carried, and while idle the time left before the pool retires it (by
+   * the upstream's `Keep-Alive: timeout` hint minus a margin, or by
+   * `upstreamKeepAliveTimeout` when the upstream sends none).
+   */
+  readonly connections: readonly PooledConnection[];
 }
 
 /**
@@ -142,7 +156,33 @@ export interface UpstreamSnapshot {
  * ```
  */
 export interface ProxyHandler extends Handler {
-  /** Per upstream: pool occupancy, reuse and failures. */
+  /**
+   * Per upstream, now: pool occupancy, reuse ratio, stale retries,
+   * failures, and every pooled connection (idle or busy, requests carried,
+   * idle time left by the upstream's keep-alive hint). What the live page
+   * of `keepwire proxy` shows beside the downstream connections.
+   *
+   * @example An upstream connection kept by its hint
+   * ```ts
+   * import { createProxyHandler, serve } from "@keepwire/keepwire";
+   * import assert from "node:assert/strict";
+   *
+   * const app = await serve({ port: 0, hostname: "127.0.0.1", keepAliveTimeout: 3_000 }, () =>
+   *   new Response("ok"));
+   * const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${app.addr.port}`] });
+   * const front = await serve({ port: 0, hostname: "127.0.0.1" }, proxy);
+   * for (let i = 0; i < 3; i++) await (await fetch(`http://127.0.0.1:${front.addr.port}/`)).text();
+   * const [upstream] = proxy.upstreams();
+   * assert.equal(upstream.requests, 3);
+   * assert.ok(upstream.reuseRatio > 0);
+   * const [connection] = upstream.connections;
+   * assert.equal(connection.serverTimeout, 3_000); // the upstream's Keep-Alive: timeout=3
+   * assert.ok(connection.idleTimeLeft === null || connection.idleTimeLeft <= 2_000);
+   * await front.shutdown();
+   * await proxy.close();
+   * await app.shutdown();
+   * ```
+   */
   upstreams(): UpstreamSnapshot[];
   /** Closes every upstream connection; later requests get 502. */
   close(): Promise<void>;
@@ -380,10 +420,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         queued: stats.queued,
         requests: stats.requests,
         reusedRequests: stats.reusedRequests,
+        reuseRatio: stats.requests === 0 ? 0 : stats.reusedRequests / stats.requests,
         connectionsOpened: stats.connectionsOpened,
         staleRetries: stats.retries,
         failures: upstream.failures,
         backingOff: balancer.health[index].downUntil > performance.now(),
+        connections: upstream.client.connections(),
       };
     });
   handler.close = async () => {
