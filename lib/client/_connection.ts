@@ -55,7 +55,7 @@ export class ClientConnection implements TransportHandler, BodyFlow, PoolMember 
   /** Requests written on this connection. */
   requestCount = 0;
   /** The last response's `Keep-Alive` value, unparsed ("" for none): read only by `connections()`. */
-  keepAliveHint = "";
+  lastKeepAlive = "";
   closed = false;
   socket: Transport | null = null;
   #settings: ConnectionSettings;
@@ -227,7 +227,7 @@ export class ClientConnection implements TransportHandler, BodyFlow, PoolMember 
     const decision = decideReuse(head, exchange.request.saysClose, this.#settings.policy);
     if (!decision.reuse) this.reusable = false;
     else {
-      this.keepAliveHint = head.keepAlive;
+      this.lastKeepAlive = head.keepAlive;
       this.idleMs = decision.idleMs;
       // max=M counts from this response; requests already written behind it use it up.
       this.remainingRequests = Math.min(

@@ -199,9 +199,9 @@ export class KeepAliveClient {
     for (const connection of this.#open) {
       if (connection.closed) continue;
       const idle = connection.inFlight === 0;
-      const hint = connection.keepAliveHint === ""
+      const hint = connection.lastKeepAlive === ""
         ? undefined
-        : parseKeepAliveHint(connection.keepAliveHint).timeout;
+        : parseKeepAliveHint(connection.lastKeepAlive).timeout;
       list.push({
         id: connection.id,
         origin: connection.origin,

@@ -265,8 +265,9 @@ export interface ClientStats {
 /**
  * One open connection of a client's pool, from `client.connections()`.
  * Times are milliseconds; `idleTimeLeft` is how long the pool will still
- * reuse an idle connection: the client's `idleTimeout`, lowered by the
- * server's `Keep-Alive: timeout` hint minus the safety margin.
+ * reuse an idle connection: the client's `idleTimeout`, lowered (or, with
+ * `keepAliveHint: "sets"`, set) by the server's `Keep-Alive: timeout` hint
+ * minus the safety margin.
  *
  * @example
  * ```ts
@@ -286,7 +287,7 @@ export interface PooledConnection {
   readonly state: "idle" | "busy";
   /** Requests written on it so far. */
   readonly requests: number;
-  /** Idle lifetime the last response allowed, in ms (hint minus margin, or the client's `idleTimeout`). */
+  /** Idle lifetime the last response allowed, in ms (from the hint minus the margin, and `idleTimeout`). */
   readonly idleLifetime: number;
   /** While idle, ms before the pool lets it go; `null` while busy. */
   readonly idleTimeLeft: number | null;

@@ -81,16 +81,8 @@ describe("keepwire proxy: the live page", { timeout: 90_000 }, () => {
       const profile = await mkdtemp(join(tmpdir(), "kw-chromium-proxy-"));
       await withUpstream(async (upstream) => {
         // Pooled connections outlive Chromium's start: the upstream's 30 s hint
-        // (minus the margin) rules, not the default 4 s.
-        const cli = await startCli([
-          "proxy",
-          "--port",
-          "0",
-          "--to",
-          upstream,
-          "--upstream-keep-alive-timeout",
-          "60000",
-        ]);
+        // (minus the margin) sets their idle life.
+        const cli = await startCli(["proxy", "--port", "0", "--to", upstream]);
         try {
           const { origin } = await cli.listening();
           // Two upstream connections: two requests in flight at once, then one more.
