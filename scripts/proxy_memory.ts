@@ -6,7 +6,11 @@
  * side stopping for a while after a quarter (the client stops reading, the
  * upstream stops reading), while the proxy's RSS is read every 25 ms from
  * /proc. Prints a Markdown table: baseline RSS, peak, growth, seconds.
- * Exits 1 when a growth passes the bound (64 MiB).
+ * Exits 1 when a growth passes the bound (96 MiB: V8 collects garbage
+ * Buffers only after 64 MB of external allocations, so Node plateaus near
+ * +64 MiB; see tests/cli/proxy_memory_test.ts). The proxy runs with
+ * `--max-body-size 2147483648`: the server's default limit is 128 MiB
+ * (nginx's `client_max_body_size` is 1 MiB).
  *
  *   deno run -A scripts/proxy_memory.ts
  *   deno run -A scripts/proxy_memory.ts --runtime bun --mib 256 --stall 1000
@@ -35,7 +39,7 @@ import {
 } from "../bench/_proxy_memory.ts";
 
 /** The bound issue 17 is held to here: RSS growth over the baseline. */
-const BOUND = 64 * MIB;
+const BOUND = 96 * MIB;
 
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
@@ -76,7 +80,16 @@ async function main(): Promise<number> {
         name: `keepwire proxy (${runtime})`,
         runtime,
         entry: "lib/cli.ts",
-        args: ["proxy", "--port", "0", "--no-live", "--to", `http://127.0.0.1:${upstream.port}`],
+        args: [
+          "proxy",
+          "--port",
+          "0",
+          "--no-live",
+          "--max-body-size",
+          String(2 * 1024 * MIB),
+          "--to",
+          `http://127.0.0.1:${upstream.port}`,
+        ],
       }, "0");
       try {
         // Warm-up: JIT, pools and buffers reach their working size first.
