@@ -281,7 +281,7 @@ export interface ClientStats {
 export interface PooledConnection {
   /** The client-local id (as `ResponseInfo.connectionId`). */
   readonly id: number;
-  /** `scheme://host:port` of the server. */
+  /** `scheme://host:port` of the server (through a forward proxy, the pool key that also names the proxy). */
   readonly origin: string;
   /** `busy` while a request is in flight on it, else `idle`. */
   readonly state: "idle" | "busy";
