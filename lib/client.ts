@@ -40,5 +40,4 @@ export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCr
   connectDetected,
   // Only Node's Response is slow enough to be worth the light one.
   detectRuntime() === "node",
-  detectRuntime(),
 );

@@ -14,7 +14,6 @@ import { serveArguments } from "./connection/serve_arguments.ts";
 import { KeepAliveClient } from "./client/client.ts";
 import type { ClientOptions } from "./client/options.ts";
 import { installLightFetchGlobals } from "./fetch/light_fetch.ts";
-import type { RuntimeName } from "./runtime/detect.ts";
 import { withRuntimeDecoders } from "./runtime/_zlib_decoders.ts";
 
 /**
@@ -58,20 +57,18 @@ export function bindServe(listen: ListenFunction, lightByDefault: boolean): Serv
 /**
  * `createClient()` bound to `connect`, unless the options bring their own.
  * `lightByDefault`: whole response bodies get keepwire's light `Response`
- * where the runtime's own is slow to build (Node). `runtime` chooses the
- * content decoders (`node:zlib`'s, see `runtime/_zlib_decoders.ts`), under
- * the user's own.
+ * where the runtime's own is slow to build (Node). The content decoders are
+ * `node:zlib`'s (see `runtime/_zlib_decoders.ts`), under the user's own.
  */
 export function bindCreateClient(
   connect: ConnectFunction,
   lightByDefault: boolean,
-  runtime: RuntimeName,
 ): (options?: ClientOptions) => KeepAliveClient {
   return (options: ClientOptions = {}): KeepAliveClient =>
     new KeepAliveClient({
       ...options,
       connect: options.connect ?? connect,
       lightFetchObjects: options.lightFetchObjects ?? lightByDefault,
-      contentDecoders: withRuntimeDecoders(runtime, options.contentDecoders),
+      contentDecoders: withRuntimeDecoders(options.contentDecoders),
     });
 }

@@ -372,5 +372,4 @@ export const serve: ServeFunction = bindServe(listenBun, false);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectBun,
   false,
-  "bun",
 );

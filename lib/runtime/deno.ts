@@ -364,5 +364,4 @@ export const serve: ServeFunction = bindServe(listenDeno, false);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectDeno,
   false,
-  "deno",
 );

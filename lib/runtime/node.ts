@@ -300,5 +300,4 @@ export const serve: ServeFunction = bindServe(listenNode, true);
 export const createClient: (options?: ClientOptions) => KeepAliveClient = bindCreateClient(
   connectNode,
   true,
-  "node",
 );

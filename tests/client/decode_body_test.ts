@@ -7,13 +7,14 @@
  * the `node:zlib` ones the entry points pass; the runtime's
  * `DecompressionStream` (the fallback of a bare client) decodes the same
  * cases, but it is not held to the truncation rows: Deno's "deflate" ends
- * quietly on a truncated body.
+ * quietly on a truncated body. Neither is Deno's node:zlib brotli.
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   brotliCompressSync,
+  constants,
   deflateRawSync,
   deflateSync,
   gzipSync,
@@ -31,6 +32,10 @@ import type { DecodingOptions } from "../../lib/client/_decode_body.ts";
 import { ClientError } from "../../lib/client/errors.ts";
 import { zlibContentDecoders } from "../../lib/runtime/_zlib_decoders.ts";
 import { detectRuntime } from "../../lib/runtime/detect.ts";
+
+// Deno 2.9.5's node:zlib brotli ends quietly on a truncated body (Bun's and
+// Node's report it): the one truncation this client cannot see there.
+const BROTLI_TRUNCATION_SEEN = detectRuntime() !== "deno";
 import type { ResponseHead } from "../../lib/codec/response_events.ts";
 
 // Words in a fixed pseudo-random order: compressible, but not to nothing.
@@ -64,9 +69,9 @@ function head(fields: string[], options: Partial<ResponseHead> = {}): ResponseHe
   };
 }
 
-const ZLIB_DECODERS = zlibContentDecoders(detectRuntime());
+const ZLIB_DECODERS = zlibContentDecoders();
 
-/** The decoding of a client from `createClient()` (node:zlib, br on Deno from its DecompressionStream), with `options` over it. */
+/** The decoding of a client from `createClient()` (node:zlib), with `options` over it. */
 function decoding(options: Partial<DecodingOptions> = {}): ResponseDecoding {
   return new ResponseDecoding({
     decompress: true,
@@ -220,7 +225,10 @@ describe("ResponseDecoding.body()", () => {
       const slow = decoding().body(head(fields), wire(byteByByte(half)).stream);
       // Only the first half: decoding keeps pace byte by byte, then fails
       // on the truncation (it does not hang).
-      await rejectsWith(slow, "decompression-failed");
+      // ("gzip, br" is caught there all the same: the gzip inside is cut short.)
+      if (BROTLI_TRUNCATION_SEEN || field !== "br") {
+        await rejectsWith(slow, "decompression-failed");
+      } else await readAll(slow);
       assert.equal(
         await readAll(decoding().body(head(fields), wire(byteByByte(coded)).stream)),
         TEXT,
@@ -336,6 +344,32 @@ describe("ResponseDecoding.body()", () => {
     assert.ok(delivered <= limit, `${delivered} bytes handed over`);
     assert.ok(log.cancelled, "the wire body was cancelled");
     assert.ok(log.pulls < chunks.length, `${log.pulls} of ${chunks.length} wire chunks pulled`);
+  });
+
+  test("a brotli bomb (64 MiB of zeros in ~100 bytes) stops at the limit, read in small chunks", async () => {
+    // Quality 5: the default (11) takes seconds on 64 MiB.
+    const quality = { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } };
+    const bomb = bytes(brotliCompressSync(new Uint8Array(64 << 20), quality));
+    const limit = 1 << 20;
+    const body = decoding({ maxResponseBodySize: limit }).body(
+      head(["content-encoding", "br"]),
+      bomb,
+    ) as ReadableStream<Uint8Array>;
+    const reader = body.getReader();
+    let delivered = 0;
+    let largest = 0;
+    await assert.rejects(async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        delivered += value.byteLength;
+        largest = Math.max(largest, value.byteLength);
+      }
+    }, (error: unknown) => error instanceof ClientError && error.code === "response-too-large");
+    assert.ok(delivered <= limit, `${delivered} bytes handed over`);
+    // Read on demand: zlib hands over its output in small chunks, never the
+    // whole inflated body at once.
+    assert.ok(largest <= 256 * 1024, `largest chunk ${largest} bytes`);
   });
 
   test("the limit is on decoded bytes: at the decoded size passes, one byte less fails", async () => {
