@@ -109,9 +109,10 @@ export function routeFor(
     };
   }
   // Credentials are part of the key: a connection (above all a tunnel)
-  // opened with one user's credentials is not lent to another's.
+  // opened with one user's credentials is not lent to another's. The key is
+  // shown (client.connections(), the live page), so it names them by number.
   const via = ` via ${proxy.origin}${
-    proxy.authorization === null ? "" : ` ${proxy.authorization}`
+    proxy.authorization === null ? "" : ` (credentials #${credentialsId(proxy.authorization)})`
   }`;
   if (!secure) {
     // One pool of connections to the proxy serves every http: origin.
@@ -133,6 +134,16 @@ export function routeFor(
     // RFC 9112 §3.2.3: authority-form, an IPv6 address in brackets.
     tunnelTo: `${url.hostname}:${port}`,
   };
+}
+
+// One number per distinct Proxy-Authorization value seen in this process:
+// keys stay apart without carrying the secret.
+const credentialsIds = new Map<string, number>();
+
+function credentialsId(authorization: string): number {
+  let id = credentialsIds.get(authorization);
+  if (id === undefined) credentialsIds.set(authorization, id = credentialsIds.size + 1);
+  return id;
 }
 
 /**

@@ -373,9 +373,14 @@ describe(`forward proxy on ${detectRuntime()}`, { timeout: 60_000 }, () => {
     assert.equal(a.connections, 1);
     assert.equal(b.connections, 1);
     // Other credentials for the same proxy: another connection.
-    const withUser = `http://user:x@127.0.0.1:${a.port}`;
+    const withUser = `http://user:secret@127.0.0.1:${a.port}`;
     assert.equal(await via({ proxy: withUser }), 4);
     assert.equal(await via({ proxy: withUser }), 4);
+    assert.equal(await via({ proxy: `http://user:other@127.0.0.1:${a.port}` }), 5);
+    // The pool keys are shown (connections(), the live page): never the secret.
+    const shown = JSON.stringify(c.connections());
+    assert.ok(!shown.includes(btoa("user:secret")) && !shown.includes("secret"), shown);
+    assert.equal(new Set(c.connections().map(({ origin }) => origin)).size, 5);
   });
 
   test('proxy: "env" follows HTTP_PROXY and NO_PROXY', async () => {
