@@ -4,7 +4,12 @@
 // server's side of every case; the page (_websocket_page.ts) reports the browser's side:
 // - text, binary as ArrayBuffer and as Blob, and a 16 MiB message both ways, echoed, with the
 //   subprotocol chosen and permessage-deflate (RFC 7692) negotiated, as Chromium offers it;
+//   Over ws: a relay reads the head of each frame Chromium sends: the 16 MiB message goes out
+//   fragmented (continuation frames, RFC 6455 §5.4) and the server reassembles it; RSV1 marks
+//   a compressed message on its first frame only (RFC 7692 §6.1);
 // - a compressible ~4 MiB message through a byte-counting relay: far fewer bytes on the wire;
+// - ping: a server socket with a 200 ms idle ping outlives 1.5 s of the page's silence, which
+//   it survives only if Chromium answers each Ping with a Pong (§5.5.2, §5.5.3);
 // - a clean close started by the page (4000) and one started by the server (4001): code and
 //   reason seen on both sides, `wasClean` on both (RFC 6455 §7.1.5, §7.4);
 // - an abrupt close: the `keepwire echo` process serving /ws is killed mid-connection, so no
@@ -13,7 +18,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer, type Server as NetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { serve } from "../../lib/serve.ts";
@@ -22,12 +26,15 @@ import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
 import { TEST_CERT, TEST_KEY, tlsFixturePath } from "../_support/tls.ts";
 import { type CliProcess, startCli } from "./_cli_process.ts";
 import { chromium, HAS_CHROMIUM, IN_CI, MISSING, TRUST_TEST_CERT } from "./_chromium.ts";
+import { type FrameHead, type Relay, startRelay } from "./_relay.ts";
 import {
   BIG_MESSAGE_BYTES,
   COMPRESSIBLE_COUNT,
   COMPRESSIBLE_REPEAT,
   fingerprint,
   noise,
+  PING_INTERVAL_MS,
+  PING_SILENCE_MS,
   TEXT_MESSAGE,
   WEBSOCKET_PAGE,
 } from "./_websocket_page.ts";
@@ -99,7 +106,10 @@ async function startPageServer(
     const name = url.searchParams.get("case") ?? "";
     const side: ServerSide = { messages: [] };
     sides.set(name + (sides.has(name) ? "+" : ""), side);
-    const { socket, response } = upgradeWebSocket(request, { protocol: ["kw-test"] });
+    const { socket, response } = upgradeWebSocket(request, {
+      protocol: ["kw-test"],
+      idlePingInterval: name === "ping" ? PING_INTERVAL_MS : 0,
+    });
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       side.protocol = socket.protocol;
@@ -131,53 +141,6 @@ async function startPageServer(
   return { server, sides, report, latest: () => latest };
 }
 
-/** A TCP relay to `port` that counts the bytes each way (TLS or not, it only forwards). */
-async function startRelay(
-  port: number,
-): Promise<
-  {
-    relay: NetServer;
-    port: number;
-    up: () => number;
-    down: () => number;
-    close: () => Promise<void>;
-  }
-> {
-  let up = 0;
-  let down = 0;
-  const sockets = new Set<Socket>();
-  const relay = createServer((browser) => {
-    const upstream = connect(port, "127.0.0.1");
-    sockets.add(browser).add(upstream);
-    browser.on("data", (chunk: Uint8Array) => {
-      up += chunk.byteLength;
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Uint8Array) => {
-      down += chunk.byteLength;
-      browser.write(chunk);
-    });
-    browser.on("end", () => upstream.end());
-    upstream.on("end", () => browser.end());
-    browser.on("error", () => upstream.destroy());
-    upstream.on("error", () => browser.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-  const address = relay.address();
-  assert.ok(address !== null && typeof address === "object");
-  return {
-    relay,
-    port: address.port,
-    up: () => up,
-    down: () => down,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        relay.close(() => resolve());
-      }),
-  };
-}
-
 /**
  * Registers the suite over `ws:` or, with `tls`, over `wss:` (one test file each, so each
  * stays well inside the runners' per-file time limit).
@@ -196,7 +159,7 @@ export function browserWebSocketSuite(tls: boolean): void {
     let cli: CliProcess;
     let cliPort = 0;
     let page: Awaited<ReturnType<typeof startPageServer>>;
-    let relay: Awaited<ReturnType<typeof startRelay>>;
+    let relay: Relay;
 
     before(async () => {
       profile = await mkdtemp(join(tmpdir(), `kw-chromium-${scheme}-`));
@@ -209,7 +172,7 @@ export function browserWebSocketSuite(tls: boolean): void {
         cli.child.kill("SIGKILL");
         await cli.exited;
       });
-      relay = await startRelay(page.server.addr.port);
+      relay = await startRelay(page.server.addr.port, !tls);
     });
 
     after(async () => {
@@ -220,7 +183,7 @@ export function browserWebSocketSuite(tls: boolean): void {
     });
 
     test(
-      "text, ArrayBuffer, Blob, 16 MiB both ways, deflate on the wire, clean and abrupt closes",
+      "text, ArrayBuffer, Blob, 16 MiB both ways (fragmented), deflate on the wire, pings, clean and abrupt closes",
       { timeout: 90_000 },
       async () => {
         const http = tls ? "https" : "http";
@@ -246,7 +209,7 @@ export function browserWebSocketSuite(tls: boolean): void {
         }
         const report = page.latest();
         assert.equal(report.error, undefined, `the page failed: ${report.error}`);
-        assert.deepEqual(report.steps, ["echo", "compressible", "serverClose", "abrupt"]);
+        assert.deepEqual(report.steps, ["echo", "compressible", "ping", "serverClose", "abrupt"]);
         assert.ok(dom.includes(">finished<"), `the page did not finish:\n${dom.slice(-400)}`);
 
         // Echo: the subprotocol and permessage-deflate, as both ends see them.
@@ -283,6 +246,28 @@ export function browserWebSocketSuite(tls: boolean): void {
         assert.deepEqual(server.close, { code: 4000, reason: "page is done", wasClean: true });
         assert.deepEqual([echo.close.code, echo.close.wasClean], [4000, true]);
 
+        // How Chromium framed the echo case's messages (readable over ws: only).
+        const [echoWire, compressibleWire] = relay.connections;
+        assert.equal(
+          relay.connections.length,
+          2,
+          "the echo and compressible cases came through the relay",
+        );
+        if (!tls) {
+          const messages = messagesOf(echoWire.frames);
+          assert.deepEqual(messages.map((m) => m.opcode), [1, 2, 2, 2]);
+          const big = messages[3];
+          assert.ok(
+            big.frames.length > 1,
+            `the 16 MiB message went out in ${big.frames.length} frame(s)`,
+          );
+          assert.ok(big.frames.slice(1).every((f) => f.opcode === 0 && !f.rsv1));
+          assert.equal(echoWire.frames.at(-1)?.opcode, 8, "a Close frame last");
+          const compressible = messagesOf(compressibleWire.frames);
+          assert.equal(compressible.length, 1);
+          assert.ok(compressible[0].frames[0].rsv1, "the compressible message went out compressed");
+        }
+
         // Compressible: ~4 MiB each way crossed the relay in a small fraction of that.
         const compressibleBytes = COMPRESSIBLE_REPEAT.length * COMPRESSIBLE_COUNT;
         assert.match(report.compressible.extensions, /^permessage-deflate\b/);
@@ -296,9 +281,19 @@ export function browserWebSocketSuite(tls: boolean): void {
           [["text", compressibleBytes]],
         );
         assert.ok(
-          relay.up() < compressibleBytes / 20 && relay.down() < compressibleBytes / 20,
-          `deflate on the wire: ${relay.up()} bytes up, ${relay.down()} down for ${compressibleBytes} each way`,
+          compressibleWire.up < compressibleBytes / 20 &&
+            compressibleWire.down < compressibleBytes / 20,
+          `deflate on the wire: ${compressibleWire.up} bytes up, ${compressibleWire.down} down for ${compressibleBytes} each way`,
         );
+
+        // Ping: the server pinged after each 200 ms of silence and would have dropped a
+        // silent peer after 400 ms; the socket lived through 1.5 s, so Chromium ponged.
+        assert.ok(PING_SILENCE_MS >= 5 * PING_INTERVAL_MS);
+        assert.equal(report.ping.closedEarly, null, JSON.stringify(report.ping.closedEarly));
+        assert.equal(report.ping.echoed, "still here");
+        assert.deepEqual(report.ping.close, { code: 1000, reason: "", wasClean: true });
+        assert.deepEqual(page.sides.get("ping")?.messages.map((m) => m.text), ["still here"]);
+        assert.deepEqual(page.sides.get("ping")?.close, { code: 1000, reason: "", wasClean: true });
 
         // The server closed: its code and reason reached the page, and the page's answer it.
         const serverClose = { code: 4001, reason: "server says bye", wasClean: true };
@@ -320,4 +315,24 @@ export function browserWebSocketSuite(tls: boolean): void {
       },
     );
   });
+}
+
+/** The data messages among frames: each a first frame (text 1 or binary 2) and its continuations. */
+function messagesOf(frames: FrameHead[]): { opcode: number; frames: FrameHead[] }[] {
+  const messages: { opcode: number; frames: FrameHead[] }[] = [];
+  let open: { opcode: number; frames: FrameHead[] } | null = null;
+  for (const frame of frames) {
+    if (frame.opcode >= 8) continue; // control frames may come between fragments (§5.4)
+    if (frame.opcode === 0) {
+      assert.ok(open !== null, "a continuation frame without a message");
+      open.frames.push(frame);
+    } else {
+      assert.equal(open, null, "a new message inside a fragmented one");
+      open = { opcode: frame.opcode, frames: [frame] };
+      messages.push(open);
+    }
+    if (frame.fin) open = null;
+  }
+  assert.equal(open, null, "a message left unfinished");
+  return messages;
 }

@@ -10,6 +10,13 @@ export const TEXT_MESSAGE = "héllo, wörld ☃ 𝄞";
 /** A compressible message of ~4 MiB: deflate must shrink it by far on the wire. */
 export const COMPRESSIBLE_REPEAT = "keepwire keeps the wire alive. ".repeat(32);
 export const COMPRESSIBLE_COUNT = 4096;
+/**
+ * The ping case: the server pings after this much silence, and gives up on a peer that sends
+ * nothing for as long again after a ping (its `idlePingInterval`).
+ */
+export const PING_INTERVAL_MS = 200;
+/** How long the page stays silent on the ping case's socket: several intervals. */
+export const PING_SILENCE_MS = 1500;
 
 /**
  * FNV-1a (32-bit) over bytes: the page and the server fingerprint the big message the same
@@ -118,6 +125,18 @@ async function compressibleCase(base) {
   results.compressible.close = await ws.closed;
 }
 
+async function pingCase(base) {
+  var ws = await opened(base + "/ws?case=ping");
+  var closedEarly = null;
+  ws.closed.then(function (close) { closedEarly = close; });
+  await new Promise(function (wake) { setTimeout(wake, PING_SILENCE_MS); });
+  var early = closedEarly;
+  ws.send("still here");
+  var echoed = await Promise.race([ws.receive(), ws.closed.then(function () { return null; })]);
+  ws.close(1000, "");
+  results.ping = { closedEarly: early, echoed: echoed, close: await ws.closed };
+}
+
 async function serverCloseCase(base) {
   var ws = await opened(base + "/ws?case=server-close");
   var said = await ws.receive();
@@ -134,8 +153,9 @@ async function abruptCase(cli) {
 
 (async function () {
   var cases = [
-    ["echo", function () { return echoCase(params.get("ws")); }],
+    ["echo", function () { return echoCase(params.get("relay")); }],
     ["compressible", function () { return compressibleCase(params.get("relay")); }],
+    ["ping", function () { return pingCase(params.get("ws")); }],
     ["serverClose", function () { return serverCloseCase(params.get("ws")); }],
     ["abrupt", function () { return abruptCase(params.get("cli")); }],
   ];
@@ -164,6 +184,7 @@ var BIG_MESSAGE_BYTES = ${BIG_MESSAGE_BYTES};
 var TEXT_MESSAGE = ${JSON.stringify(TEXT_MESSAGE)};
 var COMPRESSIBLE_REPEAT = ${JSON.stringify(COMPRESSIBLE_REPEAT)};
 var COMPRESSIBLE_COUNT = ${COMPRESSIBLE_COUNT};
+var PING_SILENCE_MS = ${PING_SILENCE_MS};
 var fingerprint = (${fingerprint.toString()});
 var noise = (${noise.toString()});
 ${PAGE_SCRIPT}
