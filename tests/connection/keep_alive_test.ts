@@ -142,4 +142,19 @@ describe("formatKeepAlive()", () => {
       assert.equal(formatKeepAlive(2000, 0), "timeout=2, max=0");
     }
   });
+
+  test("counts above 2^30 (formatted from two halves) read as the plain decimal", () => {
+    const counts = [
+      2 ** 30 - 1,
+      2 ** 30,
+      1_200_000_007, // a zero run inside the low half
+      100_000_000_000, // low half all zeros
+      123_456_789_012_345,
+      Number.MAX_SAFE_INTEGER - 1,
+      Number.MAX_SAFE_INTEGER,
+    ];
+    for (const count of counts) {
+      assert.equal(formatKeepAlive(5000, count), `timeout=5, max=${String(count)}`);
+    }
+  });
 });
