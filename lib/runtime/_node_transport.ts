@@ -14,10 +14,17 @@
 import type { Socket } from "node:net";
 import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
 
+/** Where a socket's listeners find their transport (one property, not five closures). */
+const TRANSPORT: unique symbol = Symbol("keepwire.transport");
+
+type AttachedSocket = Socket & { [TRANSPORT]: NodeTransport };
+
 /** One Node socket; `attach` wires its events to a handler. */
 export class NodeTransport implements Transport {
   readonly remoteAddr: NetAddr;
   #socket: Socket;
+  #handler: TransportHandler | null = null;
+  #lastError: unknown = undefined;
 
   constructor(socket: Socket, unixPath?: string) {
     this.#socket = socket;
@@ -61,22 +68,46 @@ export class NodeTransport implements Transport {
     this.#socket.ref();
   }
 
-  /** Feed the socket's events into `handler`. */
+  /**
+   * Feed the socket's events into `handler`. The listeners are shared by
+   * every socket and find their transport on the socket: five closures and
+   * their context per connection were ~0.4 kB of heap on every idle socket.
+   */
   attach(handler: TransportHandler): void {
-    const socket = this.#socket;
-    let lastError: unknown;
-    socket.on("data", (chunk: Uint8Array) => {
-      // Node hands a Buffer, whose `slice` is a view, not a copy; a plain
-      // Uint8Array view keeps `slice` meaning what the codec expects.
-      handler.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    });
-    socket.on("end", () => handler.onEnd());
-    socket.on("drain", () => handler.onDrain());
-    socket.on("error", (error: unknown) => {
-      lastError = error;
-    });
+    this.#handler = handler;
+    const socket = this.#socket as AttachedSocket;
+    socket[TRANSPORT] = this;
+    socket.on("data", NodeTransport.#onData);
+    socket.on("end", NodeTransport.#onEnd);
+    socket.on("drain", NodeTransport.#onDrain);
+    socket.on("error", NodeTransport.#onError);
     // 'close' fires once, after 'error' when there was one; with allowHalfOpen
     // Node also emits it by itself once both directions have ended.
-    socket.on("close", () => handler.onClose(lastError));
+    socket.on("close", NodeTransport.#onClose);
+  }
+
+  static #onData(this: AttachedSocket, chunk: Uint8Array): void {
+    // Node hands a Buffer, whose `slice` is a view, not a copy; a plain
+    // Uint8Array view keeps `slice` meaning what the codec expects.
+    this[TRANSPORT].#handler!.onData(
+      new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
+  }
+
+  static #onEnd(this: AttachedSocket): void {
+    this[TRANSPORT].#handler!.onEnd();
+  }
+
+  static #onDrain(this: AttachedSocket): void {
+    this[TRANSPORT].#handler!.onDrain();
+  }
+
+  static #onError(this: AttachedSocket, error: unknown): void {
+    this[TRANSPORT].#lastError = error;
+  }
+
+  static #onClose(this: AttachedSocket): void {
+    const transport = this[TRANSPORT];
+    transport.#handler!.onClose(transport.#lastError);
   }
 }
