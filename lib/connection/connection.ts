@@ -23,7 +23,7 @@
 import type { ProtocolError } from "../codec/errors.ts";
 import type { RequestHead } from "../codec/events.ts";
 import { type HandlerHost, plainResponse, runHandler, toRequest } from "./dispatch.ts";
-import { clientGone, HandlerInfo, serverClosed } from "./exchange_outcome.ts";
+import { clientGone, serverClosed } from "./exchange_outcome.ts";
 import {
   type ConnectionSettings,
   Exchange,
@@ -130,7 +130,14 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     if (this.#upgraded !== null) return this.#upgraded.streams.push(chunk);
     // Lingering, or past the last request: discard what the peer still sends.
     if (this.#state.lifecycle !== "open" || this.#state.reading === "closed") return;
-    this.#reader.push(chunk);
+    // Whatever this read's requests are answered with at once leaves in one write.
+    const output = this.#queue.output;
+    output.hold();
+    try {
+      this.#reader.push(chunk);
+    } finally {
+      output.release();
+    }
   }
 
   onEnd(): void {
@@ -240,7 +247,7 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
       body,
       this.#host.fallbackAuthority,
       this.#host.settings.lightFetch,
-      exchange.outcome,
+      exchange,
       this.#host.secure,
     );
     if (request !== null && requestsUpgrade(head.connection)) recordUpgradeRequest(request, head);
@@ -256,9 +263,9 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     const index = ++this.#requestCount;
     this.#host.countRequest(index > 1);
     this.#host.onConnectionEvent?.({ type: "request", id: this.id, time: Date.now(), index });
-    const exchange = new Exchange(index, head, parseConnectionTokens(head.connection));
+    const exchange = new Exchange(this, index, head, parseConnectionTokens(head.connection));
     // Parsed from what arrived before the client's FIN: it has left already.
-    if (this.#state.input === "ended") exchange.outcome.abort(clientGone());
+    if (this.#state.input === "ended") exchange.abort(clientGone());
     this.#queue.push(exchange);
     if (head.version === "1.1" && requestsUpgrade(head.connection)) this.#upgradeRequest = exchange;
     const last = lastRequestCause(exchange, this.#host.settings, this.#host.shuttingDown);
@@ -270,13 +277,8 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
   }
 
   #dispatch(exchange: Exchange, request: Request): void {
-    const info = new HandlerInfo(
-      this.#transport.remoteAddr,
-      exchange.head!.version,
-      { id: this.id, requestIndex: exchange.index },
-      exchange.outcome,
-    );
-    const result = runHandler(this.#host, request, info, exchange.outcome);
+    // The exchange is the handler's `info` (see exchange.ts).
+    const result = runHandler(this.#host, request, exchange, exchange);
     if (result instanceof Response) this.#queue.respond(exchange, result);
     else result.then((response) => this.#queue.respond(exchange, response));
   }
@@ -288,14 +290,14 @@ export class Connection implements TransportHandler, ReadEvents, WriteEvents {
     const exchange = this.#reader.failBody(error);
     if (exchange === null) {
       // Nothing of the request was usable: a response of its own, then close.
-      const failed = new Exchange(this.#requestCount + 1, null, CLOSE_TOKENS);
+      const failed = new Exchange(this, this.#requestCount + 1, null, CLOSE_TOKENS);
       failed.bodyState = "ended";
       this.#queue.push(failed);
       return this.#queue.respond(failed, plainResponse(error.status));
     }
     if (exchange.response === null && !exchange.bodyInUse) {
       // keepwire answers in the handler's place: whatever it is still doing is moot.
-      exchange.outcome.abort(
+      exchange.abort(
         new DOMException(`the request failed: ${error.message} (${error.status})`, "AbortError"),
       );
       this.#queue.respond(exchange, plainResponse(error.status));

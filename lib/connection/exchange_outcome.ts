@@ -13,9 +13,6 @@
  * @module
  */
 
-import type { HttpVersion } from "../codec/events.ts";
-import type { ServeInfo } from "./options.ts";
-import type { NetAddr } from "../transport.ts";
 import { NativeRequest } from "../fetch/_native.ts";
 
 /** Where an exchange stands, as far as its handler is concerned. */
@@ -25,7 +22,8 @@ type Fate = "open" | "aborted" | "completed" | "failed";
  * One exchange's signal and completion. The connection calls
  * {@linkcode abort}, {@linkcode complete} and {@linkcode fail}; the handler
  * reads {@linkcode signal} (through `request.signal`) and
- * {@linkcode completed} (through `info.completed`).
+ * {@linkcode completed} (through `info.completed`). The exchange itself
+ * extends it (`exchange.ts`): one object per request, not two.
  */
 export class ExchangeOutcome {
   #fate: Fate = "open";
@@ -161,31 +159,6 @@ export class ServedRequest extends NativeRequest {
   /** Aborts when the client goes away before the response is fully written. */
   override get signal(): AbortSignal {
     return this.#outcome.signal;
-  }
-}
-
-/** The `info` a handler receives: facts about its connection, and `completed` made on demand. */
-export class HandlerInfo implements ServeInfo {
-  readonly remoteAddr: NetAddr;
-  readonly httpVersion: HttpVersion;
-  readonly connection: { readonly id: number; readonly requestIndex: number };
-  #outcome: ExchangeOutcome;
-
-  constructor(
-    remoteAddr: NetAddr,
-    httpVersion: HttpVersion,
-    connection: { readonly id: number; readonly requestIndex: number },
-    outcome: ExchangeOutcome,
-  ) {
-    this.remoteAddr = remoteAddr;
-    this.httpVersion = httpVersion;
-    this.connection = connection;
-    this.#outcome = outcome;
-  }
-
-  /** Resolves when the response's last byte is handed to the socket; rejects when it could not be. */
-  get completed(): Promise<void> {
-    return this.#outcome.completed;
   }
 }
 

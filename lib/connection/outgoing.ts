@@ -94,8 +94,8 @@ export async function prepareResponse(
   response: Response,
   isHeadRequest: boolean,
 ): Promise<OutgoingResponse> {
-  const light = lightResponseParts(response);
-  if (light !== null) return prepareLightResponse(light, isHeadRequest);
+  const now = prepareResponseNow(response, isHeadRequest);
+  if (now !== null) return now;
   const fields = new ResponseFields();
   // Names arrive lower-cased from Headers iteration.
   for (const [name, value] of response.headers) fields.add(name, value);
@@ -171,6 +171,19 @@ export async function prepareResponse(
     return outgoing(status, statusText, fields, NO_BODY, [], null, null);
   }
   return outgoing(status, statusText, fields, UNKNOWN_LENGTH, prefix, reader, null);
+}
+
+/**
+ * {@linkcode prepareResponse} for a response whose parts can be read
+ * without waiting (a light response), else null: the connection writes
+ * those without a promise.
+ */
+export function prepareResponseNow(
+  response: Response,
+  isHeadRequest: boolean,
+): OutgoingResponse | null {
+  const light = lightResponseParts(response);
+  return light === null ? null : prepareLightResponse(light, isHeadRequest);
 }
 
 /** The header fields of a response, sorted into what passes and what the server decides. */

@@ -7,7 +7,10 @@
  * Pipelined responses that are ready together leave in one write (one
  * syscall, one TCP segment when small): DESIGN.md measured node:net
  * answering a 16-deep batch with one write at ~1.3M req/s against ~55k for
- * node:http's write per response.
+ * node:http's write per response. While the connection is handling the
+ * bytes of one read it holds the batch ({@linkcode OutputBuffer.hold}):
+ * every response its handlers answer at once leaves in one write when the
+ * read is done, however the responses are written one by one.
  *
  * @module
  */
@@ -21,20 +24,28 @@ const DIRECT_WRITE_SIZE = 16 * 1024;
 /** Batched bytes that trigger a flush before more are gathered. */
 const BATCH_LIMIT = 64 * 1024;
 
+/** Told after each flush (an object, not a closure: one less allocation per connection). */
+export interface FlushListener {
+  /** A flush has handed bytes to the transport: the responses in the batch are complete. */
+  flushed(): void;
+}
+
 /** A write batch over one transport, with backpressure as a promise. */
 export class OutputBuffer {
   #transport: Transport;
+  #listener: FlushListener;
   #pieces: Uint8Array[] = [];
   #size = 0;
   #blocked = false;
+  #holding = false;
   #blockedSince = 0;
   #closed = false;
-  #waiters: (() => void)[] = [];
-  /** Called after a flush has handed bytes to the transport (the responses in the batch are complete). */
-  onFlush: (() => void) | null = null;
+  /** Made when someone first waits for the transport (most connections never do). */
+  #waiters: (() => void)[] | null = null;
 
-  constructor(transport: Transport) {
+  constructor(transport: Transport, listener: FlushListener) {
     this.#transport = transport;
+    this.#listener = listener;
   }
 
   /** The transport reported it is over its high-water mark. */
@@ -60,31 +71,55 @@ export class OutputBuffer {
     if (this.#size >= BATCH_LIMIT) this.flush();
   }
 
-  /** Writes everything gathered, as one piece. */
+  /** Writes everything gathered, as one piece; the listener hears of it even when there was nothing left to write. */
   flush(): void {
+    if (this.#closed) return;
     const pieces = this.#pieces;
-    if (pieces.length === 0 || this.#closed) return;
-    let batch: Uint8Array;
-    if (pieces.length === 1) batch = pieces[0];
-    else {
-      // Pooled: a head and a small body are joined once per response.
-      batch = allocate(this.#size);
-      let offset = 0;
-      for (const piece of pieces) {
-        batch.set(piece, offset);
-        offset += piece.byteLength;
+    if (pieces.length > 0) {
+      let batch: Uint8Array;
+      if (pieces.length === 1) batch = pieces[0];
+      else {
+        // Pooled: a head and a small body are joined once per response.
+        batch = allocate(this.#size);
+        let offset = 0;
+        for (const piece of pieces) {
+          batch.set(piece, offset);
+          offset += piece.byteLength;
+        }
       }
+      // Emptied, not replaced: the joined copy or the one piece goes on alone.
+      pieces.length = 0;
+      this.#size = 0;
+      this.#write(batch);
     }
-    this.#pieces = [];
-    this.#size = 0;
-    this.#write(batch);
-    this.onFlush?.();
+    this.#listener.flushed();
+  }
+
+  /**
+   * The connection is handling the bytes of one read: {@linkcode flushBatch}
+   * waits for {@linkcode release}, so every response answered during the
+   * read leaves in one write (a pipelined batch, or one response whose head
+   * and body were pushed apart).
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** The read is handled: what was held is written now. */
+  release(): void {
+    this.#holding = false;
+    this.flush();
+  }
+
+  /** The end of a run of ready responses: written now, or when the read being handled is done. */
+  flushBatch(): void {
+    if (!this.#holding) this.flush();
   }
 
   /** Resolves once the transport can take more (at once when it can now). */
   ready(): Promise<void> | undefined {
     if (!this.#blocked || this.#closed) return undefined;
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** The transport flushed its queue. */
@@ -96,7 +131,7 @@ export class OutputBuffer {
   /** The transport is gone: nothing more is written; waiters are released. */
   closed(): void {
     this.#closed = true;
-    this.#pieces = [];
+    this.#pieces.length = 0;
     this.#size = 0;
     this.#release();
   }
@@ -115,7 +150,8 @@ export class OutputBuffer {
 
   #release(): void {
     const waiters = this.#waiters;
-    this.#waiters = [];
+    if (waiters === null) return;
+    this.#waiters = null;
     for (const wake of waiters) wake();
   }
 }

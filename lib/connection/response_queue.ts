@@ -4,6 +4,12 @@
  * one output batch, each exchange's reuse decided once as its head is
  * written.
  *
+ * A response whose body is already whole in memory (a light response, the
+ * common case on Node) is written synchronously, the moment it is known;
+ * only a response that must be read (a native `Response`, a stream) takes
+ * the asynchronous path. An async function per step (write loop, exchange,
+ * prepare, body) was four promises and their microtask turns per request.
+ *
  * @module
  */
 
@@ -11,14 +17,14 @@ import { encodeContinue, type ResponseFraming } from "../codec/response_writer.t
 import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
 import { parseConnectionTokens } from "../codec/rules.ts";
 import type { PersistenceDecision } from "./keep_alive.ts";
-import { type OutgoingResponse, prepareResponse } from "./outgoing.ts";
+import { type OutgoingResponse, prepareResponse, prepareResponseNow } from "./outgoing.ts";
 import { plainResponse } from "./dispatch.ts";
-import { OutputBuffer } from "./output.ts";
+import { type FlushListener, OutputBuffer } from "./output.ts";
 import { encodeHead, frameResponse } from "./respond.ts";
 import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./state.ts";
 import type { CloseCause } from "./observer.ts";
 import type { Transport } from "../transport.ts";
-import { writeBody } from "./write_body.ts";
+import { writeBody, writeWholeBody } from "./write_body.ts";
 import {
   handoffOf,
   refusalOfHead,
@@ -45,7 +51,7 @@ export interface WriteEvents {
 }
 
 /** The exchanges of one connection whose responses are not written yet, oldest first. */
-export class ResponseQueue {
+export class ResponseQueue implements FlushListener {
   /** The one place output is batched: written once per batch of ready responses. */
   readonly output: OutputBuffer;
   #exchanges: Exchange[] = [];
@@ -53,7 +59,7 @@ export class ResponseQueue {
   #settings: ConnectionSettings;
   #events: WriteEvents;
   /** Exchanges whose response is in the output batch, not yet handed to the socket. */
-  #unflushed: Exchange[] = [];
+  readonly #unflushed: Exchange[] = [];
 
   constructor(
     transport: Transport,
@@ -61,8 +67,7 @@ export class ResponseQueue {
     settings: ConnectionSettings,
     events: WriteEvents,
   ) {
-    this.output = new OutputBuffer(transport);
-    this.output.onFlush = () => this.#completeUnflushed();
+    this.output = new OutputBuffer(transport, this);
     this.#state = state;
     this.#settings = settings;
     this.#events = events;
@@ -87,7 +92,7 @@ export class ResponseQueue {
   respond(exchange: Exchange, response: Response): void {
     if (this.#state.lifecycle === "closed" || exchange.response !== null) return;
     exchange.response = response;
-    if (this.#exchanges[0] === exchange && this.#state.writing === "idle") void this.#writeAll();
+    if (this.#exchanges[0] === exchange && this.#state.writing === "idle") this.#writeAll();
   }
 
   /** RFC 9110 §10.1.1: tell the client to send the body, unless a response already went out. */
@@ -109,19 +114,24 @@ export class ResponseQueue {
   abandon(reason: unknown, abortReason: DOMException): void {
     for (const exchange of this.#exchanges) {
       exchange.body?.error(reason);
-      exchange.outcome.fail(abortReason);
+      exchange.fail(abortReason);
     }
     this.#exchanges.length = 0;
-    for (const exchange of this.#unflushed) exchange.outcome.fail(abortReason);
+    for (const exchange of this.#unflushed) exchange.fail(abortReason);
     this.#unflushed.length = 0;
   }
 
   /** The client left (its FIN): every request in flight aborts; a body being streamed stops. */
   abortAll(reason: DOMException): void {
-    for (const exchange of this.#exchanges) exchange.outcome.abort(reason);
+    for (const exchange of this.#exchanges) exchange.abort(reason);
   }
 
-  async #writeAll(): Promise<void> {
+  /**
+   * Writes the responses at the front of the queue while they are known;
+   * synchronously as long as each is whole in memory, handing over to
+   * {@linkcode #writeLater} at the first that is not.
+   */
+  #writeAll(): void {
     const state = this.#state;
     const queue = this.#exchanges;
     state.writing = "busy";
@@ -136,27 +146,61 @@ export class ResponseQueue {
             this.#events.responseWritten(exchange);
             this.#unflushed.push(exchange);
             state.writing = "idle";
-            this.#flush();
+            this.output.flush();
             return this.#events.upgraded(exchange, handoff);
           }
         }
-        const closeCause = await this.#writeExchange(exchange);
-        queue.shift();
-        this.#events.responseWritten(exchange);
-        if (closeCause !== null) {
-          state.writing = "idle";
-          this.#flush();
-          return this.#events.lastWritten(closeCause);
+        // Bodies in memory still wait for a transport that is behind (writeBody).
+        let outgoing: OutgoingResponse | null = null;
+        if (!this.output.blocked) {
+          try {
+            outgoing = prepareResponseNow(exchange.response, exchange.isHead);
+          } catch {
+            outgoing = null; // the asynchronous path answers a plain 500
+          }
         }
-        if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
+        if (outgoing === null || outgoing.reader !== null) {
+          void this.#writeLater(exchange, outgoing);
+          return;
+        }
+        if (this.#written(exchange, this.#writeWhole(exchange, outgoing))) return;
       }
     } catch {
       state.writing = "idle";
       return this.#events.destroy("error");
     }
     state.writing = "idle";
-    this.#flush();
+    this.output.flushBatch();
     this.#events.afterExchange();
+  }
+
+  /** The front exchange's response, the slow way (read, stream, or wait for the transport); then on. */
+  async #writeLater(exchange: Exchange, prepared: OutgoingResponse | null): Promise<void> {
+    let closeCause: CloseCause | null;
+    try {
+      closeCause = await this.#writeExchange(exchange, prepared);
+    } catch {
+      this.#state.writing = "idle";
+      return this.#events.destroy("error");
+    }
+    if (!this.#written(exchange, closeCause)) this.#writeAll();
+  }
+
+  /**
+   * The front exchange's response is in the output: it leaves the queue.
+   * Returns true when writing stops here (the connection closes after it).
+   */
+  #written(exchange: Exchange, closeCause: CloseCause | null): boolean {
+    this.#exchanges.shift();
+    this.#events.responseWritten(exchange);
+    if (closeCause !== null) {
+      this.#state.writing = "idle";
+      this.output.flush();
+      this.#events.lastWritten(closeCause);
+      return true;
+    }
+    if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
+    return false;
   }
 
   /**
@@ -197,41 +241,64 @@ export class ResponseQueue {
     return null;
   }
 
-  /** Writes the batch (whatever flushes it completes the responses in it). */
-  #flush(): void {
-    this.output.flush();
-    this.#completeUnflushed();
-  }
-
-  /** The responses written so far are with the socket: their `completed` resolves. */
-  #completeUnflushed(): void {
+  /** The output handed its batch to the transport: the responses written so far are complete. */
+  flushed(): void {
     const done = this.#unflushed;
     if (done.length === 0 || this.output.isClosed) return;
-    this.#unflushed = [];
-    for (const exchange of done) exchange.outcome.complete();
+    // Settling runs no handler code now (promise reactions wait), so the list is reused.
+    for (const exchange of done) exchange.complete();
+    done.length = 0;
   }
 
   /**
-   * One response: prepare, frame, decide reuse, write head and body.
-   * Resolves null when the connection persists, else why it closes.
+   * One response whose body is whole in memory: frame, decide reuse, write
+   * head and body. Returns null when the connection persists, else why it closes.
    */
-  async #writeExchange(exchange: Exchange): Promise<CloseCause | null> {
+  #writeWhole(exchange: Exchange, outgoing: OutgoingResponse): CloseCause | null {
+    const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
+    const decision = this.#decideReuse(exchange, outgoing, framing);
+    this.output.push(encodeHead(outgoing, framing, decision));
+    // A HEAD response announces the length of a body it never carries.
+    const complete = exchange.isHead || writeWholeBody(this.output, outgoing, framing);
+    return this.#settle(exchange, decision, complete);
+  }
+
+  /**
+   * One response, any kind: prepare (unless `prepared`), frame, decide
+   * reuse, write head and body. Resolves null when the connection persists,
+   * else why it closes.
+   */
+  async #writeExchange(
+    exchange: Exchange,
+    prepared: OutgoingResponse | null,
+  ): Promise<CloseCause | null> {
     let outgoing: OutgoingResponse;
-    try {
-      outgoing = await prepareResponse(exchange.response!, exchange.isHead);
-    } catch {
-      // A body already used or locked is a handler bug: a plain 500 goes instead.
-      outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
+    if (prepared !== null) outgoing = prepared;
+    else {
+      try {
+        outgoing = await prepareResponse(exchange.response!, exchange.isHead);
+      } catch {
+        // A body already used or locked is a handler bug: a plain 500 goes instead.
+        outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
+      }
     }
     if (this.#state.lifecycle !== "open") return "error";
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
     this.output.push(encodeHead(outgoing, framing, decision));
-    // A HEAD response announces the length of a body it never carries.
     const complete = exchange.isHead ||
-      await writeBody(this.output, outgoing, framing, exchange.outcome);
+      await writeBody(this.output, outgoing, framing, exchange);
+    return this.#settle(exchange, decision, complete);
+  }
+
+  /** After the body: the exchange completes with the next flush, or fails; why the connection closes, if it does. */
+  #settle(
+    exchange: Exchange,
+    decision: PersistenceDecision,
+    complete: boolean,
+  ): CloseCause | null {
     if (complete) this.#unflushed.push(exchange);
-    else exchange.outcome.fail(incomplete());
+    else exchange.fail(incomplete());
     if (!decision.persist) {
       return unreadBodyForbidsReuse(exchange) ? "unread_body" : "response_close";
     }

@@ -36,14 +36,11 @@ export async function writeBody(
     await wait;
     if (output.isClosed) return false;
   }
+  const reader = outgoing.reader;
+  if (reader === null) return writeWholeBody(output, outgoing, framing);
   for (const piece of outgoing.prefix) {
     output.push(chunked ? encodeChunk(piece) : piece);
     sent += piece.byteLength;
-  }
-  const reader = outgoing.reader;
-  if (reader === null) {
-    if (chunked) output.push(encodeLastChunk());
-    return declared < 0 || sent === declared || framing.kind === "none";
   }
   let pending = outgoing.pendingRead;
   // While the body streams, a client that leaves cancels it at once (not
@@ -86,6 +83,26 @@ export async function writeBody(
   }
   if (chunked) output.push(encodeLastChunk());
   return declared < 0 || sent === declared;
+}
+
+/**
+ * Writes a body that is all in `outgoing.prefix` (its `reader` is null), at
+ * once; the caller has checked the transport is not behind. Returns whether
+ * the message is complete (false: fewer bytes than its declared length).
+ */
+export function writeWholeBody(
+  output: OutputBuffer,
+  outgoing: OutgoingResponse,
+  framing: ResponseFraming,
+): boolean {
+  const chunked = framing.kind === "chunked";
+  let sent = 0;
+  for (const piece of outgoing.prefix) {
+    output.push(chunked ? encodeChunk(piece) : piece);
+    sent += piece.byteLength;
+  }
+  if (chunked) output.push(encodeLastChunk());
+  return framing.kind !== "length" || sent === framing.length;
 }
 
 /** Whether a promise settles within a couple of microtask turns (an in-memory source does). */
