@@ -44,15 +44,19 @@ export function toNetAddr(addr: DenoAddr): NetAddr {
 }
 
 /**
- * Reads start at 4 KiB — a whole request head fits — and double while reads
- * fill the buffer, up to 64 KiB for uploads and large responses. A read in
- * flight pins its buffer, and an idle keep-alive socket always has one in
- * flight: DESIGN.md measured 62 kB per idle socket with 64 KiB buffers, so
- * idle sockets must sit on the small size. Measured here (5,000 idle
- * sockets, RSS delta, Deno 2.9): 10.8 kB each with 1 KiB reads, 14.2 kB
- * with 4 KiB, 31.8 kB with 16 KiB.
+ * Reads start at 1 KiB — most request heads fit (a browser's runs 0.4–1
+ * KiB) — and double while reads fill the buffer, up to 64 KiB for uploads
+ * and large responses; a head that does not fit costs one more read, once
+ * per connection, as the size then stays up. A read in flight pins its
+ * buffer, and an idle keep-alive socket always has one in flight: DESIGN.md
+ * measured 62 kB per idle socket with 64 KiB buffers, so idle sockets must
+ * sit on the small size. Measured (5,000 idle sockets, RSS delta, Deno
+ * 2.9): 10.8 kB each with 1 KiB reads, 14.2 kB with 4 KiB, 31.8 kB with 16
+ * KiB; again with the benchmark's server (bench/PROFILE.md), 8.6 kB with
+ * 1 KiB against 11.3 kB with 4 KiB (the Deno.listen ceiling, which reads
+ * 4 KiB: 9.0–9.5 kB).
  */
-const MIN_READ_SIZE = 4 * 1024;
+const MIN_READ_SIZE = 1024;
 const MAX_READ_SIZE = 64 * 1024;
 
 /** One Deno connection; call `readLoop()` once the handler is set. */
