@@ -57,7 +57,12 @@ export class BunTransport implements Transport {
   /** Set while a TLS handshake is under way: called once with its outcome. */
   onHandshake: ((error?: unknown) => void) | undefined;
   #socket: BunSocket | undefined;
-  #queue = new ByteQueue();
+  /**
+   * What the socket has not taken yet; made at the first short write and
+   * dropped once empty, as most sockets never fill their send buffer (an
+   * idle connection holding an empty queue was two objects of heap each).
+   */
+  #queue: ByteQueue | null = null;
   #needDrain = false;
   #endRequested = false;
   #flushScheduled = false;
@@ -78,15 +83,17 @@ export class BunTransport implements Transport {
     const socket = this.#socket;
     if (this.closed || this.#endRequested || socket === undefined) return false;
     if (this.role === "dialled") this.#scheduleFlush(socket);
-    if (this.#queue.size === 0) {
+    let queue = this.#queue;
+    if (queue === null) {
       // Fast path: nothing waiting, so the socket may take it all now.
       const written = socket.write(bytes);
       if (written === bytes.byteLength) return true;
-      this.#queue.push(written > 0 ? bytes.subarray(written) : bytes);
+      queue = this.#queue = new ByteQueue();
+      queue.push(written > 0 ? bytes.subarray(written) : bytes);
     } else {
-      this.#queue.push(bytes);
+      queue.push(bytes);
     }
-    if (this.#queue.size > WRITE_HIGH_WATER_MARK) {
+    if (queue.size > WRITE_HIGH_WATER_MARK) {
       this.#needDrain = true;
       return false;
     }
@@ -110,17 +117,21 @@ export class BunTransport implements Transport {
   flush(): void {
     const socket = this.#socket;
     if (socket === undefined || this.closed) return;
-    while (this.#queue.size > 0) {
-      const bytes = this.#queue.peek();
-      const written = socket.write(bytes);
-      if (written > 0) this.#queue.consume(written);
-      if (written < bytes.byteLength) return;
+    const queue = this.#queue;
+    if (queue !== null) {
+      while (queue.size > 0) {
+        const bytes = queue.peek();
+        const written = socket.write(bytes);
+        if (written > 0) queue.consume(written);
+        if (written < bytes.byteLength) return;
+      }
+      this.#queue = null;
     }
     if (this.#needDrain) {
       this.#needDrain = false;
       this.handler.onDrain();
     }
-    if (this.#endRequested && this.#queue.size === 0) this.#finishWriting();
+    if (this.#endRequested) this.#finishWriting();
   }
 
   pause(): void {
@@ -142,7 +153,7 @@ export class BunTransport implements Transport {
   end(): void {
     if (this.#endRequested || this.closed) return;
     this.#endRequested = true;
-    if (this.#queue.size === 0) this.#finishWriting();
+    if (this.#queue === null) this.#finishWriting();
   }
 
   close(): void {
