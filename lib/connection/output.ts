@@ -24,6 +24,9 @@ const DIRECT_WRITE_SIZE = 16 * 1024;
 /** Batched bytes that trigger a flush before more are gathered. */
 const BATCH_LIMIT = 64 * 1024;
 
+/** The empty batch every output starts with and returns to; never pushed to. */
+const NO_PIECES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 /** Told after each flush (an object, not a closure: one less allocation per connection). */
 export interface FlushListener {
   /** A flush has handed bytes to the transport: the responses in the batch are complete. */
@@ -34,7 +37,8 @@ export interface FlushListener {
 export class OutputBuffer {
   #transport: Transport;
   #listener: FlushListener;
-  #pieces: Uint8Array[] = [];
+  /** {@linkcode NO_PIECES} when empty (as ResponseQueue's lists, for JavaScriptCore's sake). */
+  #pieces: Uint8Array[] = NO_PIECES;
   #size = 0;
   #blocked = false;
   #holding = false;
@@ -66,7 +70,8 @@ export class OutputBuffer {
       this.#write(bytes);
       return;
     }
-    this.#pieces.push(bytes);
+    if (this.#pieces === NO_PIECES) this.#pieces = [bytes];
+    else this.#pieces.push(bytes);
     this.#size += bytes.byteLength;
     if (this.#size >= BATCH_LIMIT) this.flush();
   }
@@ -87,8 +92,7 @@ export class OutputBuffer {
           offset += piece.byteLength;
         }
       }
-      // Emptied, not replaced: the joined copy or the one piece goes on alone.
-      pieces.length = 0;
+      this.#pieces = NO_PIECES;
       this.#size = 0;
       this.#write(batch);
     }
@@ -131,7 +135,7 @@ export class OutputBuffer {
   /** The transport is gone: nothing more is written; waiters are released. */
   closed(): void {
     this.#closed = true;
-    this.#pieces.length = 0;
+    this.#pieces = NO_PIECES;
     this.#size = 0;
     this.#release();
   }

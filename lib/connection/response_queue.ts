@@ -54,12 +54,17 @@ export interface WriteEvents {
 export class ResponseQueue implements FlushListener {
   /** The one place output is batched: written once per batch of ready responses. */
   readonly output: OutputBuffer;
-  #exchanges: Exchange[] = [];
+  /**
+   * Empty lists are the shared {@linkcode NONE} and emptied ones are
+   * replaced by it, not truncated: JavaScriptCore keeps an emptied array's
+   * storage (~75 B), and every idle connection would hold two.
+   */
+  #exchanges: Exchange[] = NONE;
   #state: ConnectionState;
   #settings: ConnectionSettings;
   #events: WriteEvents;
   /** Exchanges whose response is in the output batch, not yet handed to the socket. */
-  readonly #unflushed: Exchange[] = [];
+  #unflushed: Exchange[] = NONE;
 
   constructor(
     transport: Transport,
@@ -85,7 +90,8 @@ export class ResponseQueue implements FlushListener {
 
   /** A parsed request joins the queue. */
   push(exchange: Exchange): void {
-    this.#exchanges.push(exchange);
+    if (this.#exchanges === NONE) this.#exchanges = [exchange];
+    else this.#exchanges.push(exchange);
   }
 
   /** The exchange's response is known; written as soon as everything before it is. */
@@ -116,9 +122,9 @@ export class ResponseQueue implements FlushListener {
       exchange.body?.error(reason);
       exchange.fail(abortReason);
     }
-    this.#exchanges.length = 0;
+    this.#exchanges = NONE;
     for (const exchange of this.#unflushed) exchange.fail(abortReason);
-    this.#unflushed.length = 0;
+    this.#unflushed = NONE;
   }
 
   /** The client left (its FIN): every request in flight aborts; a body being streamed stops. */
@@ -133,18 +139,17 @@ export class ResponseQueue implements FlushListener {
    */
   #writeAll(): void {
     const state = this.#state;
-    const queue = this.#exchanges;
     state.writing = "busy";
     try {
       while (state.lifecycle === "open") {
-        const exchange = queue[0];
+        const exchange = this.#exchanges[0];
         if (exchange === undefined || exchange.response === null) break;
         if (exchange.response.status === 101) {
           const handoff = this.#acceptedUpgrade(exchange);
           if (handoff !== null) {
-            queue.shift();
+            this.#shift();
             this.#events.responseWritten(exchange);
-            this.#unflushed.push(exchange);
+            this.#toComplete(exchange);
             state.writing = "idle";
             this.output.flush();
             return this.#events.upgraded(exchange, handoff);
@@ -186,12 +191,25 @@ export class ResponseQueue implements FlushListener {
     if (!this.#written(exchange, closeCause)) this.#writeAll();
   }
 
+  /** The exchange's response is in the output: it completes with the next flush. */
+  #toComplete(exchange: Exchange): void {
+    if (this.#unflushed === NONE) this.#unflushed = [exchange];
+    else this.#unflushed.push(exchange);
+  }
+
+  /** The front exchange leaves the queue. */
+  #shift(): void {
+    const exchanges = this.#exchanges;
+    if (exchanges.length === 1) this.#exchanges = NONE;
+    else exchanges.shift();
+  }
+
   /**
    * The front exchange's response is in the output: it leaves the queue.
    * Returns true when writing stops here (the connection closes after it).
    */
   #written(exchange: Exchange, closeCause: CloseCause | null): boolean {
-    this.#exchanges.shift();
+    this.#shift();
     this.#events.responseWritten(exchange);
     if (closeCause !== null) {
       this.#state.writing = "idle";
@@ -245,9 +263,8 @@ export class ResponseQueue implements FlushListener {
   flushed(): void {
     const done = this.#unflushed;
     if (done.length === 0 || this.output.isClosed) return;
-    // Settling runs no handler code now (promise reactions wait), so the list is reused.
+    this.#unflushed = NONE;
     for (const exchange of done) exchange.complete();
-    done.length = 0;
   }
 
   /**
@@ -297,7 +314,7 @@ export class ResponseQueue implements FlushListener {
     decision: PersistenceDecision,
     complete: boolean,
   ): CloseCause | null {
-    if (complete) this.#unflushed.push(exchange);
+    if (complete) this.#toComplete(exchange);
     else exchange.fail(incomplete());
     if (!decision.persist) {
       return unreadBodyForbidsReuse(exchange) ? "unread_body" : "response_close";
@@ -325,6 +342,9 @@ export class ResponseQueue implements FlushListener {
     return decision;
   }
 }
+
+/** The empty list every queue starts with and returns to; never pushed to. */
+const NONE: Exchange[] = Object.freeze([]) as unknown as Exchange[];
 
 /** Why `completed` rejects when the response could not be written to its end. */
 function incomplete(): DOMException {

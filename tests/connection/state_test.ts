@@ -40,7 +40,10 @@ function exchange(head: Partial<RequestHead> = {}, index = 1): Exchange {
     expectContinue: false,
     ...head,
   };
-  const connection = { id: 1, remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } } as const;
+  const connection = {
+    id: 1,
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+  } as const;
   const made = new Exchange(connection, index, full, parseConnectionTokens(full.connection));
   if (full.framing === "none") made.bodyState = "ended";
   return made;
