@@ -197,10 +197,10 @@ export class ResponseQueue implements FlushListener {
     else this.#unflushed.push(exchange);
   }
 
-  /** The front exchange leaves the queue. */
+  /** The front exchange leaves the queue (already empty when the connection closed under a write). */
   #shift(): void {
     const exchanges = this.#exchanges;
-    if (exchanges.length === 1) this.#exchanges = NONE;
+    if (exchanges.length <= 1) this.#exchanges = NONE;
     else exchanges.shift();
   }
 
