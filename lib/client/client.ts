@@ -57,6 +57,12 @@ interface QueuedRequest {
 }
 
 /**
+ * The key of {@linkcode KeepAliveClient}'s exchange without Fetch objects;
+ * internal to keepwire (the reverse proxy), not exported from mod.ts.
+ */
+export const exchangeWithoutFetch: unique symbol = Symbol("keepwire.exchangeWithoutFetch");
+
+/**
  * A pool of keep-alive connections with a Fetch-compatible `fetch()`.
  * Create it with `createClient()`, which passes the running runtime's
  * `connect`; constructed directly, it needs one in its options.
@@ -289,6 +295,31 @@ export class KeepAliveClient {
       setResponseInfo(response, info);
       return { response, info };
     }
+  }
+
+  /**
+   * One exchange without the Fetch objects, for keepwire's own reverse proxy
+   * (lib/handlers/proxy.ts): `prepared` is taken as it is (headers already
+   * flat and end-to-end, no redirects), and the settled exchange comes back
+   * as the head and its body — bytes when the whole body came with the
+   * head — so a response can be passed on without a `Response` and a stream
+   * in between. Same pool, stale-retry rules and stats as `fetch()`.
+   */
+  async [exchangeWithoutFetch](
+    prepared: PreparedRequest,
+    host: string,
+    expectContinue: boolean,
+  ): Promise<ExchangeResult> {
+    if (this.#closed) throw new ClientError("client-closed", "the client is closed");
+    prepared.signal?.throwIfAborted();
+    const { result } = await this.#exchange(
+      prepared,
+      host,
+      expectContinue,
+      this.#options.retryNonIdempotent,
+      this.#proxy,
+    );
+    return result;
   }
 
   /**

@@ -31,11 +31,25 @@
 
 import type { Handler, ServeInfo } from "../connection/options.ts";
 import { createClient } from "../client.ts";
-import { ClientError, type KeepAliveClient } from "../client/client.ts";
+import { ClientError, exchangeWithoutFetch, type KeepAliveClient } from "../client/client.ts";
+import type { ExchangeResult } from "../client/_exchange.ts";
 import type { PooledConnection } from "../client/options.ts";
+import { normalizeMethod } from "../client/_prepare.ts";
 import { connectForRuntime } from "../runtime/detect.ts";
 import type { ConnectFunction, ConnectOptions } from "../transport.ts";
-import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
+import {
+  addForwarded,
+  addForwardedField,
+  addVia,
+  appendToField,
+  endToEndFieldList,
+  type ForwardedStyle,
+  hasField,
+  removeField,
+  VIA_ENTRY,
+  withoutHopByHop,
+} from "./proxy_fields.ts";
+import { gatewayError, passResponse } from "./proxy_response.ts";
 import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
 import { asksForUpgrade, forwardUpgrade } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
@@ -238,15 +252,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-function gatewayError(status: 502 | 504, reason: string): Response {
-  return new Response(
-    `${status === 502 ? "502 Bad Gateway" : "504 Gateway Timeout"}: ${reason}\n`,
-    {
-      status,
-      headers: { "content-type": "text/plain; charset=utf-8", via: "1.1 keepwire" },
-    },
-  );
-}
+// The client writes these itself (Host from its argument, Expect from
+// expectContinue); the rest of the hop-by-hop set goes by RFC 9110 §7.6.1.
+const SKIPPED_REQUEST_FIELDS = ["host", "expect"];
 
 /**
  * Creates a reverse proxy handler: each request goes to one of `upstreams`
@@ -321,15 +329,103 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return stats.open - stats.idle + stats.queued;
   };
 
+  /**
+   * An upstream exchange failed: the 502/504 to answer, or null when the
+   * request may go to another upstream (`mayRetry`: first try, body unread).
+   */
+  function failed(error: unknown, index: number, mayRetry: boolean): Response | null {
+    const upstream = upstreams[index];
+    const code = error instanceof ClientError ? error.code : "error";
+    if (code === "connect-failed" || code === "certificate-error") {
+      const now = performance.now();
+      if (code === "certificate-error" && balancer.health[index].downUntil <= now) {
+        // Once per back-off period: a misconfigured CA is not fixed by
+        // trying again, and a line per request would bury the reason.
+        log(`keepwire proxy: upstream certificate refused (502): ${(error as Error).message}`);
+      }
+      balancer.refused(index, now);
+      // Never connected: the request did not reach this upstream, so
+      // another one may take it, if its body is still unread.
+      if (mayRetry && upstreams.length > 1) return null;
+    }
+    upstream.failures++;
+    return gatewayError(TIMEOUT_CODES.has(code) ? 504 : 502, `${upstream.origin}: ${code}`);
+  }
+
   async function forward(request: Request, info: ServeInfo): Promise<Response> {
-    const downstreamHost = request.headers.get("host") ?? new URL(request.url).host;
-    const upgrade = asksForUpgrade(request, info.httpVersion)
-      ? request.headers.get("upgrade")!
-      : null;
+    const requestHeaders = request.headers;
+    const downstreamHost = requestHeaders.get("host") ?? new URL(request.url).host;
+    if (asksForUpgrade(request, info.httpVersion)) {
+      return await forwardUpgradeRequest(request, info, downstreamHost);
+    }
     const expectContinue = expectsContinue(request, info);
-    const headers = withoutHopByHop(request.headers);
-    // The client writes Host, Expect and the framing fields itself; a
+    // One flat field list, built once: the client writes it as it is.
+    // Host, Expect and the framing fields are the client's to write; a
     // Content-Length stays as the length of a streamed body.
+    const fields = endToEndFieldList(requestHeaders, SKIPPED_REQUEST_FIELDS);
+    appendToField(fields, "via", VIA_ENTRY);
+    addForwardedField(fields, forwarded, {
+      clientAddress: info.remoteAddr.hostname,
+      protocol: request.url.startsWith("https:") ? "https" : "http",
+      host: downstreamHost,
+    });
+    const method = normalizeMethod(request.method);
+    const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
+    if (body === null) removeField(fields, "content-length");
+    // What fetch() adds when the caller sets none (the client did so here before).
+    if (!hasField(fields, "accept")) fields.push("accept", "*/*");
+    const { path, query } = splitTarget(request.url);
+    const target = query === "" ? path : `${path}?${query}`;
+    const signal = request.signal;
+
+    let tried = -1;
+    for (;;) {
+      const index = balancer.pick(performance.now(), busy, tried);
+      const upstream = upstreams[index];
+      const host = changeHost ? upstream.host : downstreamHost;
+      let result: ExchangeResult;
+      try {
+        let url: URL;
+        try {
+          url = new URL(upstream.origin + upstream.prefix + target);
+        } catch (error) {
+          throw new TypeError(`invalid URL: ${upstream.origin + upstream.prefix + target}`, {
+            cause: error,
+          });
+        }
+        result = await upstream.client[exchangeWithoutFetch](
+          // The client left: stop the upstream exchange too (its connection
+          // is closed, not drained) instead of fetching for no one.
+          { url, method, headers: fields, body, signal, redirect: "manual" },
+          host,
+          expectContinue && body !== null,
+        );
+        const status = result.head.status;
+        if (status > 599 || status < 200) {
+          if (result.body instanceof ReadableStream) void result.body.cancel().catch(() => {});
+          throw status > 599
+            ? new ClientError("protocol-error", `status ${status} cannot be a Fetch Response`)
+            : new RangeError(`status ${status} cannot be a Fetch Response`);
+        }
+      } catch (error) {
+        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
+        if (answer !== null) return answer;
+        tried = index;
+        continue;
+      }
+      balancer.answered(index);
+      return passResponse(result, request.method === "HEAD");
+    }
+  }
+
+  /** A request to switch protocols (WebSocket): a dedicated connection, `proxy_upgrade.ts`. */
+  async function forwardUpgradeRequest(
+    request: Request,
+    info: ServeInfo,
+    downstreamHost: string,
+  ): Promise<Response> {
+    const upgrade = request.headers.get("upgrade")!;
+    const headers = withoutHopByHop(request.headers);
     headers.delete("expect");
     headers.delete("host");
     addVia(headers);
@@ -342,7 +438,6 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const target = query === "" ? path : `${path}?${query}`;
     const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
     if (body === null) headers.delete("content-length");
-
     let tried = -1;
     for (;;) {
       const index = balancer.pick(performance.now(), busy, tried);
@@ -350,49 +445,23 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       const host = changeHost ? upstream.host : downstreamHost;
       let response: Response;
       try {
-        response = upgrade !== null
-          ? await forwardUpgrade({
-            connect: await (runtimeConnect ??= connectForRuntime()),
-            target: upstream.target,
-            method: request.method,
-            path: upstream.prefix + target,
-            host,
-            headers,
-            upgrade,
-            timeout,
-            signal: request.signal,
-            completed: info.completed,
-          })
-          : await upstream.client.fetch(upstream.origin + upstream.prefix + target, {
-            method: request.method,
-            headers,
-            body,
-            redirect: "manual",
-            host,
-            expectContinue: expectContinue && body !== null,
-            // The client left: stop the upstream exchange too (its connection
-            // is closed, not drained) instead of fetching for no one.
-            signal: request.signal,
-          });
+        response = await forwardUpgrade({
+          connect: await (runtimeConnect ??= connectForRuntime()),
+          target: upstream.target,
+          method: request.method,
+          path: upstream.prefix + target,
+          host,
+          headers,
+          upgrade,
+          timeout,
+          signal: request.signal,
+          completed: info.completed,
+        });
       } catch (error) {
-        const code = error instanceof ClientError ? error.code : "error";
-        if (code === "connect-failed" || code === "certificate-error") {
-          const now = performance.now();
-          if (code === "certificate-error" && balancer.health[index].downUntil <= now) {
-            // Once per back-off period: a misconfigured CA is not fixed by
-            // trying again, and a line per request would bury the reason.
-            log(`keepwire proxy: upstream certificate refused (502): ${(error as Error).message}`);
-          }
-          balancer.refused(index, now);
-          // Never connected: the request did not reach this upstream, so
-          // another one may take it, if its body is still unread.
-          if (tried === -1 && upstreams.length > 1 && !(body?.locked ?? false)) {
-            tried = index;
-            continue;
-          }
-        }
-        upstream.failures++;
-        return gatewayError(TIMEOUT_CODES.has(code) ? 504 : 502, `${upstream.origin}: ${code}`);
+        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
+        if (answer !== null) return answer;
+        tried = index;
+        continue;
       }
       balancer.answered(index);
       if (response.status === 101) return response; // the tunnel's own, fields relayed

@@ -161,3 +161,181 @@ export function addForwarded(
   headers.set("x-forwarded-proto", facts.protocol);
   if (facts.host !== "") headers.set("x-forwarded-host", facts.host);
 }
+
+// ---- Flat field lists ([name, value, …], names lower-case) -----------------
+// The proxy's per-request path: a list is built once and handed to the
+// client and to the response as it is, instead of a `Headers` per step.
+
+function connectionNamed(named: Set<string>, value: string): void {
+  for (const token of value.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name !== "") named.add(name);
+  }
+}
+
+function isHopByHop(name: string, named: Set<string> | null): boolean {
+  return HOP_BY_HOP.has(name) || (named !== null && named.has(name)) ||
+    name.startsWith("proxy-");
+}
+
+/**
+ * {@linkcode withoutHopByHop} to a flat list: the end-to-end fields of
+ * `source` as `[name, value, …]`, in `Headers` order, without the names in
+ * `skip` (fields the caller writes itself).
+ *
+ * @example
+ * ```ts
+ * import { endToEndFieldList } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fields = endToEndFieldList(
+ *   new Headers({ connection: "x-secret", "x-secret": "1", host: "h", a: "b" }),
+ *   ["host"],
+ * );
+ * assert.deepEqual(fields, ["a", "b"]);
+ * ```
+ *
+ * @param source the fields as received
+ * @param skip lower-case names left out as well
+ * @returns a new flat list with only the end-to-end fields
+ */
+export function endToEndFieldList(source: Headers, skip: readonly string[] = []): string[] {
+  const connection = source.get("connection");
+  let named: Set<string> | null = null;
+  if (connection !== null) connectionNamed(named = new Set(), connection);
+  const result: string[] = [];
+  for (const [name, value] of source) {
+    if (isHopByHop(name, named) || skip.includes(name)) continue;
+    if (name === "set-cookie") continue; // appended one by one below
+    result.push(name, value);
+  }
+  if (named === null || !named.has("set-cookie")) {
+    for (const cookie of source.getSetCookie?.() ?? []) result.push("set-cookie", cookie);
+  }
+  return result;
+}
+
+/**
+ * The end-to-end fields of a flat list as received (`[name, value, …]`, any
+ * case), names lower-cased, in arrival order; see {@linkcode withoutHopByHop}.
+ *
+ * @example
+ * ```ts
+ * import { endToEndFields } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fields = endToEndFields(["Connection", "close", "Keep-Alive", "timeout=5", "A", "b"]);
+ * assert.deepEqual(fields, ["a", "b"]);
+ * ```
+ *
+ * @param fields the fields as received
+ * @returns a new flat list with only the end-to-end fields
+ */
+export function endToEndFields(fields: readonly string[]): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i].length === 10 && fields[i].toLowerCase() === "connection") {
+      connectionNamed(named ??= new Set(), fields[i + 1]);
+    }
+  }
+  const result: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i].toLowerCase();
+    if (!isHopByHop(name, named)) result.push(name, fields[i + 1]);
+  }
+  return result;
+}
+
+/**
+ * Appends `entry` to the field `name` of a flat list (lower-case names), as
+ * `Headers.set(name, earlier + ", " + entry)` would: every earlier line of
+ * it joined into one, or `entry` alone.
+ *
+ * @example
+ * ```ts
+ * import { appendToField, VIA_ENTRY } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fields = ["via", "1.0 fred", "a", "b"];
+ * appendToField(fields, "via", VIA_ENTRY);
+ * assert.deepEqual(fields, ["a", "b", "via", "1.0 fred, 1.1 keepwire"]);
+ * ```
+ *
+ * @param fields the flat list to change in place
+ * @param name the lower-case field name
+ * @param entry the value to add
+ */
+export function appendToField(fields: string[], name: string, entry: string): void {
+  let earlier: string | null = null;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== name) continue;
+    earlier = earlier === null ? fields[i + 1] : `${earlier}, ${fields[i + 1]}`;
+    fields.splice(i, 2);
+    i -= 2;
+  }
+  fields.push(name, earlier === null || earlier === "" ? entry : `${earlier}, ${entry}`);
+}
+
+/** Sets the field `name` of a flat list to `value`, replacing every earlier line of it. */
+function setField(fields: string[], name: string, value: string): void {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === name) {
+      fields.splice(i, 2);
+      i -= 2;
+    }
+  }
+  fields.push(name, value);
+}
+
+/**
+ * {@linkcode addForwarded} on a flat list (lower-case names).
+ *
+ * @example
+ * ```ts
+ * import { addForwardedField } from "./proxy_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fields: string[] = [];
+ * addForwardedField(fields, "rfc7239", { clientAddress: "::1", protocol: "http", host: "example.com" });
+ * assert.deepEqual(fields, ["forwarded", 'for="[::1]";proto=http;host=example.com']);
+ * ```
+ *
+ * @param fields the request fields to change in place
+ * @param style which fields to write
+ * @param facts the client's address, protocol and Host
+ */
+export function addForwardedField(
+  fields: string[],
+  style: ForwardedStyle,
+  facts: DownstreamFacts,
+): void {
+  if (style === "none") return;
+  if (style === "rfc7239") {
+    appendToField(
+      fields,
+      "forwarded",
+      `for=${forwardedNode(facts.clientAddress)};proto=${token(facts.protocol)}` +
+        (facts.host === "" ? "" : `;host=${token(facts.host)}`),
+    );
+    return;
+  }
+  appendToField(fields, "x-forwarded-for", facts.clientAddress);
+  setField(fields, "x-forwarded-proto", facts.protocol);
+  if (facts.host !== "") setField(fields, "x-forwarded-host", facts.host);
+}
+
+/** Whether a flat list (lower-case names) has the field `name`. */
+export function hasField(fields: readonly string[], name: string): boolean {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return true;
+  return false;
+}
+
+/** Removes every line of the field `name` from a flat list (lower-case names). */
+export function removeField(fields: string[], name: string): void {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === name) {
+      fields.splice(i, 2);
+      i -= 2;
+    }
+  }
+}
