@@ -302,8 +302,9 @@ export class KeepAliveClient {
    * (lib/handlers/proxy.ts): `prepared` is taken as it is (headers already
    * flat and end-to-end, no redirects), and the settled exchange comes back
    * as the head and its body — bytes when the whole body came with the
-   * head — so a response can be passed on without a `Response` and a stream
-   * in between. Same pool, stale-retry rules and stats as `fetch()`.
+   * head (and no decoding applies) — so a response can be passed on without
+   * a `Response` and a stream in between. Same pool, stale-retry rules,
+   * decoding and stats as `fetch()`.
    */
   async [exchangeWithoutFetch](
     prepared: PreparedRequest,
@@ -319,7 +320,14 @@ export class KeepAliveClient {
       this.#options.retryNonIdempotent,
       this.#proxy,
     );
-    return result;
+    // The client's decoding and size limit apply as in fetch() (a proxy's
+    // client passes bodies through: decompress false, no limit).
+    try {
+      return { head: result.head, body: this.#decoding.body(result.head, result.body) };
+    } catch (error) {
+      this.#stats.failures++;
+      throw error;
+    }
   }
 
   /**
