@@ -57,8 +57,10 @@ import { relayTunnel, type TunnelUpstream } from "./proxy_tunnel.ts";
  * @param httpVersion its HTTP version
  */
 export function asksForUpgrade(request: Request, httpVersion: string): boolean {
-  return httpVersion === "1.1" && request.body === null && request.headers.has("upgrade") &&
-    requestsUpgrade(request.headers.get("connection") ?? "");
+  // The fields first: reading `body` builds a light request's real Request,
+  // which every proxied request would pay for.
+  return httpVersion === "1.1" && request.headers.has("upgrade") &&
+    requestsUpgrade(request.headers.get("connection") ?? "") && request.body === null;
 }
 
 /** One upgrade request to send upstream on a dedicated connection. */
