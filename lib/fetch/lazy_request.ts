@@ -18,13 +18,14 @@
  * - Deno's constructor, and undici's up to Node 22, read a request's state
  *   from private symbols on the instance: the light request goes wrapped in
  *   a Proxy that hands those to the real request (`"forwarded"`);
- * - Bun's reads a foreign request through its public members but takes the
- *   method from the init alone when one is given (a POST copied with
- *   `{ headers }` became a GET, Bun 1.4.5), and Node 24's undici checks a
- *   private field: there the caller builds the native request at once
- *   (`"native"`), as before;
- * - a runtime whose constructor copied the light request faithfully as it
- *   is would get it bare (`"light"`).
+ * - Bun's reads a foreign request through its public members, so a light
+ *   request passes as it is (`"light"`), except that with an init it takes
+ *   the method from the init alone (a POST copied with `{ headers }` became
+ *   a GET, Bun 1.4.5): GET requests, the most common by far, are probed
+ *   apart from the others, and only GETs go light on Bun;
+ * - where neither copies it faithfully (Node 24's undici checks a private
+ *   field; other methods on Bun) the caller builds the native request at
+ *   once (`"native"`), as before.
  *
  * One difference remains where the light request is used: a `Headers`
  * object read from it before the real request exists stays the handler's
@@ -40,40 +41,46 @@ import { createLightRequest, forwardSymbols, type SignalSource } from "./light_r
 /** How this runtime's default requests are made: see the module doc. */
 export type LazyRequestMode = "light" | "forwarded" | "native";
 
-let mode: LazyRequestMode | undefined;
+/** The mode for GET requests and for all others, probed apart (the first time each is needed). */
+const modes: { GET?: LazyRequestMode; other?: LazyRequestMode } = {};
 
 const PROBE_URL = "http://probe.keepwire.invalid/path?query";
 
 /**
- * Whether the native constructor copies `candidate` as it would a native
- * request, alone and with an init that leaves the method and body to it
- * (`fetch(request, { headers })` in a proxy).
+ * Whether the native constructor copies what `make` builds as it would a
+ * native request, alone and with an init that leaves the method and body
+ * to it (`fetch(request, { headers })` in a proxy).
  */
-function copiedFaithfully(make: () => Request): boolean {
+function copiedFaithfully(method: "GET" | "POST", make: () => Request): boolean {
   try {
     const whole = new NativeRequest(make());
     const withInit = new NativeRequest(make(), { headers: { "x-other": "2" } });
-    return whole.method === "POST" && whole.url === PROBE_URL &&
-      whole.headers.get("x-probe") === "1" && whole.body !== null &&
-      withInit.method === "POST" && withInit.url === PROBE_URL &&
-      withInit.headers.get("x-other") === "2" && withInit.body !== null;
+    const hasBody = method !== "GET";
+    return whole.method === method && whole.url === PROBE_URL &&
+      whole.headers.get("x-probe") === "1" && (whole.body !== null) === hasBody &&
+      withInit.method === method && withInit.url === PROBE_URL &&
+      withInit.headers.get("x-other") === "2" && (withInit.body !== null) === hasBody;
   } catch {
     return false;
   }
 }
 
-function probeCandidate(): Request {
-  return createLightRequest("POST", PROBE_URL, ["x-probe", "1"], new NativeResponse("probe").body);
+function probe(method: "GET" | "POST"): LazyRequestMode {
+  const candidate = () =>
+    createLightRequest(
+      method,
+      PROBE_URL,
+      ["x-probe", "1"],
+      method === "GET" ? null : new NativeResponse("probe").body,
+    );
+  if (copiedFaithfully(method, candidate)) return "light";
+  if (copiedFaithfully(method, () => forwardSymbols(candidate()))) return "forwarded";
+  return "native";
 }
 
-/** This runtime's mode, probed on first use. */
-export function lazyRequestMode(): LazyRequestMode {
-  if (mode === undefined) {
-    if (copiedFaithfully(probeCandidate)) mode = "light";
-    else if (copiedFaithfully(() => forwardSymbols(probeCandidate()))) mode = "forwarded";
-    else mode = "native";
-  }
-  return mode;
+/** This runtime's mode for requests of `method`, probed on first use. */
+export function lazyRequestMode(method: string): LazyRequestMode {
+  return method === "GET" ? (modes.GET ??= probe("GET")) : (modes.other ??= probe("POST"));
 }
 
 /**
@@ -93,7 +100,7 @@ export function createLazyRequest(
   body: ReadableStream<Uint8Array> | null,
   signalSource: SignalSource,
 ): Request | null {
-  const how = mode ?? lazyRequestMode();
+  const how = lazyRequestMode(method);
   if (how === "native") return null;
   const request = createLightRequest(method, url, fields, body, signalSource);
   return how === "light" ? request : forwardSymbols(request);

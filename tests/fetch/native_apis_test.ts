@@ -71,10 +71,16 @@ describe(`default-path requests are native to ${runtime}'s own APIs`, () => {
   test("the probe picks the cheapest form this runtime's constructor copies", () => {
     // Deno, and undici up to Node 22, read a request through private
     // symbols (hence the Proxy); Bun through its members, but it takes the
-    // method from an init alone; Node 24's undici checks a private field.
-    const expected =
-      { bun: ["native"], deno: ["forwarded"], node: ["forwarded", "native"] }[runtime];
-    assert.ok(expected.includes(lazyRequestMode()), lazyRequestMode());
+    // method from an init alone (so only GETs pass); Node 24's undici
+    // checks a private field.
+    const expected = {
+      bun: { GET: ["light"], POST: ["native"] },
+      deno: { GET: ["forwarded"], POST: ["forwarded"] },
+      node: { GET: ["forwarded", "native"], POST: ["forwarded", "native"] },
+    }[runtime];
+    assert.ok(expected.GET.includes(lazyRequestMode("GET")), lazyRequestMode("GET"));
+    assert.ok(expected.POST.includes(lazyRequestMode("POST")), lazyRequestMode("POST"));
+    assert.equal(lazyRequestMode("PUT"), lazyRequestMode("POST"));
   });
 
   test("instanceof Request, its tag, method, url and headers", async () => {
@@ -185,6 +191,27 @@ describe(`default-path requests are native to ${runtime}'s own APIs`, () => {
           assert.equal(response.status, 200);
           assert.equal(response.text, "POST /forwarded hello");
           assert.equal(response.headers.get("x-upstream-saw"), "t2");
+        } finally {
+          client.destroy();
+        }
+      });
+    });
+  });
+
+  test("fetch(request, init) and new Request(request, init) keep a GET a GET", async () => {
+    await withServer((request) => {
+      return new NativeResponse(`${request.method} ${request.headers.get("x-only")}`);
+    }, async (upstream) => {
+      await withServer(async (request) => {
+        const copy = new NativeRequest(request, { headers: { "x-only": "copy" } });
+        const forwarded = await nativeFetch(request, { headers: { "x-only": "fetch" } });
+        return new NativeResponse(`${copy.method} | ${await forwarded.text()}`);
+      }, async (proxy) => {
+        const client = await RawClient.connect(Number(new URL(proxy).port));
+        try {
+          await client.write(`GET ${upstream}/get HTTP/1.1\r\nHost: ignored\r\n\r\n`);
+          const response = await readResponse(client);
+          assert.equal(response.text, "GET | GET fetch");
         } finally {
           client.destroy();
         }
