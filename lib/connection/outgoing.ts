@@ -12,7 +12,7 @@
 
 import type { Framing } from "../codec/events.ts";
 import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
-import { readStaticBody } from "../fetch/static_body.ts";
+import { fastStaticParts, readStaticBody } from "../fetch/static_body.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;
@@ -182,7 +182,8 @@ export function prepareResponseNow(
   response: Response,
   isHeadRequest: boolean,
 ): OutgoingResponse | null {
-  const light = lightResponseParts(response);
+  // Deno's record of a static native response reads as whole too (static_body.ts).
+  const light = lightResponseParts(response) ?? fastStaticParts(response);
   return light === null ? null : prepareLightResponse(light, isHeadRequest);
 }
 

@@ -28,6 +28,7 @@
 
 import { nativeFetch, NativeRequest, NativeResponse } from "./_native.ts";
 import { forwardPrototype } from "./_forward.ts";
+import { encodeText } from "./_text_bytes.ts";
 import { toNativeRequest } from "./light_request.ts";
 
 export { createLightRequest, type SignalSource, toNativeRequest } from "./light_request.ts";
@@ -53,21 +54,6 @@ interface ResponseState {
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const encoder = new TextEncoder();
-
-// Handlers often answer the same text again and again; its bytes are kept
-// (read-only: they are only ever written to sockets).
-let lastText = "";
-let lastBytes = new Uint8Array(0);
-
-function encodeText(text: string): Uint8Array {
-  if (text.length > 4096) return encoder.encode(text); // not worth pinning
-  if (text !== lastText) {
-    lastBytes = encoder.encode(text);
-    lastText = text;
-  }
-  return lastBytes;
-}
 
 /** Field name `token` and value characters as Fetch's `Headers` accepts them. */
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
