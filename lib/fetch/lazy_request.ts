@@ -5,8 +5,9 @@
  *
  * Building the runtime's `Request` was the largest single cost of a small
  * exchange on the default path (bench:exchange, 2026-11-30, a busy 2-core
- * machine: a quarter of the CPU on Deno, most of it converting the header
- * init), and most handlers read only `method`, `url` and a few `headers`. A
+ * machine: a third of the CPU on Deno, most of it converting the header
+ * init; a fifth on Bun), and most handlers read only `method`, `url` and a
+ * few `headers`. A
  * light request (light_request.ts) answers those and builds the real one
  * when anything else is read. Unlike the light globals this replaces
  * nothing, so the light request must pass, as it is, every native API that
