@@ -7,14 +7,13 @@
  * exchange on the default path (bench:exchange, 2026-11-30, a busy 2-core
  * machine: a third of the CPU on Deno, most of it converting the header
  * init; a fifth on Bun), and most handlers read only `method`, `url` and a
- * few `headers`. A
- * light request (light_request.ts) answers those and builds the real one
- * when anything else is read. Unlike the light globals this replaces
- * nothing, so the light request must pass, as it is, every native API that
- * takes a request; it is used only where the runtime shows that it does. A
- * probe made once asks the runtime's own `Request` constructor — the path
- * `fetch(request)` and the Cache API take — to copy a light request, alone
- * and with an init (`fetch(request, { headers })`):
+ * few `headers`. A light request (light_request.ts) answers those and
+ * builds the real one when anything else is read. Unlike the light
+ * globals this replaces nothing, so the light request must pass, as it is,
+ * every native API that takes a request; it is used only where the runtime
+ * shows that it does. A probe made once asks the runtime's own `Request`
+ * constructor — the path `fetch(request)` and the Cache API take — to copy
+ * a light request, alone and with an init (`fetch(request, { headers })`):
  *
  * - Deno's constructor, and undici's up to Node 22, read a request's state
  *   from private symbols on the instance: the light request goes wrapped in
