@@ -96,6 +96,9 @@ export async function prepareResponse(
 ): Promise<OutgoingResponse> {
   const now = prepareResponseNow(response, isHeadRequest);
   if (now !== null) return now;
+  // A static native response Deno recorded for its own server: read whole (static_body.ts).
+  const fast = fastStaticParts(response);
+  if (fast !== null) return prepareLightResponse(fast, isHeadRequest);
   const fields = new ResponseFields();
   // Names arrive lower-cased from Headers iteration.
   for (const [name, value] of response.headers) fields.add(name, value);
@@ -182,8 +185,7 @@ export function prepareResponseNow(
   response: Response,
   isHeadRequest: boolean,
 ): OutgoingResponse | null {
-  // Deno's record of a static native response reads as whole too (static_body.ts).
-  const light = lightResponseParts(response) ?? fastStaticParts(response);
+  const light = lightResponseParts(response);
   return light === null ? null : prepareLightResponse(light, isHeadRequest);
 }
 
