@@ -13,6 +13,7 @@ import { serveWith } from "./connection/server.ts";
 import { serveArguments } from "./connection/serve_arguments.ts";
 import { KeepAliveClient } from "./client/client.ts";
 import type { ClientOptions } from "./client/options.ts";
+import { checkClientOptions } from "./client/option_rules.ts";
 import { installLightFetchGlobals } from "./fetch/light_fetch.ts";
 import { withRuntimeDecoders } from "./runtime/_zlib_decoders.ts";
 
@@ -64,11 +65,14 @@ export function bindCreateClient(
   connect: ConnectFunction,
   lightByDefault: boolean,
 ): (options?: ClientOptions) => KeepAliveClient {
-  return (options: ClientOptions = {}): KeepAliveClient =>
-    new KeepAliveClient({
+  return (options: ClientOptions = {}): KeepAliveClient => {
+    // Checked before the spread below, which would turn a string into keys.
+    checkClientOptions(options);
+    return new KeepAliveClient({
       ...options,
       connect: options.connect ?? connect,
       lightFetchObjects: options.lightFetchObjects ?? lightByDefault,
       contentDecoders: withRuntimeDecoders(options.contentDecoders),
     });
+  };
 }

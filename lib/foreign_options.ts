@@ -80,3 +80,53 @@ export const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
   readableAll: `"readableAll" (node:net, Unix sockets) is not supported.`,
   writableAll: `"writableAll" (node:net, Unix sockets) is not supported.`,
 };
+
+/**
+ * Client option names of undici (`Agent`, `Pool`), `node:http`'s `Agent`,
+ * `Deno.createHttpClient` and Bun's `fetch` that keepwire's client does not
+ * take, each with the sentence that tells their user what to do instead.
+ */
+export const FOREIGN_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
+  // undici
+  keepAliveTimeout: `"keepAliveTimeout" is undici's; keepwire's client calls it idleTimeout ` +
+    `(milliseconds an idle connection is kept when the server sends no Keep-Alive hint).`,
+  keepAliveMaxTimeout: `"keepAliveMaxTimeout" (undici) is not an option: a server's Keep-Alive ` +
+    `hint is followed as keepAliveHint says ("lowers" or "sets").`,
+  keepAliveTimeoutThreshold: `"keepAliveTimeoutThreshold" is undici's; keepwire calls it ` +
+    `keepAliveSafetyMargin.`,
+  connections: `"connections" is undici's; keepwire calls it maxConnectionsPerOrigin.`,
+  maxRedirections: `"maxRedirections" is undici's; keepwire calls it maxRedirects.`,
+  maxResponseSize: `"maxResponseSize" is undici's; keepwire calls it maxResponseBodySize.`,
+  allowH2: `"allowH2" (undici) is not supported: keepwire's client speaks HTTP/1.1 only.`,
+  autoSelectFamily: `"autoSelectFamily" (undici, node:net) is not supported.`,
+  localAddress: `"localAddress" (undici, node:net) is not supported.`,
+  interceptors: `"interceptors" (undici) is not supported: wrap client.fetch instead.`,
+  strictContentLength: `"strictContentLength" (undici) is not an option: a body that does not ` +
+    `match its Content-Length always fails with body-error.`,
+  // node:http Agent
+  maxSockets: `"maxSockets" is node:http's Agent's; keepwire calls it maxConnectionsPerOrigin.`,
+  maxTotalSockets: `"maxTotalSockets" is node:http's Agent's; keepwire calls it maxConnections.`,
+  maxFreeSockets: `"maxFreeSockets" (node:http Agent) is not supported: idle connections ` +
+    `are kept up to maxConnectionsPerOrigin and retired by idleTimeout.`,
+  keepAlive: `"keepAlive" (node:http Agent) is not an option: keepwire's client always keeps ` +
+    `connections alive.`,
+  keepAliveMsecs: `"keepAliveMsecs" (node:http Agent, TCP keep-alive probes) is not supported.`,
+  scheduling: `"scheduling" (node:http Agent) is not supported: idle connections are reused ` +
+    `most recent first.`,
+  timeout: `"timeout" (node:http Agent) is not an option: keepwire bounds each phase ` +
+    `(connectTimeout, headersTimeout, bodyTimeout).`,
+  servername: `"servername" (node:tls) is not an option: the SNI name is the URL's host.`,
+  // Deno.createHttpClient
+  caCerts: `"caCerts" is Deno.createHttpClient's; keepwire calls it ca.`,
+  poolIdleTimeout: `"poolIdleTimeout" is Deno.createHttpClient's; keepwire calls it idleTimeout.`,
+  poolMaxIdlePerHost: `"poolMaxIdlePerHost" is Deno.createHttpClient's; keepwire's nearest is ` +
+    `maxConnectionsPerOrigin.`,
+  http2: `"http2" is not supported: keepwire's client speaks HTTP/1.1 only.`,
+  cert: `"cert" (a client certificate) is not supported yet.`,
+  key: `"key" (a client certificate) is not supported yet.`,
+  // Bun's fetch
+  tls: `"tls" is Bun's fetch option; keepwire takes ca and rejectUnauthorized as options of ` +
+    `their own.`,
+  unix: `"unix" is Bun's fetch option; keepwire calls it socketPath.`,
+  verbose: `"verbose" (Bun's fetch) is not supported.`,
+};

@@ -47,6 +47,7 @@ import type {
 } from "./options.ts";
 import { createResponse, type MutableStats, newStats, setResponseInfo } from "./_response.ts";
 import { decodingOptions, ResponseDecoding } from "./_decode_body.ts";
+import { checkClientOptions } from "./option_rules.ts";
 
 export type * from "./options.ts";
 
@@ -121,6 +122,7 @@ export class KeepAliveClient {
    * @param options limits and timeouts, and `connect`; see {@linkcode ClientOptions}
    */
   constructor(options: ClientOptions = {}) {
+    checkClientOptions(options);
     if (typeof options.connect !== "function") {
       throw new TypeError(
         "KeepAliveClient needs a connect function; createClient() passes the running runtime's",

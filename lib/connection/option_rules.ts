@@ -13,53 +13,20 @@
  */
 
 import type { ServeOptions } from "./options.ts";
+import {
+  boolean,
+  callable,
+  duration,
+  integer,
+  nonEmptyString,
+  type OptionRule,
+} from "../option_check.ts";
 
-/** A check of one option's value: what it must be, and whether a value is that. */
-export interface OptionRule {
-  /** Completes "must be …" in the error message. */
-  readonly expected: string;
-  /** True when the value is acceptable (never called with `undefined`: that means "default"). */
-  accepts(value: unknown): boolean;
-}
+export type { OptionRule };
 
-/**
- * The longest duration accepted: 2³¹−1 ms (~24.8 days), the most a runtime
- * timer can wait (a longer `setTimeout` fires at once on every runtime).
- */
-export const MAX_DURATION = 2 ** 31 - 1;
+const hostname: OptionRule = nonEmptyString("an IP address or a host name");
 
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER): OptionRule => ({
-  expected: max === Number.MAX_SAFE_INTEGER
-    ? `an integer ≥ ${min}`
-    : `an integer from ${min} to ${max}`,
-  accepts: (value) =>
-    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
-});
-
-const duration: OptionRule = {
-  expected: `a number of milliseconds from 0 to ${MAX_DURATION}`,
-  accepts: (value) => typeof value === "number" && value >= 0 && value <= MAX_DURATION,
-};
-
-const boolean: OptionRule = {
-  expected: "true or false",
-  accepts: (value) => typeof value === "boolean",
-};
-
-const hostname: OptionRule = {
-  expected: "a non-empty string (an IP address or a host name)",
-  accepts: (value) => typeof value === "string" && value.length > 0,
-};
-
-const callable: OptionRule = {
-  expected: "a function",
-  accepts: (value) => typeof value === "function",
-};
-
-const socketPath: OptionRule = {
-  expected: "a non-empty string (the Unix socket file)",
-  accepts: (value) => typeof value === "string" && value.length > 0,
-};
+const socketPath: OptionRule = nonEmptyString("the Unix socket file");
 
 const pem = (value: unknown): boolean => typeof value === "string" && value.includes("-----BEGIN");
 
@@ -110,8 +77,3 @@ export const OPTION_RULES: { readonly [Name in keyof Required<ServeOptions>]: Op
   onError: callable,
   signal: abortSignal,
 };
-
-/** True when keepwire has an option of this name. */
-export function isKeepwireOption(name: string): name is keyof ServeOptions {
-  return Object.hasOwn(OPTION_RULES, name);
-}

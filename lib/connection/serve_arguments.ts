@@ -8,7 +8,8 @@
  */
 
 import type { Handler, ServeOptions } from "./options.ts";
-import { isKeepwireOption, OPTION_RULES } from "./option_rules.ts";
+import { OPTION_RULES } from "./option_rules.ts";
+import { checkOptions, describeValue } from "../option_check.ts";
 import { FOREIGN_OPTIONS } from "../foreign_options.ts";
 
 /** The options and the handler of one `serve()` call, checked. */
@@ -38,7 +39,7 @@ export function serveArguments(first: unknown, second?: unknown): ServeArguments
   checkServeOptions(first);
   const { handler: inOptions, ...options } = first;
   if (second !== undefined && typeof second !== "function") {
-    throw new TypeError(`serve(): the handler must be a function, got ${describe(second)}`);
+    throw new TypeError(`serve(): the handler must be a function, got ${describeValue(second)}`);
   }
   if (second !== undefined && inOptions !== undefined && inOptions !== second) {
     throw new TypeError(
@@ -65,73 +66,8 @@ export function serveArguments(first: unknown, second?: unknown): ServeArguments
 export function checkServeOptions(options: unknown): asserts options is ServeOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError(
-      `serve(): options must be an object, got ${describe(options)}; call ${FORMS}`,
+      `serve(): options must be an object, got ${describeValue(options)}; call ${FORMS}`,
     );
   }
-  const record = options as Record<string, unknown>;
-  for (const name of Object.keys(record)) {
-    if (!isKeepwireOption(name)) throw new TypeError(`serve(): ${unknownOption(name)}`);
-  }
-  for (const [name, rule] of Object.entries(OPTION_RULES)) {
-    const value = record[name];
-    if (value === undefined || rule.accepts(value)) continue;
-    throw new TypeError(
-      `serve(): option "${name}" must be ${rule.expected}, got ${describe(value)}`,
-    );
-  }
-}
-
-/** The sentence for a name keepwire does not take: another server's option, or a likely typo. */
-function unknownOption(name: string): string {
-  const foreign = Object.hasOwn(FOREIGN_OPTIONS, name) ? FOREIGN_OPTIONS[name] : undefined;
-  if (foreign !== undefined) return foreign;
-  const near = nearestOption(name);
-  return `unknown option "${name}"` + (near === null ? "" : ` (did you mean "${near}"?)`);
-}
-
-/** The keepwire option a misspelt name most likely meant: same letters ignoring case, or at most two edits away. */
-function nearestOption(name: string): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of Object.keys(OPTION_RULES)) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, substitution));
-    }
-    previous = row;
-  }
-  return previous[b.length];
-}
-
-/** A value as the error message shows it: short, with its type when that is the mistake. */
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
-    case "number":
-    case "bigint":
-      return `${typeof value === "bigint" ? `${value}n` : value}`;
-    case "function":
-      return "a function";
-    case "object":
-      return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-    default:
-      return String(value);
-  }
+  checkOptions("serve()", options as Record<string, unknown>, OPTION_RULES, FOREIGN_OPTIONS);
 }
