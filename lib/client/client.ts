@@ -307,6 +307,8 @@ export class KeepAliveClient {
    * head (and no decoding applies) — so a response can be passed on without
    * a `Response` and a stream in between. Same pool, stale-retry rules,
    * decoding and stats as `fetch()`.
+   *
+   * @ignore keyed by a symbol the package does not export: not public API
    */
   async [exchangeWithoutFetch](
     prepared: PreparedRequest,
