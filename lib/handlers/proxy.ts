@@ -32,26 +32,21 @@
 import type { Handler, ServeInfo } from "../connection/options.ts";
 import { createClient } from "../client.ts";
 import { ClientError, exchangeWithoutFetch, type KeepAliveClient } from "../client/client.ts";
-import type { ExchangeResult } from "../client/_exchange.ts";
 import type { PooledConnection } from "../client/options.ts";
 import { normalizeMethod } from "../client/_prepare.ts";
-import { connectForRuntime } from "../runtime/detect.ts";
-import type { ConnectFunction, ConnectOptions } from "../transport.ts";
+import type { ConnectOptions } from "../transport.ts";
 import {
-  addForwarded,
   addForwardedField,
-  addVia,
   appendToField,
   endToEndFieldList,
   type ForwardedStyle,
   hasField,
   removeField,
   VIA_ENTRY,
-  withoutHopByHop,
 } from "./proxy_fields.ts";
 import { gatewayError, passResponse } from "./proxy_response.ts";
 import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
-import { asksForUpgrade, forwardUpgrade } from "./proxy_upgrade.ts";
+import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
 
 export type { BalanceStrategy } from "./proxy_upstreams.ts";
@@ -241,9 +236,6 @@ function expectsContinue(request: Request, info: ServeInfo): boolean {
   return expect !== null && info.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(expect);
 }
 
-// Runtime sockets for the dedicated upgrade connections, loaded on the first one.
-let runtimeConnect: Promise<ConnectFunction> | undefined;
-
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0)) {
@@ -356,7 +348,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const requestHeaders = request.headers;
     const downstreamHost = requestHeaders.get("host") ?? new URL(request.url).host;
     if (asksForUpgrade(request, info.httpVersion)) {
-      return await forwardUpgradeRequest(request, info, downstreamHost);
+      return await forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);
     }
     const expectContinue = expectsContinue(request, info);
     // One flat field list, built once: the client writes it as it is.
@@ -378,13 +370,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const target = query === "" ? path : `${path}?${query}`;
     const signal = request.signal;
 
-    let tried = -1;
-    for (;;) {
-      const index = balancer.pick(performance.now(), busy, tried);
-      const upstream = upstreams[index];
-      const host = changeHost ? upstream.host : downstreamHost;
-      let result: ExchangeResult;
-      try {
+    return await dispatch(
+      body,
+      downstreamHost,
+      async (upstream, host) => {
         let url: URL;
         try {
           url = new URL(upstream.origin + upstream.prefix + target);
@@ -393,7 +382,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
             cause: error,
           });
         }
-        result = await upstream.client[exchangeWithoutFetch](
+        const result = await upstream.client[exchangeWithoutFetch](
           // The client left: stop the upstream exchange too (its connection
           // is closed, not drained) instead of fetching for no one.
           { url, method, headers: fields, body, signal, redirect: "manual" },
@@ -407,56 +396,31 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
             ? new ClientError("protocol-error", `status ${status} cannot be a Fetch Response`)
             : new RangeError(`status ${status} cannot be a Fetch Response`);
         }
-      } catch (error) {
-        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
-        if (answer !== null) return answer;
-        tried = index;
-        continue;
-      }
-      balancer.answered(index);
-      return passResponse(result, request.method === "HEAD");
-    }
+        return result;
+      },
+      (result) => passResponse(result, request.method === "HEAD"),
+    );
   }
 
-  /** A request to switch protocols (WebSocket): a dedicated connection, `proxy_upgrade.ts`. */
-  async function forwardUpgradeRequest(
-    request: Request,
-    info: ServeInfo,
+  /**
+   * The one way a request, pooled or upgrade, meets the upstreams: pick
+   * one, run `exchange` on it, and on failure answer by {@linkcode failed}
+   * (502/504), or go on to another upstream when the request provably never
+   * reached this one and its body is unread.
+   */
+  async function dispatch<T>(
+    body: ReadableStream<Uint8Array> | null,
     downstreamHost: string,
+    exchange: (upstream: Upstream, host: string) => Promise<T>,
+    answer: (value: T) => Response | Promise<Response>,
   ): Promise<Response> {
-    const upgrade = request.headers.get("upgrade")!;
-    const headers = withoutHopByHop(request.headers);
-    headers.delete("expect");
-    headers.delete("host");
-    addVia(headers);
-    addForwarded(headers, forwarded, {
-      clientAddress: info.remoteAddr.hostname,
-      protocol: request.url.startsWith("https:") ? "https" : "http",
-      host: downstreamHost,
-    });
-    const { path, query } = splitTarget(request.url);
-    const target = query === "" ? path : `${path}?${query}`;
-    const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
-    if (body === null) headers.delete("content-length");
     let tried = -1;
     for (;;) {
       const index = balancer.pick(performance.now(), busy, tried);
       const upstream = upstreams[index];
-      const host = changeHost ? upstream.host : downstreamHost;
-      let response: Response;
+      let value: T;
       try {
-        response = await forwardUpgrade({
-          connect: await (runtimeConnect ??= connectForRuntime()),
-          target: upstream.target,
-          method: request.method,
-          path: upstream.prefix + target,
-          host,
-          headers,
-          upgrade,
-          timeout,
-          signal: request.signal,
-          completed: info.completed,
-        });
+        value = await exchange(upstream, changeHost ? upstream.host : downstreamHost);
       } catch (error) {
         const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
         if (answer !== null) return answer;
@@ -464,19 +428,11 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         continue;
       }
       balancer.answered(index);
-      if (response.status === 101) return response; // the tunnel's own, fields relayed
-      const responseHeaders = withoutHopByHop(response.headers);
-      addVia(responseHeaders);
-      const noBody = response.status === 204 || response.status === 205 ||
-        response.status === 304 || request.method === "HEAD";
-      if (noBody) await response.body?.cancel().catch(() => {});
-      return new Response(noBody ? null : response.body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: responseHeaders,
-      });
+      return await answer(value);
     }
   }
+
+  const upgradeContext: UpgradeContext = { forwarded, timeout, dispatch };
 
   const handler = ((request: Request, info: ServeInfo) => forward(request, info)) as ProxyHandler;
   handler.upstreams = () =>

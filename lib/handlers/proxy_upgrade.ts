@@ -15,25 +15,54 @@
  * bytes go both ways with back-pressure until one side closes; the other
  * side is then closed too, after a short linger for its last bytes. Any
  * other answer is relayed as an ordinary response and the dedicated
- * connection closed after it.
+ * connection closed after it. The connection itself, its exchange and its
+ * phases, is `proxy_upgrade_connection.ts`. Which upstream, and the 502/504
+ * when it fails, are the proxy's own (`proxy.ts`), shared with pooled
+ * requests.
  *
  * @module
  */
 
-import { encodeRequestHead } from "../codec/request_writer.ts";
-import { ResponseParser } from "../codec/response_parser.ts";
-import type { ResponseHead } from "../codec/response_events.ts";
-import { requestsUpgrade, upgradeResponse } from "../connection/upgrade.ts";
+import type { ServeInfo } from "../connection/options.ts";
+import { requestsUpgrade } from "../connection/upgrade.ts";
 import { ClientError } from "../client/errors.ts";
-import {
-  CertificateError,
-  type ConnectFunction,
-  type ConnectOptions,
-  type Transport,
-  type TransportHandler,
-} from "../transport.ts";
-import { addVia, withoutHopByHop } from "./proxy_fields.ts";
-import { relayTunnel, type TunnelUpstream } from "./proxy_tunnel.ts";
+import { connectForRuntime } from "../runtime/detect.ts";
+import { CertificateError, type ConnectFunction, type ConnectOptions } from "../transport.ts";
+import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
+import { type UpgradeHead, UpstreamConnection } from "./proxy_upgrade_connection.ts";
+import { splitTarget } from "./target.ts";
+
+/** An upstream as the upgrade path needs it. */
+export interface UpgradeUpstream {
+  /** Where a dedicated connection goes. */
+  readonly target: ConnectOptions;
+  /** The path prefix without a trailing slash ("" for none). */
+  readonly prefix: string;
+}
+
+/**
+ * Tries the request on upstreams in the proxy's order: `exchange` on the
+ * one picked (with the `Host` to send), and if that fails, once more on
+ * another when the failure allows it, else a 502 or 504; `answer` turns a
+ * success into the downstream response.
+ */
+export type UpstreamDispatch = <T>(
+  body: ReadableStream<Uint8Array> | null,
+  downstreamHost: string,
+  exchange: (upstream: UpgradeUpstream, host: string) => Promise<T>,
+  answer: (value: T) => Response | Promise<Response>,
+) => Promise<Response>;
+
+/** What the proxy lends its upgrade path: settings, and its way of trying upstreams. */
+export interface UpgradeContext {
+  readonly forwarded: ForwardedStyle;
+  /** Longest wait for the connection and then for the response head, in ms. */
+  readonly timeout: number;
+  readonly dispatch: UpstreamDispatch;
+}
+
+// Runtime sockets for the dedicated upgrade connections, loaded on the first one.
+let runtimeConnect: Promise<ConnectFunction> | undefined;
 
 /**
  * Whether a request asks to switch protocols in a way the proxy can pass
@@ -64,20 +93,11 @@ export function asksForUpgrade(request: Request, httpVersion: string): boolean {
 }
 
 /** One upgrade request to send upstream on a dedicated connection. */
-export interface UpgradeRequest {
+export interface UpgradeRequest extends UpgradeHead {
   /** Opens the connection. */
   readonly connect: ConnectFunction;
   /** Where (and with which TLS settings) to connect. */
   readonly target: ConnectOptions;
-  readonly method: string;
-  /** The request-target (origin-form). */
-  readonly path: string;
-  /** The `Host` to send. */
-  readonly host: string;
-  /** The end-to-end fields, `Via` and `Forwarded` already added. */
-  readonly headers: Headers;
-  /** The `Upgrade` field as the client sent it. */
-  readonly upgrade: string;
   /** Longest wait for the connection and then for the response head, in ms. */
   readonly timeout: number;
   /** Aborts when the downstream client leaves. */
@@ -137,240 +157,65 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
   }
 }
 
-/** The dedicated upstream connection: an HTTP exchange, then maybe a tunnel. */
-class UpstreamConnection implements TransportHandler, TunnelUpstream {
-  transport: Transport | null = null;
-  readonly head: Promise<ResponseHead>;
-  #resolveHead!: (head: ResponseHead) => void;
-  #rejectHead!: (error: unknown) => void;
-  #parser = new ResponseParser();
-  #phase: "head" | "body" | "switched" | "closed" = "head";
-  #body: ReadableStreamDefaultController<Uint8Array> | null = null;
-  /** After the 101: where upstream bytes go (null until the downstream side is joined). */
-  #sink: ((bytes: Uint8Array) => void) | null = null;
-  #early: Uint8Array[] = [];
-  /** In a tunnel: the upstream side has finished or failed. */
-  #upstreamDone: (() => void) | null = null;
-  #drainWaiters: (() => void)[] = [];
-
-  constructor() {
-    this.head = new Promise((resolve, reject) => {
-      this.#resolveHead = resolve;
-      this.#rejectHead = reject;
-    });
-    this.head.catch(() => {});
-  }
-
-  /** From the relay: where upstream bytes go once the tunnel is joined. */
-  relayTo(sink: (bytes: Uint8Array) => void, done: () => void): void {
-    this.#sink = sink;
-    this.#upstreamDone = done;
-    for (const bytes of this.#early.splice(0)) sink(bytes);
-    if (this.#phase === "closed") done();
-  }
-
-  write(bytes: Uint8Array): boolean {
-    return this.transport?.write(bytes) ?? true;
-  }
-
-  end(): void {
-    this.transport?.end();
-  }
-
-  pause(): void {
-    this.transport?.pause();
-  }
-
-  resume(): void {
-    this.transport?.resume();
-  }
-
-  drained(): Promise<void> {
-    if (this.#phase === "closed") return Promise.resolve();
-    return new Promise((wake) => this.#drainWaiters.push(wake));
-  }
-
-  /** The connection is open; if the exchange was given up meanwhile, it closes at once. */
-  attach(transport: Transport): void {
-    this.transport = transport;
-    if (this.#phase === "closed") transport.close();
-  }
-
-  send(request: UpgradeRequest): void {
-    if (this.#phase === "closed") return;
-    const fields: string[] = ["host", request.host];
-    for (const [name, value] of request.headers) fields.push(name, value);
-    fields.push("connection", "upgrade", "upgrade", request.upgrade);
-    this.#parser.expect(request.method, { upgrade: true });
-    this.transport!.write(encodeRequestHead({
-      method: request.method,
-      target: request.path,
-      headers: fields,
-      framing: { kind: "none" },
-    }));
-  }
-
-  /** A non-101 answer, fields as received: its body streams, then the connection closes. */
-  ordinaryResponse(head: ResponseHead): Response {
-    const headers = fieldsOf(head.headers);
-    const noBody = head.framing === "none" || head.status === 204 || head.status === 205 ||
-      head.status === 304;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (noBody) this.close();
-    else {
-      body = new ReadableStream<Uint8Array>({
-        start: (controller) => {
-          this.#body = controller;
-        },
-        pull: () => this.transport?.resume(),
-        cancel: () => this.close(),
-      }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
-      this.#phase = "body";
-      this.#drain();
-    }
-    return new Response(body, { status: head.status, statusText: head.statusText, headers });
-  }
-
-  /** A 101: the response that makes the server switch, and the join once it has. */
-  switchedResponse(head: ResponseHead, completed: Promise<void>): Response {
-    const upgrade = headerOf(head.headers, "upgrade");
-    const relayed: [string, string][] = [["Upgrade", upgrade], ["Connection", "upgrade"]];
-    const headers = withoutHopByHop(fieldsOf(head.headers));
-    headers.delete("date"); // the server writes its own
-    addVia(headers);
-    for (const [name, value] of headers) relayed.push([name, value]);
-    let joined = false;
-    const response = upgradeResponse({
-      headers: relayed,
-      accept: (duplex) => {
-        joined = true;
-        relayTunnel(this, duplex);
-      },
-      // The proxy does not know the protocol's goodbye: closing the upstream
-      // side lets the upstream say it, and the tunnel then closes downstream.
-      shutdown: () => this.close(),
-    });
-    // Written as something else (a 500), or not at all: nothing to join.
-    const unlessJoined = () => {
-      if (!joined) this.close();
-    };
-    completed.then(unlessJoined, unlessJoined);
-    return response;
-  }
-
-  close(): void {
-    if (this.#phase === "closed") return;
-    this.#phase = "closed";
-    this.transport?.close();
-    const error = new ClientError("connection-closed", "the upstream connection closed");
-    this.#rejectHead(error);
-    this.#fail(error);
-    this.#wake();
-    this.#upstreamDone?.();
-  }
-
-  onData(chunk: Uint8Array): void {
-    if (this.#phase === "switched") return this.#relay(chunk);
-    if (this.#phase === "closed") return;
-    try {
-      this.#parser.push(chunk);
-    } catch (error) {
-      return this.#protocolError(error);
-    }
-    this.#drain();
-  }
-
-  onEnd(): void {
-    // A dialled socket closes once its FIN is read: in a tunnel, that is
-    // the upstream saying it is done.
-    if (this.#phase === "switched" || this.#phase === "closed") return this.close();
-    try {
-      this.#parser.finish();
-    } catch {
-      // #drain reports it.
-    }
-    this.#drain();
-    this.close();
-  }
-
-  onDrain(): void {
-    this.#wake();
-  }
-
-  onClose(error?: unknown): void {
-    if (error !== undefined) this.#fail(new ClientError("connection-closed", String(error), error));
-    this.close();
-  }
-
-  #drain(): void {
-    if (this.#phase === "switched" || this.#phase === "closed") return;
-    const parser = this.#parser;
-    try {
-      for (let event = parser.next(); event !== null; event = parser.next()) {
-        if (event.type === "head") {
-          if (event.status === 101) return this.#switch(event);
-          this.#resolveHead(event);
-          // Until the caller has made the body stream, keep the bytes parsed.
-          if (this.#phase === "head") return this.transport?.pause();
-        } else if (event.type === "data") {
-          const body = this.#body!;
-          body.enqueue(event.bytes);
-          if ((body.desiredSize ?? 1) <= 0) this.transport?.pause();
-        } else if (event.type === "end") {
-          this.#body?.close();
-          this.#body = null;
-          return this.close();
-        }
-      }
-    } catch (error) {
-      this.#protocolError(error);
-    }
-  }
-
-  #switch(head: ResponseHead): void {
-    this.#phase = "switched";
-    const rest = this.#parser.takeBuffered();
-    if (rest.byteLength > 0) this.#early.push(rest);
-    // Until the downstream side is joined, the upstream waits.
-    this.transport?.pause();
-    this.#resolveHead(head);
-  }
-
-  #relay(bytes: Uint8Array): void {
-    if (this.#sink === null) {
-      this.#early.push(bytes);
-      return this.transport?.pause();
-    }
-    this.#sink(bytes);
-  }
-
-  #protocolError(error: unknown): void {
-    const failure = new ClientError("protocol-error", "invalid upstream response", error);
-    this.#rejectHead(failure);
-    this.#fail(failure);
-    this.close();
-  }
-
-  #fail(error: unknown): void {
-    const body = this.#body;
-    this.#body = null;
-    body?.error(error);
-  }
-
-  #wake(): void {
-    for (const wake of this.#drainWaiters.splice(0)) wake();
-  }
-}
-
-function fieldsOf(flat: readonly string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i < flat.length; i += 2) headers.append(flat[i], flat[i + 1]);
-  return headers;
-}
-
-function headerOf(flat: readonly string[], lowerName: string): string {
-  for (let i = 0; i < flat.length; i += 2) {
-    if (flat[i].toLowerCase() === lowerName) return flat[i + 1];
-  }
-  return "";
+/**
+ * The proxy's answer to a request to switch protocols (WebSocket): the
+ * request goes upstream on a dedicated connection; a `101` joins the two
+ * connections, any other answer is passed on with the fields of an
+ * intermediary (RFC 9110 §7.6).
+ *
+ * @param request the downstream request ({@linkcode asksForUpgrade} said yes)
+ * @param info the server's facts about it
+ * @param downstreamHost the `Host` the client sent
+ * @param context the proxy's settings and upstream dispatch
+ */
+export async function forwardUpgradeRequest(
+  request: Request,
+  info: ServeInfo,
+  downstreamHost: string,
+  context: UpgradeContext,
+): Promise<Response> {
+  const upgrade = request.headers.get("upgrade")!;
+  const headers = withoutHopByHop(request.headers);
+  headers.delete("expect");
+  headers.delete("host");
+  addVia(headers);
+  addForwarded(headers, context.forwarded, {
+    clientAddress: info.remoteAddr.hostname,
+    protocol: request.url.startsWith("https:") ? "https" : "http",
+    host: downstreamHost,
+  });
+  const { path, query } = splitTarget(request.url);
+  const target = query === "" ? path : `${path}?${query}`;
+  const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
+  if (body === null) headers.delete("content-length");
+  return await context.dispatch(
+    body,
+    downstreamHost,
+    async (upstream, host) =>
+      await forwardUpgrade({
+        connect: await (runtimeConnect ??= connectForRuntime()),
+        target: upstream.target,
+        method: request.method,
+        path: upstream.prefix + target,
+        host,
+        headers,
+        upgrade,
+        timeout: context.timeout,
+        signal: request.signal,
+        completed: info.completed,
+      }),
+    async (response) => {
+      if (response.status === 101) return response; // the tunnel's own, fields relayed
+      const responseHeaders = withoutHopByHop(response.headers);
+      addVia(responseHeaders);
+      const noBody = response.status === 204 || response.status === 205 ||
+        response.status === 304 || request.method === "HEAD";
+      if (noBody) await response.body?.cancel().catch(() => {});
+      return new Response(noBody ? null : response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: responseHeaders,
+      });
+    },
+  );
 }
