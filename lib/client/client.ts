@@ -18,24 +18,19 @@
 
 import type { ResponseHead } from "../codec/response_events.ts";
 import { encodeRequestHead } from "../codec/request_writer.ts";
-import { ClientConnection, type ConnectionOwner, type ConnectionSettings } from "./_connection.ts";
 import { ClientError } from "./errors.ts";
 import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
-import { PoolState } from "./pool.ts";
+import { LivePool } from "./_live_pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
-import { isIdempotent, parseKeepAliveHint } from "./reuse.ts";
-import type { ConnectFunction, TlsConnectOptions } from "../transport.ts";
+import { isIdempotent } from "./reuse.ts";
+import type { TlsConnectOptions } from "../transport.ts";
 import {
   absoluteTarget,
-  connectAttempt,
-  connectFailure,
-  describeTarget,
   proxyAuthRequired,
   proxyFor,
   proxyHeaders,
   type ProxySetting,
   readProxyOption,
-  type Route,
   routeFor,
 } from "./_route.ts";
 import type {
@@ -50,12 +45,6 @@ import { decodingOptions, ResponseDecoding } from "./_decode_body.ts";
 import { checkClientOptions } from "./option_rules.ts";
 
 export type * from "./options.ts";
-
-interface QueuedRequest {
-  resolve(connection: ClientConnection): void;
-  reject(error: unknown): void;
-  readonly route: Route;
-}
 
 /**
  * The key of {@linkcode KeepAliveClient}'s exchange without Fetch objects;
@@ -100,21 +89,11 @@ export class KeepAliveClient {
     >
   >;
   #decoding: ResponseDecoding;
-  #settings: ConnectionSettings;
-  #pool: PoolState<ClientConnection, QueuedRequest>;
-  #connect: ConnectFunction;
+  #pool: LivePool;
   #tls: TlsConnectOptions;
   #socketPath: string | undefined;
   #proxy: ProxySetting;
   #stats: MutableStats = newStats();
-  #nextId = 0;
-  #closed = false;
-  #open = new Set<ClientConnection>();
-  #sweeper: ReturnType<typeof setInterval> | undefined;
-  #owner: ConnectionOwner = {
-    exchangeDone: (connection) => this.#exchangeDone(connection),
-    connectionGone: (connection) => this.#connectionGone(connection),
-  };
 
   /**
    * Creates an empty pool; connections open on demand.
@@ -145,7 +124,6 @@ export class KeepAliveClient {
       retryNonIdempotent: options.retryNonIdempotent ?? false,
       lightFetchObjects: options.lightFetchObjects ?? false,
     };
-    this.#connect = options.connect;
     this.#decoding = new ResponseDecoding(decodingOptions(options));
     this.#tls = { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized };
     this.#socketPath = options.socketPath;
@@ -154,28 +132,31 @@ export class KeepAliveClient {
       throw new TypeError("proxy and socketPath cannot be combined: pick one way to connect");
     }
     const o = this.#options;
-    this.#settings = {
-      policy: {
-        idleTimeout: o.idleTimeout,
-        keepAliveSafetyMargin: o.keepAliveSafetyMargin,
-        keepAliveHint: o.keepAliveHint,
+    this.#pool = new LivePool({
+      connect: options.connect,
+      connection: {
+        policy: {
+          idleTimeout: o.idleTimeout,
+          keepAliveSafetyMargin: o.keepAliveSafetyMargin,
+          keepAliveHint: o.keepAliveHint,
+        },
+        headersTimeout: o.headersTimeout,
+        bodyTimeout: o.bodyTimeout,
+        expectContinueTimeout: o.expectContinueTimeout,
+        parser: { maxHeaderSize: o.maxHeaderSize, maxHeaderCount: o.maxHeaderCount },
       },
-      headersTimeout: o.headersTimeout,
-      bodyTimeout: o.bodyTimeout,
-      expectContinueTimeout: o.expectContinueTimeout,
-      parser: { maxHeaderSize: o.maxHeaderSize, maxHeaderCount: o.maxHeaderCount },
-    };
-    this.#pool = new PoolState({
-      maxConnectionsPerOrigin: o.maxConnectionsPerOrigin,
-      maxConnections: o.maxConnections,
-      pipelining: o.pipelining,
-    });
+      connectTimeout: o.connectTimeout,
+      limits: {
+        maxConnectionsPerOrigin: o.maxConnectionsPerOrigin,
+        maxConnections: o.maxConnections,
+        pipelining: o.pipelining,
+      },
+    }, this.#stats);
   }
 
   /** Live counters and pool occupancy. */
   get stats(): ClientStats {
-    const pool = this.#pool;
-    return { ...this.#stats, open: pool.size, idle: pool.idleCount, queued: pool.waiting };
+    return { ...this.#stats, ...this.#pool.occupancy };
   }
 
   /**
@@ -202,30 +183,7 @@ export class KeepAliveClient {
    * ```
    */
   connections(): PooledConnection[] {
-    const now = performance.now();
-    const list: PooledConnection[] = [];
-    for (const connection of this.#open) {
-      if (connection.closed) continue;
-      const idle = connection.inFlight === 0;
-      const hint = connection.lastKeepAlive === ""
-        ? undefined
-        : parseKeepAliveHint(connection.lastKeepAlive).timeout;
-      list.push({
-        id: connection.id,
-        origin: connection.origin,
-        state: idle ? "idle" : "busy",
-        requests: connection.requestCount,
-        idleLifetime: connection.idleMs,
-        idleTimeLeft: idle && Number.isFinite(connection.idleDeadline)
-          ? Math.max(0, connection.idleDeadline - now)
-          : null,
-        serverTimeout: hint === undefined ? null : hint * 1000,
-        remainingRequests: Number.isFinite(connection.remainingRequests)
-          ? connection.remainingRequests
-          : null,
-      });
-    }
-    return list;
+    return this.#pool.connections();
   }
 
   /**
@@ -245,7 +203,7 @@ export class KeepAliveClient {
     input: string | URL | Request,
     init: ClientRequestInit = {},
   ): Promise<{ response: Response; info: ResponseInfo }> {
-    if (this.#closed) throw new ClientError("client-closed", "the client is closed");
+    if (this.#pool.closed) throw new ClientError("client-closed", "the client is closed");
     let prepared = await prepareRequest(input, init);
     prepared.signal?.throwIfAborted();
     const firstOrigin = prepared.url.origin;
@@ -315,7 +273,7 @@ export class KeepAliveClient {
     host: string,
     expectContinue: boolean,
   ): Promise<ExchangeResult> {
-    if (this.#closed) throw new ClientError("client-closed", "the client is closed");
+    if (this.#pool.closed) throw new ClientError("client-closed", "the client is closed");
     prepared.signal?.throwIfAborted();
     const { result } = await this.#exchange(
       prepared,
@@ -339,29 +297,8 @@ export class KeepAliveClient {
    * `ClientError("client-closed")`. Later requests are refused.
    */
   close(): Promise<void> {
-    this.#closed = true;
-    clearInterval(this.#sweeper);
-    const { members, waiters } = this.#pool.drain();
-    const error = new ClientError("client-closed", "the client is closed");
-    for (const waiter of waiters) waiter.reject(error);
-    for (const member of members) member.close(error);
+    this.#pool.close(new ClientError("client-closed", "the client is closed"));
     return Promise.resolve();
-  }
-
-  // A response has been read completely on `connection`.
-  #exchangeDone(connection: ClientConnection): void {
-    const verdict = this.#pool.finished(connection, performance.now());
-    if (verdict === "close") connection.close();
-    // An idle pool must not keep the process alive (as the sweeper does not).
-    else if (verdict === "idle") connection.socket?.unref?.();
-    this.#dispatch();
-  }
-
-  #connectionGone(connection: ClientConnection): void {
-    this.#pool.remove(connection);
-    this.#open.delete(connection);
-    this.#stats.connectionsClosed++;
-    this.#dispatch();
   }
 
   #requestProxy(value: unknown): ProxySetting {
@@ -419,7 +356,7 @@ export class KeepAliveClient {
         expectContinue: expectContinue && body !== null,
         saysClose,
       });
-      const connection = await this.#acquire(route, pipelinable, retried, signal);
+      const connection = await this.#pool.acquire(route, pipelinable, retried, signal);
       this.#stats.requests++;
       if (signal !== null) {
         // Until the body is complete an abort fails the exchange (and the
@@ -442,7 +379,7 @@ export class KeepAliveClient {
         const stale = failure.reused && failure.beforeResponse &&
           error instanceof ClientError && error.code === "connection-closed";
         if (stale) this.#stats.staleFailures++;
-        if (!retried && stale && retryable && !this.#closed) {
+        if (!retried && stale && retryable && !this.#pool.closed) {
           retried = true;
           this.#stats.retries++;
           continue;
@@ -471,140 +408,6 @@ export class KeepAliveClient {
     const value = this.#decoding.acceptEncoding;
     if (value === null || headerValue(headers, "accept-encoding") !== null) return [];
     return ["accept-encoding", headerValue(headers, "range") === null ? value : "identity"];
-  }
-
-  #acquire(
-    route: Route,
-    pipelinable: boolean,
-    fresh: boolean,
-    signal: AbortSignal | null,
-  ): Promise<ClientConnection> | ClientConnection {
-    const origin = route.key;
-    const acquisition = this.#pool.acquire(origin, performance.now(), pipelinable, fresh);
-    this.#closeExpired();
-    switch (acquisition.kind) {
-      case "reuse":
-        acquisition.member.socket?.ref?.();
-        return acquisition.member;
-      case "pipeline":
-        return acquisition.member;
-      case "connect":
-        acquisition.evict?.close();
-        return this.#connectNew(route, pipelinable);
-      case "wait":
-        return new Promise((resolve, reject) => {
-          const queued: QueuedRequest = { resolve, reject, route };
-          this.#pool.enqueue(origin, pipelinable, fresh, queued);
-          signal?.addEventListener("abort", () => {
-            if (this.#pool.dequeue(queued)) reject(signal.reason);
-          }, { once: true });
-        });
-    }
-  }
-
-  async #connectNew(route: Route, pipelinable: boolean): Promise<ClientConnection> {
-    const origin = route.key;
-    const { options, tunnel } = connectAttempt(route);
-    const connection = new ClientConnection(
-      origin,
-      ++this.#nextId,
-      this.#settings,
-      this.#owner,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const giveUp = new AbortController();
-      const attempt = this.#connect({ ...options, signal: giveUp.signal }, connection);
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new ClientError(
-            "connect-timeout",
-            `no connection to ${describeTarget(route)} within ${this.#options.connectTimeout} ms`,
-          );
-          reject(error);
-          // The runtime closes a handshake or tunnel still in flight; one
-          // that completes regardless is closed here.
-          giveUp.abort(error);
-          attempt.then((socket) => socket.close(), () => {});
-        }, this.#options.connectTimeout);
-      });
-      connection.socket = await Promise.race([attempt, timeout]);
-    } catch (error) {
-      this.#pool.connectFailed(origin);
-      this.#dispatch();
-      throw connectFailure(route, tunnel, error);
-    } finally {
-      clearTimeout(timer);
-    }
-    this.#stats.connectionsOpened++;
-    this.#open.add(connection);
-    this.#sweeper ??= this.#startSweeper();
-    if (this.#closed) {
-      connection.close(new ClientError("client-closed", "the client is closed"));
-      throw new ClientError("client-closed", "the client is closed");
-    }
-    this.#pool.connected(connection, pipelinable);
-    return connection;
-  }
-
-  #dispatch(): void {
-    if (this.#pool.waiting === 0) return;
-    for (const [queued, acquisition] of this.#pool.runnable(performance.now())) {
-      switch (acquisition.kind) {
-        case "reuse":
-          acquisition.member.socket?.ref?.();
-          queued.resolve(acquisition.member);
-          break;
-        case "pipeline":
-          queued.resolve(acquisition.member);
-          break;
-        case "connect":
-          acquisition.evict?.close();
-          this.#connectNew(queued.route, false).then(
-            queued.resolve,
-            queued.reject,
-          );
-          break;
-      }
-    }
-    this.#closeExpired();
-  }
-
-  // One coarse timer per client checks read deadlines and idle lifetimes:
-  // cheaper than a timer per request, and precise enough for timeouts of
-  // seconds (the tick is a quarter of the shortest one, 10 ms to 1 s).
-  // Reuse never depends on it: acquire() checks idle deadlines itself.
-  #startSweeper(): ReturnType<typeof setInterval> {
-    const o = this.#options;
-    const shortest = Math.min(
-      o.headersTimeout > 0 ? o.headersTimeout : Infinity,
-      o.bodyTimeout > 0 ? o.bodyTimeout : Infinity,
-      o.idleTimeout,
-    );
-    const tick = Math.max(10, Math.min(1_000, shortest / 4));
-    const timer = setInterval(() => {
-      const now = performance.now();
-      for (const connection of this.#open) connection.checkDeadline(now);
-      this.#pool.expireIdle(now);
-      this.#closeExpired();
-    }, tick);
-    unrefTimer(timer);
-    return timer;
-  }
-
-  #closeExpired(): void {
-    for (const member of this.#pool.takeExpired()) member.close();
-  }
-}
-
-/** Lets the process exit while only this timer is pending (Node and Bun objects, Deno ids). */
-function unrefTimer(timer: ReturnType<typeof setInterval>): void {
-  if (typeof timer === "object" && timer !== null) {
-    (timer as { unref?: () => void }).unref?.();
-  } else {
-    (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
-      timer as unknown as number,
-    );
   }
 }
 
