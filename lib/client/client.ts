@@ -13,26 +13,21 @@
  * the stale-connection race (the server closed it while it sat idle): it is
  * sent once more on a fresh connection when it is safe to send twice.
  *
+ * This file is the Fetch face (options, redirects, `Response`); one
+ * exchange without Fetch objects — the wire request, the retry, the body
+ * decoding — is `_exchanger.ts`, and the pool's work on live connections is
+ * `_live_pool.ts`.
+ *
  * @module
  */
 
 import type { ResponseHead } from "../codec/response_events.ts";
-import { encodeRequestHead } from "../codec/request_writer.ts";
 import { ClientError } from "./errors.ts";
-import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
+import type { ExchangeResult } from "./_exchange.ts";
+import { discard, Exchanger, headerValue } from "./_exchanger.ts";
 import { LivePool } from "./_live_pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
-import { isIdempotent } from "./reuse.ts";
-import type { TlsConnectOptions } from "../transport.ts";
-import {
-  absoluteTarget,
-  proxyAuthRequired,
-  proxyFor,
-  proxyHeaders,
-  type ProxySetting,
-  readProxyOption,
-  routeFor,
-} from "./_route.ts";
+import { type ProxySetting, readProxyOption } from "./_route.ts";
 import type {
   ClientOptions,
   ClientRequestInit,
@@ -88,9 +83,8 @@ export class KeepAliveClient {
       | "proxy"
     >
   >;
-  #decoding: ResponseDecoding;
   #pool: LivePool;
-  #tls: TlsConnectOptions;
+  #exchanger: Exchanger;
   #socketPath: string | undefined;
   #proxy: ProxySetting;
   #stats: MutableStats = newStats();
@@ -124,8 +118,7 @@ export class KeepAliveClient {
       retryNonIdempotent: options.retryNonIdempotent ?? false,
       lightFetchObjects: options.lightFetchObjects ?? false,
     };
-    this.#decoding = new ResponseDecoding(decodingOptions(options));
-    this.#tls = { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized };
+    const decoding = new ResponseDecoding(decodingOptions(options));
     this.#socketPath = options.socketPath;
     this.#proxy = readProxyOption(options.proxy, "proxy");
     if (this.#proxy !== null && options.socketPath !== undefined) {
@@ -151,6 +144,12 @@ export class KeepAliveClient {
         maxConnections: o.maxConnections,
         pipelining: o.pipelining,
       },
+    }, this.#stats);
+    this.#exchanger = new Exchanger(this.#pool, decoding, {
+      tls: { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized },
+      socketPath: this.#socketPath,
+      proxy: this.#proxy,
+      retryNonIdempotent: o.retryNonIdempotent,
     }, this.#stats);
   }
 
@@ -214,7 +213,7 @@ export class KeepAliveClient {
       const host = init.host !== undefined && prepared.url.origin === firstOrigin
         ? init.host
         : prepared.url.host;
-      const { result, reused, retried, connectionId } = await this.#exchange(
+      const { result, reused, retried, connectionId } = await this.#exchanger.exchange(
         prepared,
         host,
         init.expectContinue === true,
@@ -239,15 +238,8 @@ export class KeepAliveClient {
         continue;
       }
       const info: ResponseInfo = { reused, retried, connectionId, redirects };
-      let body;
-      try {
-        body = this.#decoding.body(result.head, result.body);
-      } catch (error) {
-        this.#stats.failures++;
-        throw error;
-      }
       const response = createResponse(
-        { head: result.head, body },
+        this.#exchanger.decoded(result),
         prepared.url.href,
         redirects > 0,
         this.#options.lightFetchObjects,
@@ -268,28 +260,12 @@ export class KeepAliveClient {
    *
    * @ignore keyed by a symbol the package does not export: not public API
    */
-  async [exchangeWithoutFetch](
+  [exchangeWithoutFetch](
     prepared: PreparedRequest,
     host: string,
     expectContinue: boolean,
   ): Promise<ExchangeResult> {
-    if (this.#pool.closed) throw new ClientError("client-closed", "the client is closed");
-    prepared.signal?.throwIfAborted();
-    const { result } = await this.#exchange(
-      prepared,
-      host,
-      expectContinue,
-      this.#options.retryNonIdempotent,
-      this.#proxy,
-    );
-    // The client's decoding and size limit apply as in fetch() (a proxy's
-    // client passes bodies through: decompress false, no limit).
-    try {
-      return { head: result.head, body: this.#decoding.body(result.head, result.body) };
-    } catch (error) {
-      this.#stats.failures++;
-      throw error;
-    }
+    return this.#exchanger.withoutFetch(prepared, host, expectContinue);
   }
 
   /**
@@ -308,127 +284,6 @@ export class KeepAliveClient {
     }
     return proxy;
   }
-
-  async #exchange(
-    prepared: PreparedRequest,
-    host: string,
-    expectContinue: boolean,
-    allowReplay: boolean,
-    proxySetting: ProxySetting,
-  ) {
-    const { url, method, body, signal } = prepared;
-    const route = routeFor(url, proxyFor(url, proxySetting), this.#tls, this.#socketPath);
-    const headers = proxyHeaders(prepared.headers, route);
-    const replayable = body === null || body instanceof Uint8Array;
-    const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
-    const pipelinable = body === null && isIdempotent(method);
-    const saysClose = /(^|,)\s*close\s*(,|$)/i.test(
-      headerValue(prepared.headers, "connection") ?? "",
-    );
-    // A stream goes chunked unless the caller declared its length (a
-    // gateway forwarding a body that came with Content-Length keeps it).
-    const streamLength = body instanceof ReadableStream
-      ? declaredLength(prepared.headers)
-      : undefined;
-    const head = encodeRequestHead({
-      method,
-      // RFC 9112 §3.2.2: to a forward proxy, the absolute URI; Host is kept.
-      target: route.absoluteForm ? absoluteTarget(url) : url.pathname + url.search,
-      headers: ["host", host, ...headers, ...this.#acceptEncoding(headers)],
-      framing: body === null
-        ? (method === "POST" || method === "PUT" || method === "PATCH"
-          ? { kind: "length", length: 0 }
-          : { kind: "none" })
-        : body instanceof Uint8Array
-        ? { kind: "length", length: body.byteLength }
-        : streamLength !== undefined
-        ? { kind: "length", length: streamLength }
-        : { kind: "chunked" },
-      expectContinue: expectContinue && body !== null,
-    });
-    let retried = false;
-    for (;;) {
-      const exchange = new Exchange({
-        method,
-        head,
-        body,
-        streamLength,
-        expectContinue: expectContinue && body !== null,
-        saysClose,
-      });
-      const connection = await this.#pool.acquire(route, pipelinable, retried, signal);
-      this.#stats.requests++;
-      if (signal !== null) {
-        // Until the body is complete an abort fails the exchange (and the
-        // connection, which cannot be reused mid-response).
-        const onAbort = () => {
-          if (!exchange.done) connection.close(signal.reason, exchange);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        exchange.onDone = () => signal.removeEventListener("abort", onAbort);
-      }
-      connection.send(exchange);
-      if (exchange.reused) this.#stats.reusedRequests++;
-      let result: ExchangeResult;
-      try {
-        result = await exchange.settled;
-      } catch (caught) {
-        const failure = caught as ExchangeFailure;
-        if (signal?.aborted) throw signal.reason;
-        const error = failure.error;
-        const stale = failure.reused && failure.beforeResponse &&
-          error instanceof ClientError && error.code === "connection-closed";
-        if (stale) this.#stats.staleFailures++;
-        if (!retried && stale && retryable && !this.#pool.closed) {
-          retried = true;
-          this.#stats.retries++;
-          continue;
-        }
-        this.#stats.failures++;
-        throw error;
-      }
-      if (result.head.status === 407 && route.absoluteForm) {
-        // Fetch §4.5: a 407 outside a browser window is a network error.
-        // (Inside a tunnel a 407 is the origin's, and an ordinary response.)
-        await discard(result.body);
-        this.#stats.failures++;
-        throw proxyAuthRequired(route.proxy!, `${method} ${absoluteTarget(url)}`);
-      }
-      return { result, reused: exchange.reused, retried, connectionId: connection.id };
-    }
-  }
-
-  /**
-   * Fetch's default `Accept-Encoding` (Fetch §4.6, HTTP-network-or-cache
-   * fetch): none when the request has its own; `identity` with a `Range`,
-   * because a range of coded bytes cannot be decoded on its own; else the
-   * codings this client can undo.
-   */
-  #acceptEncoding(headers: readonly string[]): string[] {
-    const value = this.#decoding.acceptEncoding;
-    if (value === null || headerValue(headers, "accept-encoding") !== null) return [];
-    return ["accept-encoding", headerValue(headers, "range") === null ? value : "identity"];
-  }
-}
-
-function headerValue(headers: readonly string[], lowerName: string): string | null {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].length === lowerName.length && headers[i].toLowerCase() === lowerName) {
-      return headers[i + 1];
-    }
-  }
-  return null;
-}
-
-/** A `Content-Length` the caller set for a streamed body, if it is a valid one (RFC 9110 §8.6). */
-function declaredLength(headers: readonly string[]): number | undefined {
-  const value = headerValue(headers, "content-length");
-  if (value === null || !/^[0-9]{1,15}$/.test(value)) return undefined;
-  return Number(value);
-}
-
-async function discard(body: ExchangeResult["body"]): Promise<void> {
-  if (body instanceof ReadableStream) await body.cancel().catch(() => {});
 }
 
 export { ClientError, type ResponseHead };
