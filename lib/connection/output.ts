@@ -27,6 +27,11 @@ const BATCH_LIMIT = 64 * 1024;
 /** The empty batch every output starts with and returns to; never pushed to. */
 const NO_PIECES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
+/** The connection is handling the bytes of one read ({@linkcode OutputBuffer.hold}). */
+const HOLDING = 1;
+/** The transport is gone. */
+const CLOSED = 2;
+
 /** Told after each flush (an object, not a closure: one less allocation per connection). */
 export interface FlushListener {
   /** A flush has handed bytes to the transport: the responses in the batch are complete. */
@@ -40,10 +45,15 @@ export class OutputBuffer {
   /** {@linkcode NO_PIECES} when empty (as ResponseQueue's lists, for JavaScriptCore's sake). */
   #pieces: Uint8Array[] = NO_PIECES;
   #size = 0;
-  #blocked = false;
-  #holding = false;
+  /**
+   * When the transport last went over its high-water mark without draining
+   * since (ms); 0 while it is not. One field for both: every idle connection
+   * holds this object, and JavaScriptCore sized it at 112 B with nine
+   * fields, 80 B with seven (Bun 1.4.5, 2026-11-30).
+   */
   #blockedSince = 0;
-  #closed = false;
+  /** {@linkcode HOLDING} and {@linkcode CLOSED}, as bits. */
+  #flags = 0;
   /** Made when someone first waits for the transport (most connections never do). */
   #waiters: (() => void)[] | null = null;
 
@@ -54,17 +64,17 @@ export class OutputBuffer {
 
   /** The transport reported it is over its high-water mark. */
   get blocked(): boolean {
-    return this.#blocked;
+    return this.#blockedSince !== 0;
   }
 
   /** When the transport last went over its high-water mark without draining since (ms), else 0. */
   get blockedSince(): number {
-    return this.#blocked ? this.#blockedSince : 0;
+    return this.#blockedSince;
   }
 
   /** Queues bytes for the next flush (large pieces flush the batch and go straight out). */
   push(bytes: Uint8Array): void {
-    if (this.#closed || bytes.byteLength === 0) return;
+    if ((this.#flags & CLOSED) !== 0 || bytes.byteLength === 0) return;
     if (bytes.byteLength >= DIRECT_WRITE_SIZE) {
       this.flush();
       this.#write(bytes);
@@ -78,7 +88,7 @@ export class OutputBuffer {
 
   /** Writes everything gathered, as one piece; the listener hears of it even when there was nothing left to write. */
   flush(): void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     const pieces = this.#pieces;
     if (pieces.length > 0) {
       let batch: Uint8Array;
@@ -106,35 +116,35 @@ export class OutputBuffer {
    * and body were pushed apart).
    */
   hold(): void {
-    this.#holding = true;
+    this.#flags |= HOLDING;
   }
 
   /** The read is handled: what was held is written now. */
   release(): void {
-    this.#holding = false;
+    this.#flags &= ~HOLDING;
     this.flush();
   }
 
   /** The end of a run of ready responses: written now, or when the read being handled is done. */
   flushBatch(): void {
-    if (!this.#holding) this.flush();
+    if ((this.#flags & HOLDING) === 0) this.flush();
   }
 
   /** Resolves once the transport can take more (at once when it can now). */
   ready(): Promise<void> | undefined {
-    if (!this.#blocked || this.#closed) return undefined;
+    if (this.#blockedSince === 0 || (this.#flags & CLOSED) !== 0) return undefined;
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** The transport flushed its queue. */
   drained(): void {
-    this.#blocked = false;
+    this.#blockedSince = 0;
     this.#release();
   }
 
   /** The transport is gone: nothing more is written; waiters are released. */
   closed(): void {
-    this.#closed = true;
+    this.#flags |= CLOSED;
     this.#pieces = NO_PIECES;
     this.#size = 0;
     this.#release();
@@ -142,12 +152,11 @@ export class OutputBuffer {
 
   /** Whether the transport is gone. */
   get isClosed(): boolean {
-    return this.#closed;
+    return (this.#flags & CLOSED) !== 0;
   }
 
   #write(bytes: Uint8Array): void {
-    if (!this.#transport.write(bytes) && !this.#blocked) {
-      this.#blocked = true;
+    if (!this.#transport.write(bytes) && this.#blockedSince === 0) {
       this.#blockedSince = Date.now();
     }
   }
