@@ -2,8 +2,9 @@
  * `npm run bench:proxy-cpu`: CPU time per proxied request — keepwire's
  * `proxy` (Deno, Bun, Node), the node:http + undici proxy of
  * `bench:proxy`, and nginx (one process, upstream keepalive) — each in its
- * own process pinned to CPU 0, the upstream (node:http) on CPU 1, driven by
- * a fixed number of GETs over keep-alive connections from this process.
+ * own process pinned to CPU 0, the upstream (`proxy_upstream_net.ts`, as
+ * `bench:proxy`'s) on CPU 1, driven by a fixed number of GETs over
+ * keep-alive connections from this process.
  * The proxy's user + system time (/proc/PID/stat) divided by the requests
  * is steady on a busy machine, where requests per second are not.
  *
@@ -316,7 +317,7 @@ async function main(): Promise<void> {
   const upstream = await startServer({
     name: "upstream",
     runtime: "node",
-    entry: "bench/servers/proxy_upstream.ts",
+    entry: "bench/servers/proxy_upstream_net.ts",
     args: ["0", "5000"],
   }, OTHER_CPU);
   const starters: [string, () => Promise<Proxy>][] = [

@@ -1,10 +1,12 @@
 /**
- * The upstream of `npm run bench:proxy`: node:http answering hello world,
+ * The upstream of `npm run bench:proxy-stale` (scripts/stale_compare.ts):
+ * node:http, as an app server behind a proxy is, answering hello world,
  * counting the connections it accepts and the POSTs it sees per path, so
- * the bench can report upstream connections opened per 10,000 requests and
- * catch a POST sent twice. `argv[3]` is its keep-alive timeout in ms: it
- * sends `Keep-Alive: timeout=⌊ms/1000⌋` and closes a connection idle that
- * long. It keeps that timer itself: node:http's own closes 1 s after the
+ * the comparison can report upstream connections opened and catch a POST
+ * sent twice. (`bench:proxy` and `bench:proxy-cpu` use the cheaper
+ * `proxy_upstream_net.ts`, so that the proxy is what they measure.)
+ * `argv[3]` is its keep-alive timeout in ms: it sends
+ * `Keep-Alive: timeout=⌊ms/1000⌋` and closes a connection idle that long. It keeps that timer itself: node:http's own closes 1 s after the
  * timeout it advertises (measured on Node 20.20 and 24: the FIN came 3.0 s
  * after a response saying `timeout=2`), and the stale scenario needs an
  * upstream that closes when it says, as many app servers do.
