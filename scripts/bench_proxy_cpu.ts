@@ -11,6 +11,10 @@
  *   deno run -A scripts/bench_proxy_cpu.ts
  *   CPU_REQUESTS=20000 CPU_CONNECTIONS=32 CPU_ROUNDS=3 deno run -A scripts/bench_proxy_cpu.ts
  *   CPU_ONLY=deno,node CPU_PROFILE=1 deno run -A scripts/bench_proxy_cpu.ts   # + top functions
+ *   CPU_ONLY=node CPU_REFERENCE=0 CPU_OUT= deno run -A scripts/bench_proxy_cpu.ts   # A/B loops
+ *
+ * `CPU_REFERENCE=0` leaves out node:http + undici (the ratios' reference,
+ * else always run); `CPU_OUT=` (empty) prints the table without appending it.
  *
  * Writes bench/proxy_cpu-YYYY-MM-DD.md. Bounded: each round of each proxy
  * stops after CPU_ROUND_SECONDS (default 120) and every process is killed
@@ -55,6 +59,8 @@ const WARMUP = Number(process.env.CPU_WARMUP ?? 10_000);
 const ROUND_SECONDS = Number(process.env.CPU_ROUND_SECONDS ?? 120);
 const ONLY = process.env.CPU_ONLY?.split(",");
 const PROFILE = process.env.CPU_PROFILE === "1";
+const REFERENCE = process.env.CPU_REFERENCE !== "0";
+const OUT = process.env.CPU_OUT;
 const PROXY_CPU = "0";
 const OTHER_CPU = "1";
 
@@ -330,7 +336,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const profiles: string[] = [];
   for (const [key, start] of starters) {
-    if (ONLY !== undefined && !ONLY.includes(key) && key !== "node+undici") continue;
+    const wanted = key === "node+undici" ? REFERENCE : ONLY === undefined || ONLY.includes(key);
+    if (!wanted) continue;
     let proxy: Proxy;
     try {
       proxy = await start();
@@ -390,7 +397,8 @@ async function main(): Promise<void> {
     ...(profiles.length > 0 ? ["## Profiles (self time)", "", ...profiles] : []),
   ].join("\n");
   console.log("\n" + table.join("\n"));
-  const out = join(ROOT, "bench", `proxy_cpu-${date.slice(0, 10)}.md`);
+  if (OUT === "") return;
+  const out = OUT ?? join(ROOT, "bench", `proxy_cpu-${date.slice(0, 10)}.md`);
   const previous = existsSync(out) ? readFileSync(out, "utf8") + "\n" : "";
   writeFileSync(out, previous + report);
   console.log(`\nappended to ${out}`);
