@@ -22,6 +22,7 @@ import {
   proxyFor,
   proxyHeaders,
   type ProxySetting,
+  type Route,
   routeFor,
 } from "./_route.ts";
 import type { MutableStats } from "./_response.ts";
@@ -57,6 +58,10 @@ export class Exchanger {
   #decoding: ResponseDecoding;
   #settings: ExchangerSettings;
   #stats: MutableStats;
+  #lastUrl: URL | null = null;
+  #lastHref = "";
+  #lastProxy: ProxySetting = null;
+  #lastRoute: Route | null = null;
 
   constructor(
     pool: LivePool,
@@ -121,8 +126,8 @@ export class Exchanger {
     proxySetting: ProxySetting,
   ): Promise<SettledExchange> {
     const { url, method, body, signal } = prepared;
-    const { tls, socketPath } = this.#settings;
-    const route = routeFor(url, proxyFor(url, proxySetting), tls, socketPath);
+    const path = prepared.target ?? url.pathname + url.search;
+    const route = this.#routeFor(url, proxySetting);
     const headers = proxyHeaders(prepared.headers, route);
     const replayable = body === null || body instanceof Uint8Array;
     const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
@@ -138,7 +143,7 @@ export class Exchanger {
     const head = encodeRequestHead({
       method,
       // RFC 9112 §3.2.2: to a forward proxy, the absolute URI; Host is kept.
-      target: route.absoluteForm ? absoluteTarget(url) : url.pathname + url.search,
+      target: route.absoluteForm ? absoluteTarget(url, path) : path,
       headers: ["host", host, ...headers, ...this.#acceptEncoding(headers)],
       framing: body === null
         ? (method === "POST" || method === "PUT" || method === "PATCH"
@@ -161,7 +166,9 @@ export class Exchanger {
         expectContinue: expectContinue && body !== null,
         saysClose,
       });
-      const connection = await this.#pool.acquire(route, pipelinable, retried, signal);
+      const acquired = this.#pool.acquire(route, pipelinable, retried, signal);
+      // An idle connection comes at once: no microtask turn for it.
+      const connection = acquired instanceof Promise ? await acquired : acquired;
       this.#stats.requests++;
       if (signal !== null) {
         // Until the body is complete an abort fails the exchange (and the
@@ -197,10 +204,32 @@ export class Exchanger {
         // (Inside a tunnel a 407 is the origin's, and an ordinary response.)
         await discard(result.body);
         this.#stats.failures++;
-        throw proxyAuthRequired(route.proxy!, `${method} ${absoluteTarget(url)}`);
+        throw proxyAuthRequired(route.proxy!, `${method} ${absoluteTarget(url, path)}`);
       }
       return { result, reused: exchange.reused, retried, connectionId: connection.id };
     }
+  }
+
+  /**
+   * The route of `url`: the last one again when `url` is the same object
+   * with the same href and proxy setting (a reverse proxy passes its
+   * upstream's base URL on every request), else worked out anew.
+   */
+  #routeFor(url: URL, proxySetting: ProxySetting): Route {
+    const href = url.href;
+    if (
+      this.#lastRoute !== null && this.#lastUrl === url && this.#lastHref === href &&
+      this.#lastProxy === proxySetting
+    ) {
+      return this.#lastRoute;
+    }
+    const { tls, socketPath } = this.#settings;
+    const route = routeFor(url, proxyFor(url, proxySetting), tls, socketPath);
+    this.#lastUrl = url;
+    this.#lastHref = href;
+    this.#lastProxy = proxySetting;
+    this.#lastRoute = route;
+    return route;
   }
 
   /**

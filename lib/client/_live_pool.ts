@@ -15,6 +15,7 @@ import type { ConnectFunction } from "../transport.ts";
 import { connectAttempt, connectFailure, describeTarget, type Route } from "./_route.ts";
 import type { PooledConnection } from "./options.ts";
 import type { MutableStats } from "./_response.ts";
+import type { AbortSignalLike } from "./_prepare.ts";
 
 interface QueuedRequest {
   resolve(connection: ClientConnection): void;
@@ -112,7 +113,7 @@ export class LivePool {
     route: Route,
     pipelinable: boolean,
     fresh: boolean,
-    signal: AbortSignal | null,
+    signal: AbortSignalLike | null,
   ): Promise<ClientConnection> | ClientConnection {
     const origin = route.key;
     const acquisition = this.#pool.acquire(origin, performance.now(), pipelinable, fresh);

@@ -13,14 +13,33 @@ import { ClientError } from "./errors.ts";
 /** A request body as the connection writes it. */
 export type WireBody = Uint8Array | ReadableStream<Uint8Array> | null;
 
+/**
+ * What the client reads of a request's `AbortSignal`. keepwire's reverse
+ * proxy passes its server exchange's own abort here (`exchange_abort.ts`),
+ * which needs no `AbortController` per request.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  throwIfAborted(): void;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** A request ready for the wire (one hop; redirects derive new ones). */
 export interface PreparedRequest {
   url: URL;
+  /**
+   * The origin-form target when the caller has it already normalised
+   * (keepwire's proxy: `url` is then its upstream's base and stays the same
+   * object, request after request); else `url`'s path and query are sent.
+   */
+  target?: string;
   method: string;
   /** Flat `[name, value, …]`, lowercase names, without Host. */
   headers: string[];
   body: WireBody;
-  signal: AbortSignal | null;
+  signal: AbortSignalLike | null;
   redirect: "follow" | "manual" | "error";
 }
 

@@ -162,9 +162,12 @@ export function proxyHeaders(headers: string[], route: Route): string[] {
   return kept;
 }
 
-/** RFC 9112 §3.2.2: the absolute-form target, the URI without its fragment. */
-export function absoluteTarget(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}${url.search}`;
+/**
+ * RFC 9112 §3.2.2: the absolute-form target, the URI without its fragment
+ * (`target`: the origin-form part, when the caller has it apart from `url`).
+ */
+export function absoluteTarget(url: URL, target: string = url.pathname + url.search): string {
+  return `${url.protocol}//${url.host}${target}`;
 }
 
 /** One connection attempt's options: a tunnel handshake is stateful, so each attempt has its own. */

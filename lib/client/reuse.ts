@@ -162,7 +162,7 @@ export function decideReuse(
   if (!connectionPersists(head.version, head.connection, sentConnection, head.framing)) {
     return CLOSE;
   }
-  const hint = parseKeepAliveHint(head.keepAlive);
+  const hint = cachedHint(head.keepAlive);
   let idleMs = policy.idleTimeout;
   if (hint.timeout !== undefined) {
     const serverMs = hint.timeout * 1000;
@@ -174,6 +174,20 @@ export function decideReuse(
   const remainingRequests = hint.max ?? Infinity;
   if (idleMs <= 0 || remainingRequests <= 0) return CLOSE;
   return { reuse: true, idleMs, remainingRequests };
+}
+
+// A server sends the same Keep-Alive value on every response: the last
+// one parsed is kept, so a pool reading it per response (a proxy's, at
+// tens of thousands a second) does not split and test it each time.
+let lastHintValue = "";
+let lastHint: ServerKeepAliveHint = parseKeepAliveHint("");
+
+function cachedHint(value: string): ServerKeepAliveHint {
+  if (value !== lastHintValue) {
+    lastHint = parseKeepAliveHint(value);
+    lastHintValue = value;
+  }
+  return lastHint;
 }
 
 /**

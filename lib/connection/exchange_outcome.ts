@@ -14,6 +14,7 @@
  */
 
 import { NativeRequest } from "../fetch/_native.ts";
+import { ExchangeAbort, exchangeAbort } from "./exchange_abort.ts";
 
 /** Where an exchange stands, as far as its handler is concerned. */
 type Fate = "open" | "aborted" | "completed" | "failed";
@@ -29,6 +30,7 @@ export class ExchangeOutcome {
   #fate: Fate = "open";
   #reason: unknown = undefined;
   #controller: AbortController | null = null;
+  #abort: ExchangeAbort | null = null;
   #completed: Promise<void> | null = null;
   #settle: ((ok: boolean) => void) | null = null;
   #streaming: ReadableStreamDefaultReader<unknown> | null = null;
@@ -40,6 +42,15 @@ export class ExchangeOutcome {
       if (this.#fate === "aborted" || this.#fate === "failed") this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
+  }
+
+  /** {@linkcode signal}'s aborts without an `AbortController`, for keepwire's own proxy. */
+  get [exchangeAbort](): ExchangeAbort {
+    if (this.#abort === null) {
+      this.#abort = new ExchangeAbort();
+      if (this.#fate === "aborted" || this.#fate === "failed") this.#abort.abort(this.#reason);
+    }
+    return this.#abort;
   }
 
   /**
@@ -82,6 +93,7 @@ export class ExchangeOutcome {
     this.#fate = "aborted";
     this.#reason = reason;
     this.#controller?.abort(reason);
+    this.#abort?.abort(reason);
     if (this.#streaming !== null) this.fail(reason);
   }
 
@@ -106,6 +118,7 @@ export class ExchangeOutcome {
     if (!wasAborted) {
       this.#reason = reason;
       this.#controller?.abort(reason);
+      this.#abort?.abort(reason);
     }
     this.#settle?.(false);
     const reader = this.#streaming;

@@ -51,6 +51,8 @@ interface ResponseState {
   body: string | Uint8Array | null;
   init: ResponseInit | undefined;
   real: Response | undefined;
+  /** Given whole by {@linkcode lightResponseFromParts}: read as they are. */
+  parts: LightResponseParts | undefined;
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -61,7 +63,24 @@ const INVALID_VALUE = /[\0\r\n]/;
 
 function realResponse(response: object): Response {
   const state = (response as { [RESPONSE_STATE]: ResponseState })[RESPONSE_STATE];
+  if (state.real === undefined && state.parts !== undefined) return realFromParts(state);
   return (state.real ??= new NativeResponse(state.body as BodyInit | null, state.init));
+}
+
+function realFromParts(state: ResponseState): Response {
+  const { status, statusText, headers: fields, body } = state.parts!;
+  // A Headers built first keeps every Set-Cookie line (a Response's own
+  // headers have the "response" guard).
+  const headers = new Headers();
+  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
+  const content = NULL_BODY_STATUSES.has(status) ? null : body as Uint8Array<ArrayBuffer>;
+  try {
+    state.real = new NativeResponse(content, { status, statusText, headers });
+  } catch {
+    // A reason phrase Fetch refuses (it is never interpreted): dropped.
+    state.real = new NativeResponse(content, { status, headers });
+  }
+  return state.real;
 }
 
 /**
@@ -77,7 +96,7 @@ function LightResponse(
   if (new.target === undefined) {
     throw new TypeError("Failed to construct 'Response': Please use the 'new' operator");
   }
-  const state: ResponseState = { body: null, init, real: undefined };
+  const state: ResponseState = { body: null, init, real: undefined, parts: undefined };
   // A plain symbol property: defineProperty per response showed in profiles.
   this[RESPONSE_STATE] = state;
   const status = init?.status;
@@ -96,7 +115,7 @@ Object.defineProperties(LightResponse.prototype, {
   status: {
     get(this: { [RESPONSE_STATE]: ResponseState }) {
       const state = this[RESPONSE_STATE];
-      return state.real?.status ?? state.init?.status ?? 200;
+      return state.real?.status ?? state.parts?.status ?? state.init?.status ?? 200;
     },
   },
   ok: {
@@ -128,6 +147,7 @@ for (const name of ["json", "error", "redirect"] as const) {
 export function lightResponseParts(response: Response): LightResponseParts | null {
   const state = (response as unknown as { [RESPONSE_STATE]?: ResponseState })[RESPONSE_STATE];
   if (state === undefined || state.real !== undefined) return null;
+  if (state.parts !== undefined) return state.parts;
   const init = state.init;
   const headers: string[] = [];
   let hasContentType = false;
@@ -156,6 +176,22 @@ export function lightResponseParts(response: Response): LightResponseParts | nul
     if (!hasContentType) headers.push("content-type", "text/plain;charset=UTF-8");
   } else body = raw ?? new Uint8Array(0);
   return { status: init?.status ?? 200, statusText, headers, body };
+}
+
+/**
+ * A light response made from parts already in the server's form — status
+ * 200–599, lower-case field names and values that came through keepwire's
+ * own parser, the whole body — which the server then reads as they are,
+ * without the header copy and checks of {@linkcode lightResponseParts}.
+ * For keepwire's reverse proxy, whose upstream responses are exactly that;
+ * meaningful only while the light globals are installed (the server writes
+ * light responses only then).
+ */
+export function lightResponseFromParts(parts: LightResponseParts): Response {
+  const response = Object.create(LightResponse.prototype);
+  const state: ResponseState = { body: null, init: undefined, real: undefined, parts };
+  response[RESPONSE_STATE] = state;
+  return response;
 }
 
 // ---- globals ------------------------------------------------------------------
