@@ -39,6 +39,8 @@ import {
   addForwardedField,
   appendToField,
   endToEndFieldList,
+  endToEndFields,
+  fieldValue,
   type ForwardedStyle,
   hasField,
   removeField,
@@ -48,6 +50,8 @@ import { gatewayError, passResponse } from "./proxy_response.ts";
 import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
 import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
+import { lightRequestFields } from "../fetch/light_request.ts";
+import { type ExchangeAbort, exchangeAbort } from "../connection/exchange_abort.ts";
 
 export type { BalanceStrategy } from "./proxy_upstreams.ts";
 export type { ForwardedStyle } from "./proxy_fields.ts";
@@ -199,6 +203,8 @@ export interface ProxyHandler extends Handler {
 
 interface Upstream {
   readonly url: string;
+  /** The origin as a URL, given to the client with each request's target. */
+  readonly base: URL;
   readonly origin: string;
   /** The path prefix without a trailing slash ("" for none). */
   readonly prefix: string;
@@ -230,8 +236,7 @@ function connectTarget(url: URL, tls: ConnectOptions["tls"]): ConnectOptions {
 }
 
 /** `Expect: 100-continue`, the only expectation there is (RFC 9110 §10.1.1). */
-function expectsContinue(request: Request, info: ServeInfo): boolean {
-  const expect = request.headers.get("expect");
+function expectsContinue(expect: string | null, info: ServeInfo): boolean {
   // A 1.0 client's expectation is ignored (RFC 9110 §10.1.1), so is this hop's.
   return expect !== null && info.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(expect);
 }
@@ -293,6 +298,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const { url, prefix } = parseUpstream(input);
     return {
       url: url.href,
+      base: new URL(url.origin),
       origin: url.origin,
       prefix,
       host: url.host,
@@ -345,16 +351,22 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   }
 
   async function forward(request: Request, info: ServeInfo): Promise<Response> {
-    const requestHeaders = request.headers;
-    const downstreamHost = requestHeaders.get("host") ?? new URL(request.url).host;
-    if (asksForUpgrade(request, info.httpVersion)) {
+    // The fields as the server parsed them, while nothing has built the
+    // request's Headers (keepwire's light request): no Headers per request.
+    const flat = lightRequestFields(request);
+    const field = (name: string) =>
+      flat === null ? request.headers.get(name) : fieldValue(flat, name);
+    const downstreamHost = field("host") ?? new URL(request.url).host;
+    if (field("upgrade") !== null && asksForUpgrade(request, info.httpVersion)) {
       return await forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);
     }
-    const expectContinue = expectsContinue(request, info);
+    const expectContinue = expectsContinue(field("expect"), info);
     // One flat field list, built once: the client writes it as it is.
     // Host, Expect and the framing fields are the client's to write; a
     // Content-Length stays as the length of a streamed body.
-    const fields = endToEndFieldList(requestHeaders, SKIPPED_REQUEST_FIELDS);
+    const fields = flat === null
+      ? endToEndFieldList(request.headers, SKIPPED_REQUEST_FIELDS)
+      : endToEndFields(flat, SKIPPED_REQUEST_FIELDS);
     appendToField(fields, "via", VIA_ENTRY);
     addForwardedField(fields, forwarded, {
       clientAddress: info.remoteAddr.hostname,
@@ -368,24 +380,28 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
     const { path, query } = splitTarget(request.url);
     const target = query === "" ? path : `${path}?${query}`;
-    const signal = request.signal;
+    // The server exchange's own abort when the server is keepwire's: the
+    // same fate as request.signal, without an AbortController per request.
+    const signal = (info as { [exchangeAbort]?: ExchangeAbort })[exchangeAbort] ?? request.signal;
 
     return await dispatch(
       body,
       downstreamHost,
       async (upstream, host) => {
-        let url: URL;
-        try {
-          url = new URL(upstream.origin + upstream.prefix + target);
-        } catch (error) {
-          throw new TypeError(`invalid URL: ${upstream.origin + upstream.prefix + target}`, {
-            cause: error,
-          });
-        }
         const result = await upstream.client[exchangeWithoutFetch](
-          // The client left: stop the upstream exchange too (its connection
-          // is closed, not drained) instead of fetching for no one.
-          { url, method, headers: fields, body, signal, redirect: "manual" },
+          // `target` is the server's normalised one (Request.url), sent as
+          // it is under the upstream's path prefix: no URL to parse per
+          // request. The client left: stop the upstream exchange too (its
+          // connection is closed, not drained) instead of fetching for no one.
+          {
+            url: upstream.base,
+            target: upstream.prefix + target,
+            method,
+            headers: fields,
+            body,
+            signal,
+            redirect: "manual",
+          },
           host,
           expectContinue && body !== null,
         );

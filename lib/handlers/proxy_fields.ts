@@ -217,7 +217,9 @@ export function endToEndFieldList(source: Headers, skip: readonly string[] = [])
 
 /**
  * The end-to-end fields of a flat list as received (`[name, value, …]`, any
- * case), names lower-cased, in arrival order; see {@linkcode withoutHopByHop}.
+ * case), names lower-cased, in arrival order, without the names in `skip`;
+ * see {@linkcode withoutHopByHop}. Lines of one field stay separate lines
+ * (RFC 9110 §5.3: the same field as one line joined by commas), as they came.
  *
  * @example
  * ```ts
@@ -226,12 +228,14 @@ export function endToEndFieldList(source: Headers, skip: readonly string[] = [])
  *
  * const fields = endToEndFields(["Connection", "close", "Keep-Alive", "timeout=5", "A", "b"]);
  * assert.deepEqual(fields, ["a", "b"]);
+ * assert.deepEqual(endToEndFields(["Host", "h", "A", "b"], ["host"]), ["a", "b"]);
  * ```
  *
  * @param fields the fields as received
+ * @param skip lower-case names left out as well (fields the caller writes itself)
  * @returns a new flat list with only the end-to-end fields
  */
-export function endToEndFields(fields: readonly string[]): string[] {
+export function endToEndFields(fields: readonly string[], skip: readonly string[] = []): string[] {
   let named: Set<string> | null = null;
   for (let i = 0; i < fields.length; i += 2) {
     if (fields[i].length === 10 && fields[i].toLowerCase() === "connection") {
@@ -241,7 +245,7 @@ export function endToEndFields(fields: readonly string[]): string[] {
   const result: string[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i].toLowerCase();
-    if (!isHopByHop(name, named)) result.push(name, fields[i + 1]);
+    if (!isHopByHop(name, named) && !skip.includes(name)) result.push(name, fields[i + 1]);
   }
   return result;
 }
@@ -311,17 +315,43 @@ export function addForwardedField(
 ): void {
   if (style === "none") return;
   if (style === "rfc7239") {
-    appendToField(
-      fields,
-      "forwarded",
-      `for=${forwardedNode(facts.clientAddress)};proto=${token(facts.protocol)}` +
-        (facts.host === "" ? "" : `;host=${token(facts.host)}`),
-    );
+    appendToField(fields, "forwarded", forwardedElement(facts));
     return;
   }
   appendToField(fields, "x-forwarded-for", facts.clientAddress);
   setField(fields, "x-forwarded-proto", facts.protocol);
   if (facts.host !== "") setField(fields, "x-forwarded-host", facts.host);
+}
+
+/**
+ * The value of the field `name` in a flat list as received (names in any
+ * case): its lines joined by ", " as `Headers.get` joins them, or null.
+ */
+export function fieldValue(fields: readonly string[], name: string): string | null {
+  let value: string | null = null;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i].length !== name.length || fields[i].toLowerCase() !== name) continue;
+    value = value === null ? fields[i + 1] : `${value}, ${fields[i + 1]}`;
+  }
+  return value;
+}
+
+// The facts of consecutive requests are mostly the same (one client, one
+// Host): the last element is kept rather than checked and quoted again.
+let lastFacts: DownstreamFacts = { clientAddress: "", protocol: "", host: "" };
+let lastElement = "";
+
+/** The RFC 7239 §4 element `for=…;proto=…;host=…` for `facts`. */
+function forwardedElement(facts: DownstreamFacts): string {
+  if (
+    facts.clientAddress !== lastFacts.clientAddress || facts.protocol !== lastFacts.protocol ||
+    facts.host !== lastFacts.host || lastElement === ""
+  ) {
+    lastElement = `for=${forwardedNode(facts.clientAddress)};proto=${token(facts.protocol)}` +
+      (facts.host === "" ? "" : `;host=${token(facts.host)}`);
+    lastFacts = { ...facts };
+  }
+  return lastElement;
 }
 
 /** Whether a flat list (lower-case names) has the field `name`. */

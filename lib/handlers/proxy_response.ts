@@ -7,7 +7,10 @@
  */
 
 import type { ExchangeResult } from "../client/_exchange.ts";
+import { lightFetchGlobalsInstalled, lightResponseFromParts } from "../fetch/light_fetch.ts";
 import { appendToField, endToEndFields, hasField, VIA_ENTRY } from "./proxy_fields.ts";
+
+const NO_BYTES = new Uint8Array(0);
 
 /** A 502 or 504 from the proxy itself. */
 export function gatewayError(status: 502 | 504, reason: string): Response {
@@ -33,6 +36,16 @@ export function passResponse(result: ExchangeResult, isHead: boolean): Response 
   const status = head.status;
   const noBody = status === 204 || status === 205 || status === 304 || isHead;
   if (noBody && body instanceof ReadableStream) void body.cancel().catch(() => {});
+  if (!(body instanceof ReadableStream && !noBody) && lightFetchGlobalsInstalled()) {
+    // The fields came through keepwire's parser and the body is whole: the
+    // server takes them as they are (no pairs to copy and check again).
+    return lightResponseFromParts({
+      status,
+      statusText: head.statusText,
+      headers: fields,
+      body: noBody || body === null ? NO_BYTES : body as Uint8Array,
+    });
+  }
   let headers: HeadersInit;
   if (hasField(fields, "set-cookie")) {
     // A Headers built here keeps every Set-Cookie line (the "response"
