@@ -73,7 +73,8 @@ function framingLengthText(framing: Framing): string | undefined {
  * A whole head in one new buffer (a view into the pooled slab when small):
  * the role's start line (CRLF included), the caller's fields, the one
  * framing field, `Expect: 100-continue` when a request asks for it, and
- * the empty line. A request also reserves `Expect` from the caller.
+ * the empty line; then `tail`, when given (a small body sent with its
+ * head). A request also reserves `Expect` from the caller.
  */
 export function encodeHead(
   line: Uint8Array,
@@ -81,6 +82,7 @@ export function encodeHead(
   framing: Framing,
   request: boolean,
   expectContinue: boolean,
+  tail?: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
   const lengthText = framingLengthText(framing);
   const chunked = framing.kind === "chunked";
@@ -88,7 +90,7 @@ export function encodeHead(
   if (lengthText !== undefined) size += CONTENT_LENGTH_PREFIX.length + lengthText.length + 2;
   else if (chunked) size += CHUNKED_FIELD.length;
   if (expectContinue) size += EXPECT_CONTINUE_FIELD.length;
-  const out = allocate(size);
+  const out = allocate(tail === undefined ? size : size + tail.byteLength);
   out.set(line);
   let at = writeFields(out, line.length, fields, "header name", "header value", request);
   if (lengthText !== undefined) {
@@ -105,7 +107,8 @@ export function encodeHead(
     at += EXPECT_CONTINUE_FIELD.length;
   }
   out[at++] = CR;
-  out[at] = LF;
+  out[at++] = LF;
+  if (tail !== undefined) out.set(tail, at);
   return out;
 }
 

@@ -219,8 +219,15 @@ class ResponseFields {
 const NO_BODY: BodyLength = { kind: "none" };
 const UNKNOWN_LENGTH: BodyLength = { kind: "unknown" };
 
+/** The last length made: kept (frozen), as a server sends the same length over and over. */
+let lastLength: BodyLength & { readonly kind: "length" } = Object.freeze({
+  kind: "length",
+  length: 0,
+});
+
 function lengthOf(length: number): BodyLength {
-  return { kind: "length", length };
+  if (lastLength.length !== length) lastLength = Object.freeze({ kind: "length", length });
+  return lastLength;
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 
 import type { HttpVersion } from "../codec/events.ts";
-import { encodeResponseHead, type ResponseFraming } from "../codec/response_writer.ts";
+import type { ResponseFraming } from "../codec/response_writer.ts";
+import { encodeResponseHeadWith } from "../codec/_response_head.ts";
 import { httpDate } from "./date.ts";
 import type { PersistenceDecision } from "./keep_alive.ts";
 import type { BodyLength, OutgoingResponse } from "./outgoing.ts";
@@ -17,6 +18,10 @@ import { requestsUpgrade } from "./upgrade.ts";
 const CHUNKED: ResponseFraming = Object.freeze({ kind: "chunked" });
 const CLOSE_DELIMITED: ResponseFraming = Object.freeze({ kind: "close" });
 const NO_BODY: ResponseFraming = Object.freeze({ kind: "none" });
+let lastLengthFraming: { readonly kind: "length"; readonly length: number } = Object.freeze({
+  kind: "length",
+  length: 0,
+});
 
 /**
  * How the body is delimited on the wire (RFC 9112 §6.3): by its length when
@@ -26,7 +31,13 @@ const NO_BODY: ResponseFraming = Object.freeze({ kind: "none" });
  * read its result.
  */
 export function frameResponse(length: BodyLength, version: HttpVersion): ResponseFraming {
-  if (length.kind === "length") return { kind: "length", length: length.length };
+  if (length.kind === "length") {
+    // Frozen and kept: a server answers the same length over and over.
+    if (lastLengthFraming.length !== length.length) {
+      lastLengthFraming = Object.freeze({ kind: "length", length: length.length });
+    }
+    return lastLengthFraming;
+  }
   if (length.kind === "none") return NO_BODY;
   return version === "1.1" ? CHUNKED : CLOSE_DELIMITED;
 }
@@ -34,12 +45,14 @@ export function frameResponse(length: BodyLength, version: HttpVersion): Respons
 /**
  * The status line and header section: the handler's fields, a `Date` when
  * it set none (RFC 9110 §6.6.1), and the `Connection` / `Keep-Alive` fields
- * of the reuse decision (plus the handler's `upgrade` token, if any).
+ * of the reuse decision (plus the handler's `upgrade` token, if any);
+ * then `body`, when given ({@linkcode inlineBody}), in the same buffer.
  */
 export function encodeHead(
   outgoing: OutgoingResponse,
   framing: ResponseFraming,
   decision: PersistenceDecision,
+  body?: Uint8Array,
 ): Uint8Array {
   const headers = outgoing.headers;
   if (!outgoing.hasDate) headers.push("date", httpDate());
@@ -52,10 +65,35 @@ export function encodeHead(
   }
   if (connection !== null) headers.push("connection", connection);
   if (decision.keepAlive !== null) headers.push("keep-alive", decision.keepAlive);
-  return encodeResponseHead({
+  return encodeResponseHeadWith({
     status: outgoing.status,
     statusText: outgoing.statusText === "" ? undefined : outgoing.statusText,
     headers,
     framing,
-  });
+  }, body);
+}
+
+/**
+ * Bodies up to this size are written into their head's buffer: one region
+ * per response instead of a head, a body and the batch joining them
+ * (typed-array views cost ~50–100 ns each on V8). Larger ones are not
+ * worth copying twice.
+ */
+const INLINE_BODY_LIMIT = 1024;
+
+/**
+ * The body to write inside the head's buffer ({@linkcode encodeHead}'s
+ * `body`): the whole of a small body framed by its length, else undefined.
+ */
+export function inlineBody(
+  outgoing: OutgoingResponse,
+  framing: ResponseFraming,
+): Uint8Array | undefined {
+  if (framing.kind !== "length" || outgoing.reader !== null || outgoing.prefix.length !== 1) {
+    return undefined;
+  }
+  const body = outgoing.prefix[0];
+  return body.byteLength === framing.length && body.byteLength <= INLINE_BODY_LIMIT
+    ? body
+    : undefined;
 }

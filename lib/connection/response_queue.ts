@@ -20,7 +20,7 @@ import type { PersistenceDecision } from "./keep_alive.ts";
 import { type OutgoingResponse, prepareResponse, prepareResponseNow } from "./outgoing.ts";
 import { plainResponse } from "./dispatch.ts";
 import { type FlushListener, OutputBuffer } from "./output.ts";
-import { encodeHead, frameResponse } from "./respond.ts";
+import { encodeHead, frameResponse, inlineBody } from "./respond.ts";
 import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./state.ts";
 import type { CloseCause } from "./observer.ts";
 import type { Transport } from "../transport.ts";
@@ -274,9 +274,11 @@ export class ResponseQueue implements FlushListener {
   #writeWhole(exchange: Exchange, outgoing: OutgoingResponse): CloseCause | null {
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
-    this.output.push(encodeHead(outgoing, framing, decision));
     // A HEAD response announces the length of a body it never carries.
-    const complete = exchange.isHead || writeWholeBody(this.output, outgoing, framing);
+    const inline = exchange.isHead ? undefined : inlineBody(outgoing, framing);
+    this.output.push(encodeHead(outgoing, framing, decision, inline));
+    const complete = exchange.isHead || inline !== undefined ||
+      writeWholeBody(this.output, outgoing, framing);
     return this.#settle(exchange, decision, complete);
   }
 
@@ -333,7 +335,8 @@ export class ResponseQueue implements FlushListener {
     const isLastRead = this.#state.keepAlive === "off" && queue[queue.length - 1] === exchange;
     const decision = decideReuse(
       exchange,
-      { tokens: parseConnectionTokens(outgoing.connection), framing: framing.kind },
+      parseConnectionTokens(outgoing.connection),
+      framing.kind,
       isLastRead,
       this.#settings,
     );

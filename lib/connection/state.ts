@@ -47,9 +47,9 @@
 
 import type { ConnectionTokens } from "../codec/rules.ts";
 import {
-  decidePersistence,
   type PersistenceDecision,
   type PersistenceFraming,
+  persistenceVerdict,
 } from "./keep_alive.ts";
 import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
 
@@ -117,19 +117,13 @@ export function lastRequestCause(
   return null;
 }
 
-/** What the response contributes to {@linkcode decideReuse}. */
-export interface ResponseFacts {
-  /** The handler's `Connection` tokens, parsed once. */
-  readonly tokens: ConnectionTokens;
-  /** How the response body is delimited. */
-  readonly framing: PersistenceFraming;
-}
-
 /**
  * Does the connection persist after `exchange`? Called once per exchange,
- * as its response head is written; the verdict and the `Connection` and
- * `Keep-Alive` fields announcing it come from the pure rules of
- * `keep_alive.ts`. Besides the headers, the connection closes when:
+ * as its response head is written, with what the response contributes:
+ * the handler's `Connection` tokens (parsed once) and how its body is
+ * delimited. The verdict and the `Connection` and `Keep-Alive` fields
+ * announcing it come from the pure rules of `keep_alive.ts`. Besides the
+ * headers, the connection closes when:
  * - this is the last exchange to be read (`keepAlive` is off and it is the newest);
  * - its request body cannot be read to the end: it failed, or the client
  *   may be waiting for a `100 Continue` that never came (RFC 9110 §10.1.1),
@@ -139,24 +133,21 @@ export interface ResponseFacts {
  */
 export function decideReuse(
   exchange: Exchange,
-  response: ResponseFacts,
+  responseTokens: ConnectionTokens,
+  framing: PersistenceFraming,
   isLastRead: boolean,
   settings: ConnectionSettings,
 ): PersistenceDecision {
-  const head = exchange.head;
-  return decidePersistence({
-    version: head?.version ?? "1.1",
+  return persistenceVerdict(
+    exchange.head?.version ?? "1.1",
     // An exchange answering an unparsable request carries `close` tokens.
-    requestConnection: exchange.tokens,
-    responseConnection: response.tokens,
-    framing: response.framing,
-    requestIndex: exchange.index,
-    maxRequests: settings.maxRequestsPerConnection,
-    mustClose: isLastRead || unreadBodyForbidsReuse(exchange),
-  }, {
-    enabled: settings.keepAliveHint,
-    timeoutMs: settings.keepAliveTimeout,
-  });
+    exchange.tokens,
+    responseTokens,
+    framing,
+    settings.maxRequestsPerConnection - exchange.index,
+    isLastRead || unreadBodyForbidsReuse(exchange),
+    settings.keepAliveHint ? settings.keepAliveTimeout : -1,
+  );
 }
 
 /** Whether what is left of the request body keeps the connection from persisting. */

@@ -103,26 +103,39 @@ describe("lastRequestCause(): the request's side, known at its head", () => {
 
 describe("decideReuse(): once per exchange, as its response head is written", () => {
   test("HTTP/1.1 with a length-framed response persists and advertises the countdown", () => {
-    assert.deepEqual(decideReuse(exchange({}, 3), lengthResponse, false, settings), {
-      persist: true,
-      connection: null,
-      keepAlive: "timeout=5, max=97",
-    });
+    assert.deepEqual(
+      decideReuse(exchange({}, 3), lengthResponse.tokens, lengthResponse.framing, false, settings),
+      {
+        persist: true,
+        connection: null,
+        keepAlive: "timeout=5, max=97",
+      },
+    );
   });
 
   test("the last exchange to be read closes (keepAlive went off after it was read)", () => {
-    assert.equal(decideReuse(exchange(), lengthResponse, true, settings).persist, false);
+    assert.equal(
+      decideReuse(exchange(), lengthResponse.tokens, lengthResponse.framing, true, settings)
+        .persist,
+      false,
+    );
   });
 
   test("the handler's Connection: close closes (RFC 9110 §7.6.1)", () => {
     const response = { tokens: parseConnectionTokens("close"), framing: "length" } as const;
-    assert.equal(decideReuse(exchange(), response, false, settings).connection, "close");
+    assert.equal(
+      decideReuse(exchange(), response.tokens, response.framing, false, settings).connection,
+      "close",
+    );
   });
 
   test("an HTTP/1.0 close-delimited response closes (RFC 9112 §6.3 rule 8)", () => {
     const head = { version: "1.0", connection: "keep-alive" } as const;
     const response = { tokens: NO_TOKENS, framing: "close" } as const;
-    assert.equal(decideReuse(exchange(head), response, false, settings).persist, false);
+    assert.equal(
+      decideReuse(exchange(head), response.tokens, response.framing, false, settings).persist,
+      false,
+    );
   });
 
   test("an unread Content-Length body persists up to the drain bound, closes one byte over", () => {
@@ -135,7 +148,7 @@ describe("decideReuse(): once per exchange, as its response head is written", ()
       const unread = exchange({ method: "POST", framing: "length", contentLength: length });
       unread.bodyState = "paused";
       assert.equal(
-        decideReuse(unread, lengthResponse, false, settings).persist,
+        decideReuse(unread, lengthResponse.tokens, lengthResponse.framing, false, settings).persist,
         persist,
         `${length}`,
       );
@@ -145,7 +158,10 @@ describe("decideReuse(): once per exchange, as its response head is written", ()
   test("an unread chunked body persists: it is drained as it comes, under the same bound", () => {
     const unread = exchange({ method: "POST", framing: "chunked" });
     unread.bodyState = "drain";
-    assert.equal(decideReuse(unread, lengthResponse, false, settings).persist, true);
+    assert.equal(
+      decideReuse(unread, lengthResponse.tokens, lengthResponse.framing, false, settings).persist,
+      true,
+    );
   });
 
   test("a body the client may be holding back for 100 Continue closes (RFC 9110 §10.1.1)", () => {
@@ -156,12 +172,18 @@ describe("decideReuse(): once per exchange, as its response head is written", ()
       expectContinue: true,
     });
     unread.bodyState = "paused";
-    assert.equal(decideReuse(unread, lengthResponse, false, settings).persist, false);
+    assert.equal(
+      decideReuse(unread, lengthResponse.tokens, lengthResponse.framing, false, settings).persist,
+      false,
+    );
   });
 
   test("a body that failed closes", () => {
     const failed = exchange({ method: "POST", framing: "chunked" });
     failed.bodyState = "failed";
-    assert.equal(decideReuse(failed, lengthResponse, false, settings).persist, false);
+    assert.equal(
+      decideReuse(failed, lengthResponse.tokens, lengthResponse.framing, false, settings).persist,
+      false,
+    );
   });
 });
