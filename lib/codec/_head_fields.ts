@@ -20,6 +20,26 @@ function bad(code: string, message: string): ProtocolError {
   return new ProtocolError(400, code, message);
 }
 
+/**
+ * The Host value last decoded. Nearly every request a server reads names
+ * the same host; comparing its bytes with the last one costs less than
+ * decoding them (a typed-array view and a new string per request on V8),
+ * and the connection layer, which checks each new Host's URL once, sees
+ * the same string again.
+ */
+let lastHost = "";
+
+function hostValue(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  const last = lastHost;
+  if (length === last.length) {
+    let i = 0;
+    while (i < length && last.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) return last;
+  }
+  return (lastHost = latin1(bytes, start, end));
+}
+
 /** Header fields of the request being parsed, and the facts read from them. */
 export class HeadFields {
   /** Flat `[name, value, …]`; a fresh array per request (it is handed out in the head). */
@@ -55,17 +75,15 @@ export class HeadFields {
   /** Records the validated field line starting at `lineStart` with parts in `span`. */
   add(bytes: Uint8Array, lineStart: number, span: FieldSpan): void {
     const { colon, valueStart, valueEnd } = span;
-    const value = FIELD_VALUES.lookup(bytes, valueStart, valueEnd) ??
-      latin1(bytes, valueStart, valueEnd);
-    this.headers.push(
-      FIELD_NAMES.lookup(bytes, lineStart, colon) ?? latin1(bytes, lineStart, colon),
-      value,
-    );
+    const name = FIELD_NAMES.lookup(bytes, lineStart, colon) ?? latin1(bytes, lineStart, colon);
+    const isHost = colon - lineStart === 4 && equalsIgnoreCase(bytes, lineStart, colon, "host");
+    const value = isHost
+      ? hostValue(bytes, valueStart, valueEnd)
+      : FIELD_VALUES.lookup(bytes, valueStart, valueEnd) ?? latin1(bytes, valueStart, valueEnd);
+    this.headers.push(name, value);
     switch (colon - lineStart) {
       case 4:
-        if (equalsIgnoreCase(bytes, lineStart, colon, "host")) {
-          this.#addHost(bytes, valueStart, valueEnd, value);
-        }
+        if (isHost) this.#addHost(bytes, valueStart, valueEnd, value);
         break;
       case 6:
         // RFC 9110 §10.1.1: 100-continue is the only expectation defined.

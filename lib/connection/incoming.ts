@@ -96,6 +96,10 @@ const METHODS_FETCH_FORBIDS = new Set(["CONNECT", "TRACE", "TRACK"]);
  * itself (501) instead of letting the constructor throw.
  */
 export function isMethodFetchForbids(method: string): boolean {
+  // Every request asks: the lengths (5, 7) answer for GET, POST and the rest
+  // without a case-folded copy of the method.
+  const length = method.length;
+  if (length !== 5 && length !== 7) return false;
   return METHODS_FETCH_FORBIDS.has(method.toUpperCase());
 }
 
@@ -107,12 +111,27 @@ export function isMethodFetchForbids(method: string): boolean {
  */
 export function requestUrl(head: RequestHead, fallbackAuthority: string, secure = false): string {
   const target = head.target;
-  const origin = (secure ? "https://" : "http://") +
-    (head.host === "" ? fallbackAuthority : head.host);
-  if (target.charCodeAt(0) === 0x2f /* / */) return origin + target;
-  if (target === "*") return origin + "/*";
+  const authority = head.host === "" ? fallbackAuthority : head.host;
+  if (target.charCodeAt(0) === 0x2f /* / */) {
+    // Most requests repeat the last URL (same Host, same path): no new strings.
+    if (target === lastTarget && authority === lastAuthority && secure === lastSecure) {
+      return lastUrl;
+    }
+    const url = (secure ? "https://" : "http://") + authority + target;
+    lastTarget = target;
+    lastAuthority = authority;
+    lastSecure = secure;
+    lastUrl = url;
+    return url;
+  }
+  if (target === "*") return (secure ? "https://" : "http://") + authority + "/*";
   return target;
 }
+
+let lastTarget = "";
+let lastAuthority = "";
+let lastSecure = false;
+let lastUrl = "";
 
 /**
  * Builds the Fetch `Request` for a head. `body` is omitted for GET and HEAD,

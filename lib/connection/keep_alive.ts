@@ -209,7 +209,7 @@ export function formatKeepAlive(timeoutMs: number, remaining: number): string {
     return (cachedHints[remaining] ??= `timeout=${seconds}, max=${remaining}`);
   }
   if (remaining >= SMALL_INTEGER_LIMIT && remaining <= Number.MAX_SAFE_INTEGER) {
-    return `timeout=${seconds}, max=${largeDecimal(remaining)}`;
+    return largeHint(seconds, remaining);
   }
   return `timeout=${seconds}, max=${remaining}`;
 }
@@ -222,13 +222,23 @@ const cachedHints: string[] = [];
 const SMALL_INTEGER_LIMIT = 2 ** 30;
 
 /**
- * A safe integer above {@linkcode SMALL_INTEGER_LIMIT} in decimal, from two
- * small halves: `maxRequestsPerConnection: Number.MAX_SAFE_INTEGER` (the
- * benchmark's, "no limit") formatted its countdown at ~0.3–1 µs a response
- * on V8, a tenth of that split.
+ * The hint for a safe integer above {@linkcode SMALL_INTEGER_LIMIT},
+ * written from two small halves: `maxRequestsPerConnection:
+ * Number.MAX_SAFE_INTEGER` (the benchmark's, "no limit") formatted its
+ * countdown at ~0.3–1 µs a response on V8, a tenth of that split. The text
+ * up to the high half changes once in 10^8 responses, so it is kept.
  */
-function largeDecimal(value: number): string {
+function largeHint(seconds: number, value: number): string {
   const high = Math.floor(value / 1e8);
+  if (high !== largeHigh || seconds !== largeSeconds) {
+    largeHigh = high;
+    largeSeconds = seconds;
+    largePrefix = `timeout=${seconds}, max=${high}`;
+  }
   // 1e8 + low has nine digits; dropping the leading 1 keeps low's zeros.
-  return "" + high + ("" + (value - high * 1e8 + 1e8)).slice(1);
+  return largePrefix + ("" + (value - high * 1e8 + 1e8)).slice(1);
 }
+
+let largeHigh = -1;
+let largeSeconds = -1;
+let largePrefix = "";

@@ -191,10 +191,21 @@ export function prepareResponseNow(
 
 /** The header fields of a response, sorted into what passes and what the server decides. */
 class ResponseFields {
-  readonly headers: string[] = [];
+  readonly headers: string[];
   connection = "";
   declaredLength = -1;
   hasDate = false;
+
+  /** `passing`: a list that {@linkcode passesAsItIs} approved, taken as the fields that pass. */
+  constructor(passing?: string[]) {
+    if (passing === undefined) this.headers = [];
+    else {
+      this.headers = passing;
+      for (let i = 0; i < passing.length; i += 2) {
+        if (passing[i] === "date") this.hasDate = true;
+      }
+    }
+  }
 
   /** Adds one field; `name` is lower-case. */
   add(name: string, value: string): void {
@@ -214,6 +225,24 @@ class ResponseFields {
     }
     this.headers.push(name, value);
   }
+}
+
+/**
+ * Whether every field of a lower-cased flat list passes as it is: none is
+ * one that {@linkcode ResponseFields.add} keeps back or reads (`connection`,
+ * `keep-alive`, `transfer-encoding`, `content-length`).
+ */
+function passesAsItIs(flat: readonly string[]): boolean {
+  for (let i = 0; i < flat.length; i += 2) {
+    switch (flat[i]) {
+      case "connection":
+      case "keep-alive":
+      case "transfer-encoding":
+      case "content-length":
+        return false;
+    }
+  }
+  return true;
 }
 
 const NO_BODY: BodyLength = { kind: "none" };
@@ -259,9 +288,13 @@ function outgoing(
 
 /** A light response: its body is already whole in memory, so its length is known. */
 function prepareLightResponse(light: LightResponseParts, isHeadRequest: boolean): OutgoingResponse {
-  const fields = new ResponseFields();
   const flat = light.headers;
-  for (let i = 0; i < flat.length; i += 2) fields.add(flat[i], flat[i + 1]);
+  const fields = light.fresh === true && passesAsItIs(flat)
+    ? new ResponseFields(flat) // a response's own new list: taken, not copied
+    : new ResponseFields();
+  if (fields.headers !== flat) {
+    for (let i = 0; i < flat.length; i += 2) fields.add(flat[i], flat[i + 1]);
+  }
   const { status, statusText } = light;
   if (statusForbidsBody(status)) {
     return outgoing(status, statusText, fields, NO_BODY, [], null, null);

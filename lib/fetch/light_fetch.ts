@@ -41,6 +41,11 @@ export interface LightResponseParts {
   readonly statusText: string;
   /** Header fields, flat, names lower-cased; `content-type` added for a string body. */
   readonly headers: string[];
+  /**
+   * `headers` is a new array made for this call, which the reader may keep
+   * and extend (rather than copy); absent or false when it may be shared.
+   */
+  readonly fresh?: boolean;
   /** The whole body. */
   readonly body: Uint8Array;
 }
@@ -233,7 +238,7 @@ export function lightResponseParts(response: Response): LightResponseParts | nul
     body = encodeText(raw);
     if (!hasContentType) headers.push("content-type", "text/plain;charset=UTF-8");
   } else body = raw ?? new Uint8Array(0);
-  return { status: init?.status ?? 200, statusText, headers, body };
+  return { status: init?.status ?? 200, statusText, headers, fresh: true, body };
 }
 
 /**

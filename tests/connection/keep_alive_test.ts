@@ -153,8 +153,14 @@ describe("formatKeepAlive()", () => {
       Number.MAX_SAFE_INTEGER - 1,
       Number.MAX_SAFE_INTEGER,
     ];
-    for (const count of counts) {
-      assert.equal(formatKeepAlive(5000, count), `timeout=5, max=${String(count)}`);
+    // The text before the low half is kept between calls: a new timeout or high half replaces it.
+    for (const timeoutMs of [5000, 7000, 5000]) {
+      for (const count of counts) {
+        assert.equal(
+          formatKeepAlive(timeoutMs, count),
+          `timeout=${timeoutMs / 1000}, max=${String(count)}`,
+        );
+      }
     }
   });
 });

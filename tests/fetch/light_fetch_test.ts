@@ -72,6 +72,7 @@ describe("light response", () => {
       status: 201,
       statusText: "",
       headers: ["content-type", "text/plain;charset=UTF-8"],
+      fresh: true,
       body: new TextEncoder().encode("hi"),
     });
   });
@@ -91,6 +92,17 @@ describe("light response", () => {
   test("header inits of every shape, names lower-cased, values trimmed", () => {
     const record = lightResponseParts(new LightResponse(null, { headers: { "X-A": " 1 " } }));
     assert.deepEqual(record?.headers, ["x-a", "1"]);
+    // Checked names and values are remembered: the same answers a second time, each list new.
+    const again = lightResponseParts(new LightResponse(null, { headers: { "X-A": " 1 " } }));
+    assert.deepEqual(again?.headers, ["x-a", "1"]);
+    assert.notEqual(again?.headers, record?.headers);
+    const bare = Object.assign(Object.create(null), { "X-B": 2, "x-c": "3" });
+    assert.deepEqual(lightResponseParts(new LightResponse(null, { headers: bare }))?.headers, [
+      "x-b",
+      "2",
+      "x-c",
+      "3",
+    ]);
     const pairs = lightResponseParts(
       new LightResponse(new Uint8Array([1, 2]), {
         headers: [["Set-Cookie", "a=1"], ["set-cookie", "b=2"]],
