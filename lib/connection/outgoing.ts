@@ -13,6 +13,7 @@
 import type { Framing } from "../codec/events.ts";
 import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
 import { fastStaticParts, readStaticBody } from "../fetch/static_body.ts";
+import { PENDING, settledNow } from "../fetch/settled.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;
@@ -61,15 +62,26 @@ export function statusForbidsBody(status: number): boolean {
 const WAITING = Symbol("waiting");
 
 /**
- * Reads one chunk if the stream yields it within a few microtask turns.
- * Returns the read in flight otherwise, so no chunk is ever lost.
+ * Reads one chunk if the stream yields it within a few microtask turns:
+ * synchronously when the runtime shows the read has settled already
+ * (settled.ts), else a promise. Returns the read in flight otherwise, so
+ * no chunk is ever lost.
  */
-async function readIfReady(
+function readIfReady(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<ReadableStreamReadResult<Uint8Array> | PendingRead> {
-  let result: ReadableStreamReadResult<Uint8Array> | typeof WAITING = WAITING;
-  let failure: unknown = WAITING;
+): ReadResult | Promise<ReadResult | PendingRead> {
   const read = reader.read();
+  if (settledNow === null) return readWithin(read);
+  const now = settledNow(read);
+  return now === PENDING ? peekWithin(read, settledNow) : now;
+}
+
+type ReadResult = ReadableStreamReadResult<Uint8Array>;
+
+/** {@linkcode readIfReady} where a promise's state can only be learnt through `then`. */
+async function readWithin(read: Promise<ReadResult>): Promise<ReadResult | PendingRead> {
+  let result: ReadResult | typeof WAITING = WAITING;
+  let failure: unknown = WAITING;
   read.then((value) => (result = value), (error) => (failure = error));
   for (let turn = 0; turn < READY_TURNS; turn++) {
     await undefined;
@@ -77,6 +89,21 @@ async function readIfReady(
     if (failure !== WAITING) throw failure;
   }
   // Wrapped: an async function returning a bare promise would adopt it and wait.
+  return { pending: read };
+}
+
+/** {@linkcode readIfReady} where the runtime reads a promise's state synchronously: no closures. */
+async function peekWithin(
+  read: Promise<ReadResult>,
+  settled: NonNullable<typeof settledNow>,
+): Promise<ReadResult | PendingRead> {
+  for (let turn = 0; turn < READY_TURNS; turn++) {
+    await undefined;
+    const now = settled(read);
+    if (now !== PENDING) return now;
+  }
+  // Awaited later by writeBody; a rejection before then must not count as unhandled.
+  read.catch(() => {});
   return { pending: read };
 }
 
@@ -100,8 +127,8 @@ export async function prepareResponse(
   const fast = fastStaticParts(response);
   if (fast !== null) return prepareLightResponse(fast, isHeadRequest);
   const fields = new ResponseFields();
-  // Names arrive lower-cased from Headers iteration.
-  for (const [name, value] of response.headers) fields.add(name, value);
+  // Names arrive lower-cased; forEach, not for-of: no iterator and no pair per field.
+  response.headers.forEach((value, name) => fields.add(name, value));
   const declaredLength = fields.declaredLength;
   const status = response.status === 0 ? 500 : response.status;
   const statusText = response.statusText;
@@ -150,7 +177,8 @@ export async function prepareResponse(
   const prefix: Uint8Array[] = [];
   let buffered = 0;
   while (buffered <= RESPONSE_PEEK_LIMIT) {
-    const read = await readIfReady(reader);
+    const ready = readIfReady(reader);
+    const read = ready instanceof Promise ? await ready : ready;
     if ("pending" in read) {
       if (isHeadRequest) {
         reader.cancel().catch(() => {});

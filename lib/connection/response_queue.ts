@@ -305,8 +305,11 @@ export class ResponseQueue implements FlushListener {
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
     this.output.push(encodeHead(outgoing, framing, decision));
+    // A body read whole while preparing goes out at once, as a light one does.
     const complete = exchange.isHead ||
-      await writeBody(this.output, outgoing, framing, exchange);
+      (outgoing.reader === null && !this.output.blocked
+        ? writeWholeBody(this.output, outgoing, framing)
+        : await writeBody(this.output, outgoing, framing, exchange));
     return this.#settle(exchange, decision, complete);
   }
 
