@@ -200,6 +200,7 @@ export class ClientConnection implements TransportHandler, BodyFlow, PoolMember 
         const exchange = this.#exchanges[0];
         switch (event.type) {
           case "interim":
+            exchange?.request.onInterim?.(event);
             if (event.status === 100) this.#continue(exchange);
             break;
           case "head":

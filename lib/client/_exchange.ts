@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ResponseHead } from "../codec/response_events.ts";
+import type { ResponseHead, ResponseInterim } from "../codec/response_events.ts";
 
 /** The request as the connection writes it. */
 export interface OutgoingRequest {
@@ -23,6 +23,8 @@ export interface OutgoingRequest {
   readonly expectContinue: boolean;
   /** The request carried `Connection: close`. */
   readonly saysClose: boolean;
+  /** Told of each interim (1xx) response (see `PreparedRequest`). */
+  readonly onInterim?: (interim: ResponseInterim) => void;
 }
 
 /** A settled exchange: the head and its body. */

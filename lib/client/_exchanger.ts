@@ -165,6 +165,7 @@ export class Exchanger {
         streamLength,
         expectContinue: expectContinue && body !== null,
         saysClose,
+        onInterim: prepared.onInterim,
       });
       const acquired = this.#pool.acquire(route, pipelinable, retried, signal);
       // An idle connection comes at once: no microtask turn for it.

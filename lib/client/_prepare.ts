@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ResponseInterim } from "../codec/response_events.ts";
 import { ClientError } from "./errors.ts";
 
 /** A request body as the connection writes it. */
@@ -41,6 +42,8 @@ export interface PreparedRequest {
   body: WireBody;
   signal: AbortSignalLike | null;
   redirect: "follow" | "manual" | "error";
+  /** Told of each interim (1xx) response before the final one (keepwire's proxy passes them on). */
+  onInterim?: (interim: ResponseInterim) => void;
 }
 
 const NORMALIZED_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];

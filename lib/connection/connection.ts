@@ -315,6 +315,11 @@ export class Connection extends ConnectionState
     return this.#upgradeRequest === null && this.#queue.length < PIPELINE_DEPTH_LIMIT;
   }
 
+  /** `info.writeInformational()` of one of this connection's exchanges (see `exchange.ts`). */
+  sendInterim(exchange: Exchange, head: Uint8Array): boolean {
+    return this.#queue.sendInterim(exchange, head);
+  }
+
   onFirstRead(exchange: Exchange): void {
     this.#queue.sendContinue(exchange);
   }

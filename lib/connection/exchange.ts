@@ -20,7 +20,8 @@ import type { ConnectionTokens } from "../codec/rules.ts";
 import type { NetAddr } from "../transport.ts";
 import type { IncomingBody } from "./incoming.ts";
 import { ExchangeOutcome } from "./exchange_outcome.ts";
-import type { ServeInfo } from "./options.ts";
+import type { InformationalFields, ServeInfo } from "./options.ts";
+import { encodeInterim } from "./interim.ts";
 
 /** Settings of a server that each of its connections reads. Durations in ms. */
 export interface ConnectionSettings {
@@ -78,10 +79,12 @@ export type RequestBodyState = "stream" | "paused" | "drain" | "ended" | "failed
  */
 export type ContinueState = "none" | "owed" | "sent";
 
-/** What an exchange tells its handler about the connection it came on. */
+/** What an exchange tells its handler about the connection it came on, and asks of it. */
 export interface ExchangeConnection {
   readonly id: number;
   readonly remoteAddr: NetAddr;
+  /** Sends (or queues) an interim response head for `exchange`; false when it never will go. */
+  sendInterim(exchange: Exchange, head: Uint8Array): boolean;
 }
 
 /** One request and, once the handler answers, its response; also the handler's `info`. */
@@ -101,6 +104,8 @@ export class Exchange extends ExchangeOutcome implements ServeInfo {
   drainBudget = Infinity;
   /** Where the exchange stands with `100 Continue`. */
   continueState: ContinueState = "none";
+  /** Interim (1xx) heads waiting for this exchange's turn to write (pipelining). */
+  interim: Uint8Array[] | null = null;
   #connection: ExchangeConnection;
   #connectionFacts: { readonly id: number; readonly requestIndex: number } | null = null;
 
@@ -131,6 +136,24 @@ export class Exchange extends ExchangeOutcome implements ServeInfo {
   /** `info.connection`: made when first read (most handlers never do). */
   get connection(): { readonly id: number; readonly requestIndex: number } {
     return this.#connectionFacts ??= { id: this.#connection.id, requestIndex: this.index };
+  }
+
+  /** `info.writeEarlyHints()`: a `103` (see {@linkcode ServeInfo}). */
+  writeEarlyHints(hints: InformationalFields): boolean {
+    return this.writeInformational(103, hints);
+  }
+
+  /** `info.writeInformational()`: a 1xx ahead of the response (see {@linkcode ServeInfo}). */
+  writeInformational(status: number, fields?: InformationalFields): boolean {
+    const head = encodeInterim(status, fields);
+    if (status === 100) {
+      // One 100 Continue per request, whoever sends it (RFC 9110 §10.1.1).
+      if (this.continueState === "sent") return false;
+      if (!this.#connection.sendInterim(this, head)) return false;
+      this.continueState = "sent";
+      return true;
+    }
+    return this.#connection.sendInterim(this, head);
   }
 
   /** The request was HEAD: the response carries no body. */

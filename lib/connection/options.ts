@@ -48,7 +48,88 @@ export interface ServeInfo {
    * failed. An unobserved rejection is harmless.
    */
   readonly completed: Promise<void>;
+  /**
+   * Sends a `103 Early Hints` interim response (RFC 8297) ahead of the final
+   * one, as node:http's `response.writeEarlyHints(hints)` does: typically
+   * `Link` fields the client can preload while the handler still works.
+   * The same as `writeInformational(103, hints)`, with its rules.
+   *
+   * @param hints the fields of the `103`
+   * @returns true when the `103` goes out before the final response; false
+   *   when it cannot (see {@linkcode ServeInfo.writeInformational})
+   *
+   * @example Preload a stylesheet while the page is built
+   * ```ts
+   * import { serve } from "@keepwire/keepwire";
+   *
+   * const server = await serve({ port: 0, onListen() {} }, async (_request, info) => {
+   *   info.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+   *   const page = await Promise.resolve("<link rel=stylesheet href=/style.css>");
+   *   return new Response(page, { headers: { "content-type": "text/html" } });
+   * });
+   * await server.shutdown();
+   * ```
+   */
+  writeEarlyHints(hints: InformationalFields): boolean;
+  /**
+   * Sends an interim (1xx) response ahead of the final one (RFC 9110
+   * §15.2): `102`, `103 Early Hints`, or any other 1xx but `101` (which
+   * only an upgrade sends). `100` is `100 Continue` (node:http's
+   * `writeContinue()`), sent at most once: a `100` that keepwire's server
+   * already sent for `Expect: 100-continue` is not sent again, and one sent
+   * here is not sent again when the handler reads the body.
+   *
+   * It is written at once when this request's response is the next to go
+   * out; behind a pipelined request still being answered, it waits for its
+   * turn (still ahead of its final response). Nothing is sent, and the
+   * result is false, to an HTTP/1.0 client (RFC 9110 §15.2: a server MUST
+   * NOT send it a 1xx), once the handler has given its final response, or
+   * when the connection is closing.
+   *
+   * Throws `RangeError` for a status that is not 100..199 or is 101, and
+   * `TypeError` for a field name or value that cannot be written.
+   * `Content-Length` and `Transfer-Encoding` are left out, as from every
+   * response head keepwire writes (a 1xx never has content: RFC 9110 §8.6,
+   * RFC 9112 §6.1).
+   *
+   * @param status the 1xx status code
+   * @param fields its header fields (none by default)
+   * @returns true when the response goes out before the final one, else false
+   *
+   * @example A 102 while a slow job runs, then the answer
+   * ```ts
+   * import { serve } from "@keepwire/keepwire";
+   * import assert from "node:assert/strict";
+   *
+   * const server = await serve({ port: 0, onListen() {} }, async (_request, info) => {
+   *   assert.equal(info.writeInformational(102), info.httpVersion === "1.1");
+   *   await new Promise((done) => setTimeout(done, 10));
+   *   return new Response("done");
+   * });
+   * await server.shutdown();
+   * ```
+   */
+  writeInformational(status: number, fields?: InformationalFields): boolean;
 }
+
+/**
+ * The header fields of an interim response: a `Headers`, `[name, value]`
+ * pairs, or a record whose values may be lists (one field line each), as
+ * node:http's `writeEarlyHints` takes.
+ *
+ * @example
+ * ```ts
+ * import type { InformationalFields } from "@keepwire/keepwire";
+ *
+ * const hints: InformationalFields = {
+ *   link: ["</app.js>; rel=preload; as=script", "</app.css>; rel=preload; as=style"],
+ * };
+ * ```
+ */
+export type InformationalFields =
+  | Headers
+  | readonly (readonly [string, string])[]
+  | Readonly<Record<string, string | readonly string[]>>;
 
 /**
  * A Fetch handler: the request and facts about its connection in, a response out.

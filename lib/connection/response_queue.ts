@@ -112,6 +112,28 @@ export class ResponseQueue implements FlushListener {
   }
 
   /**
+   * An interim (1xx) head for `exchange` (RFC 9110 §15.2): written now when
+   * its response is the next to go, else held until its turn. Refused
+   * (false) once its final response is known, to an HTTP/1.0 client (which
+   * must never get a 1xx), and on a connection that is closing.
+   */
+  sendInterim(exchange: Exchange, head: Uint8Array): boolean {
+    if (exchange.response !== null || exchange.head?.version !== "1.1") return false;
+    if (this.#state.lifecycle !== "open" || !this.has(exchange)) return false;
+    if (this.#exchanges[0] === exchange && this.#state.writing === "idle") {
+      this.output.push(head);
+      this.output.flush();
+    } else (exchange.interim ??= []).push(head);
+    return true;
+  }
+
+  /** Interim heads that waited for the front exchange's turn. */
+  #writeInterim(exchange: Exchange): void {
+    for (const head of exchange.interim!) this.output.push(head);
+    exchange.interim = null;
+  }
+
+  /**
    * The queued exchanges end without a response (the connection closes
    * under them): their bodies error with `reason`, their signals abort and
    * their `completed` rejects with `abortReason`, and a response body being
@@ -143,7 +165,9 @@ export class ResponseQueue implements FlushListener {
     try {
       while (state.lifecycle === "open") {
         const exchange = this.#exchanges[0];
-        if (exchange === undefined || exchange.response === null) break;
+        if (exchange === undefined) break;
+        if (exchange.interim !== null) this.#writeInterim(exchange);
+        if (exchange.response === null) break;
         if (exchange.response.status === 101) {
           const handoff = this.#acceptedUpgrade(exchange);
           if (handoff !== null) {

@@ -46,7 +46,7 @@ import {
   removeField,
   VIA_ENTRY,
 } from "./proxy_fields.ts";
-import { gatewayError, passResponse } from "./proxy_response.ts";
+import { gatewayError, passInterim, passResponse } from "./proxy_response.ts";
 import { type BalanceStrategy, UpstreamBalancer } from "./proxy_upstreams.ts";
 import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
@@ -401,6 +401,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
             body,
             signal,
             redirect: "manual",
+            onInterim: (interim) => passInterim(info, interim),
           },
           host,
           expectContinue && body !== null,

@@ -1,13 +1,15 @@
 /**
  * The responses the reverse proxy sends downstream: an upstream's, passed
- * on with the fields of an intermediary (RFC 9110 §7.6), and its own 502
- * and 504.
+ * on with the fields of an intermediary (RFC 9110 §7.6), its interim (1xx)
+ * responses before it, and the proxy's own 502 and 504.
  *
  * @module
  */
 
 import type { ExchangeResult } from "../client/_exchange.ts";
 import { lightFetchGlobalsInstalled, lightResponseFromParts } from "../fetch/light_fetch.ts";
+import type { ResponseInterim } from "../codec/response_events.ts";
+import type { ServeInfo } from "../connection/options.ts";
 import { appendToField, endToEndFields, hasField, VIA_ENTRY } from "./proxy_fields.ts";
 
 const NO_BYTES = new Uint8Array(0);
@@ -65,4 +67,21 @@ export function passResponse(result: ExchangeResult, isHead: boolean): Response 
     // A reason phrase Fetch refuses (it is never interpreted): drop it.
     return new Response(content, { status, statusText: "", headers });
   }
+}
+
+/**
+ * Passes an upstream's interim (1xx) response on to the client, with
+ * end-to-end fields plus `Via`: RFC 9110 §15.2 has a proxy forward every
+ * 1xx it did not ask for itself (this proxy asks for none; a `100` answers
+ * the client's own `Expect`). The server sends nothing to an HTTP/1.0
+ * client or after the final head (`writeInformational`), and a `101`
+ * belongs to an upgrade, never to an interim answer.
+ */
+export function passInterim(info: ServeInfo, interim: ResponseInterim): void {
+  if (interim.status === 101) return;
+  const fields = endToEndFields(interim.headers);
+  appendToField(fields, "via", VIA_ENTRY);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i], fields[i + 1]]);
+  info.writeInformational(interim.status, pairs);
 }

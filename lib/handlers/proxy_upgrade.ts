@@ -29,6 +29,7 @@ import { ClientError } from "../client/errors.ts";
 import { connectForRuntime } from "../runtime/detect.ts";
 import { CertificateError, type ConnectFunction, type ConnectOptions } from "../transport.ts";
 import { addForwarded, addVia, type ForwardedStyle, withoutHopByHop } from "./proxy_fields.ts";
+import { passInterim } from "./proxy_response.ts";
 import { type UpgradeHead, UpstreamConnection } from "./proxy_upgrade_connection.ts";
 import { splitTarget } from "./target.ts";
 
@@ -203,6 +204,7 @@ export async function forwardUpgradeRequest(
         timeout: context.timeout,
         signal: request.signal,
         completed: info.completed,
+        onInterim: (interim) => passInterim(info, interim),
       }),
     async (response) => {
       if (response.status === 101) return response; // the tunnel's own, fields relayed

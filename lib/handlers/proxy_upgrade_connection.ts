@@ -17,7 +17,7 @@
 
 import { encodeRequestHead } from "../codec/request_writer.ts";
 import { ResponseParser } from "../codec/response_parser.ts";
-import type { ResponseHead } from "../codec/response_events.ts";
+import type { ResponseHead, ResponseInterim } from "../codec/response_events.ts";
 import { upgradeResponse } from "../connection/upgrade.ts";
 import { ClientError } from "../client/errors.ts";
 import type { Transport, TransportHandler } from "../transport.ts";
@@ -35,6 +35,8 @@ export interface UpgradeHead {
   readonly headers: Headers;
   /** The `Upgrade` field as the client sent it. */
   readonly upgrade: string;
+  /** Told of each interim (1xx) response before the final one or the `101`. */
+  readonly onInterim: (interim: ResponseInterim) => void;
 }
 
 /** The dedicated upstream connection: an HTTP exchange, then maybe a tunnel. */
@@ -52,6 +54,7 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
   /** In a tunnel: the upstream side has finished or failed. */
   #upstreamDone: (() => void) | null = null;
   #drainWaiters: (() => void)[] = [];
+  #onInterim: ((interim: ResponseInterim) => void) | null = null;
 
   constructor() {
     this.head = new Promise((resolve, reject) => {
@@ -98,6 +101,7 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
 
   send(request: UpgradeHead): void {
     if (this.#phase === "closed") return;
+    this.#onInterim = request.onInterim;
     const fields: string[] = ["host", request.host];
     for (const [name, value] of request.headers) fields.push(name, value);
     fields.push("connection", "upgrade", "upgrade", request.upgrade);
@@ -207,7 +211,8 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
     const parser = this.#parser;
     try {
       for (let event = parser.next(); event !== null; event = parser.next()) {
-        if (event.type === "head") {
+        if (event.type === "interim") this.#onInterim?.(event);
+        else if (event.type === "head") {
           if (event.status === 101) return this.#switch(event);
           this.#resolveHead(event);
           // Until the caller has made the body stream, keep the bytes parsed.
