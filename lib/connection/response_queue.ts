@@ -262,7 +262,7 @@ export class ResponseQueue implements FlushListener {
     const upgradeTo = handoff?.headers.find(([name]) => name.toLowerCase() === "upgrade")?.[1];
     const refusal = head === null || handoff === undefined
       ? null
-      : refusalOfHead(head, upgradeTo ?? "");
+      : refusalOfHead(head, upgradeTo ?? "", exchange.bodyState === "ended");
     if (handoff !== undefined && head !== null && refusal === null) {
       const headers: string[] = ["date", httpDate()];
       for (const [name, value] of handoff.headers) headers.push(name, value);

@@ -94,10 +94,16 @@ export function refusedUpgradeResponse(error: UpgradeRefusedError): Response {
 /**
  * Why a request cannot be switched by a 101, or null when it can (RFC 9110
  * §7.8): an HTTP/1.0 request's Upgrade is ignored (426 naming `protocol`,
- * so the client may retry over HTTP/1.1); content would have to be read in
- * HTTP before the switch, which keepwire does not do (400).
+ * so the client may retry over HTTP/1.1); content must have been read to
+ * its end in HTTP before the switch, since the new protocol starts after
+ * it (400 unless `contentRead`: a handler that reads it all, as the
+ * reverse proxy does before passing an upstream's 101 on, may switch).
  */
-export function refusalOfHead(head: RequestHead, protocol: string): UpgradeRefusedError | null {
+export function refusalOfHead(
+  head: RequestHead,
+  protocol: string,
+  contentRead = false,
+): UpgradeRefusedError | null {
   if (head.version !== "1.1") {
     return new UpgradeRefusedError(
       426,
@@ -106,11 +112,11 @@ export function refusalOfHead(head: RequestHead, protocol: string): UpgradeRefus
       [["Upgrade", protocol], ["Connection", "upgrade"]],
     );
   }
-  if (headHasContent(head)) {
+  if (headHasContent(head) && !contentRead) {
     return new UpgradeRefusedError(
       400,
       "request-content",
-      "keepwire does not switch protocols after request content",
+      "keepwire switches protocols after request content only once it is read to its end",
     );
   }
   if (!requestsUpgrade(head.connection)) {

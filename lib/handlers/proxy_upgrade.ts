@@ -67,9 +67,10 @@ let runtimeConnect: Promise<ConnectFunction> | undefined;
 
 /**
  * Whether a request asks to switch protocols in a way the proxy can pass
- * through: HTTP/1.1 (RFC 9110 §7.8 does not apply to 1.0), `Connection:
- * upgrade` with an `Upgrade` field, and no body (keepwire's server takes an
- * upgrade only then).
+ * through: HTTP/1.1 (RFC 9110 §7.8 does not apply to 1.0) with `Connection:
+ * upgrade` and an `Upgrade` field. One with content is passed through too:
+ * the content goes upstream first, and the switch happens only if the
+ * upstream answers `101` (a server may ignore Upgrade and answer as usual).
  *
  * @example
  * ```ts
@@ -87,10 +88,8 @@ let runtimeConnect: Promise<ConnectFunction> | undefined;
  * @param httpVersion its HTTP version
  */
 export function asksForUpgrade(request: Request, httpVersion: string): boolean {
-  // The fields first: reading `body` builds a light request's real Request,
-  // which every proxied request would pay for.
   return httpVersion === "1.1" && request.headers.has("upgrade") &&
-    requestsUpgrade(request.headers.get("connection") ?? "") && request.body === null;
+    requestsUpgrade(request.headers.get("connection") ?? "");
 }
 
 /** One upgrade request to send upstream on a dedicated connection. */
@@ -148,6 +147,9 @@ export async function forwardUpgrade(request: UpgradeRequest): Promise<Response>
     upstream.send(request);
     const head = await Promise.race([upstream.head, timeout]);
     if (head.status !== 101) return upstream.ordinaryResponse(head);
+    // RFC 9110 §7.8: the new protocol starts after the request's content,
+    // so all of it goes upstream before the client hears the switch.
+    await Promise.race([upstream.bodySent, timeout]);
     return upstream.switchedResponse(head, request.completed);
   } catch (error) {
     upstream.close();
@@ -188,6 +190,7 @@ export async function forwardUpgradeRequest(
   const { path, query } = splitTarget(request.url);
   const target = query === "" ? path : `${path}?${query}`;
   const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
+  const declared = headers.get("content-length");
   if (body === null) headers.delete("content-length");
   return await context.dispatch(
     body,
@@ -205,6 +208,10 @@ export async function forwardUpgradeRequest(
         signal: request.signal,
         completed: info.completed,
         onInterim: (interim) => passInterim(info, interim),
+        body,
+        // A body that came with Content-Length goes with it (the server has
+        // checked the field); one that came chunked goes chunked.
+        bodyLength: body === null || declared === null ? undefined : Number(declared),
       }),
     async (response) => {
       if (response.status === 101) return response; // the tunnel's own, fields relayed

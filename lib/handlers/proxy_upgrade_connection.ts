@@ -15,6 +15,7 @@
  * @module
  */
 
+import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
 import { encodeRequestHead } from "../codec/request_writer.ts";
 import { ResponseParser } from "../codec/response_parser.ts";
 import type { ResponseHead, ResponseInterim } from "../codec/response_events.ts";
@@ -37,6 +38,10 @@ export interface UpgradeHead {
   readonly upgrade: string;
   /** Told of each interim (1xx) response before the final one or the `101`. */
   readonly onInterim: (interim: ResponseInterim) => void;
+  /** The request's content, streamed upstream after the head; null for none. */
+  readonly body: ReadableStream<Uint8Array> | null;
+  /** The content's declared `Content-Length`; undefined: sent chunked. */
+  readonly bodyLength: number | undefined;
 }
 
 /** The dedicated upstream connection: an HTTP exchange, then maybe a tunnel. */
@@ -55,6 +60,9 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
   #upstreamDone: (() => void) | null = null;
   #drainWaiters: (() => void)[] = [];
   #onInterim: ((interim: ResponseInterim) => void) | null = null;
+  #bodyReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** Settles when the request's content is all written (at once without any), or failed. */
+  bodySent: Promise<void> = Promise.resolve();
 
   constructor() {
     this.head = new Promise((resolve, reject) => {
@@ -106,12 +114,60 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
     for (const [name, value] of request.headers) fields.push(name, value);
     fields.push("connection", "upgrade", "upgrade", request.upgrade);
     this.#parser.expect(request.method, { upgrade: true });
+    const { body, bodyLength } = request;
     this.transport!.write(encodeRequestHead({
       method: request.method,
       target: request.path,
       headers: fields,
-      framing: { kind: "none" },
+      framing: body === null
+        ? { kind: "none" }
+        : bodyLength !== undefined
+        ? { kind: "length", length: bodyLength }
+        : { kind: "chunked" },
     }));
+    if (body !== null) {
+      this.bodySent = this.#sendBody(body, bodyLength);
+      this.bodySent.catch(() => {});
+    }
+  }
+
+  /**
+   * Streams the request's content after the head, with back-pressure: its
+   * declared length exactly (RFC 9112 §6.2: a short or long body would
+   * desynchronise the upstream connection), else chunked.
+   */
+  async #sendBody(body: ReadableStream<Uint8Array>, length: number | undefined): Promise<void> {
+    const reader = this.#bodyReader = body.getReader();
+    let sent = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this.#phase === "closed") {
+          throw new ClientError("connection-closed", "the upstream connection closed");
+        }
+        if (done) break;
+        if (value.byteLength === 0) continue;
+        sent += value.byteLength;
+        if (length !== undefined && sent > length) {
+          throw new ClientError(
+            "body-error",
+            `the body is longer than its Content-Length ${length}`,
+          );
+        }
+        if (!this.write(length === undefined ? encodeChunk(value) : value)) await this.drained();
+      }
+      if (length === undefined) this.write(encodeLastChunk());
+      else if (sent < length) {
+        throw new ClientError("body-error", `the body ended after ${sent} of ${length} bytes`);
+      }
+    } catch (error) {
+      reader.cancel(error).catch(() => {});
+      throw error instanceof ClientError
+        ? error
+        : new ClientError("body-error", "the request body failed", error);
+    } finally {
+      this.#bodyReader = null;
+    }
   }
 
   /** A non-101 answer, fields as received: its body streams, then the connection closes. */
@@ -166,6 +222,8 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
     this.transport?.close();
+    // Its content has nowhere to go now: stop reading it.
+    this.#bodyReader?.cancel().catch(() => {});
     const error = new ClientError("connection-closed", "the upstream connection closed");
     this.#rejectHead(error);
     this.#fail(error);
