@@ -1,7 +1,8 @@
 /**
  * The live page's upstream panel, for `keepwire proxy`: the other side of
  * the proxy. Per upstream, its pool's totals (open, idle, busy, reuse
- * ratio, stale retries, failures) and one row per pooled connection: idle
+ * ratio, stale retries, failures), its tunnels (dedicated connections of
+ * upgraded requests, once there have been any) and one row per pooled connection: idle
  * or busy, requests it carried, and while idle the time left before the
  * pool retires it — set by the upstream's `Keep-Alive: timeout` hint minus
  * a margin, so the page shows the proxy letting go before the upstream
@@ -83,6 +84,10 @@ export const LIVE_UPSTREAMS_SCRIPT: string = String.raw`
         "requests resent on a fresh connection after a reused one closed before answering");
       upstreamChip(chips, "502/504", String(u.failures));
       if (u.queued) upstreamChip(chips, "queued", String(u.queued));
+      if (u.tunnelsOpened) {
+        upstreamChip(chips, "tunnels", u.tunnels + " open, " + u.tunnelsOpened + " opened",
+          "dedicated connections for upgraded requests (WebSocket), outside the pool, open until either side closes");
+      }
       block.appendChild(chips);
       var table = document.createElement("table");
       var head = document.createElement("tr");

@@ -147,6 +147,15 @@ export interface UpstreamSnapshot {
   /** The upstream is being skipped after refusing connections. */
   readonly backingOff: boolean;
   /**
+   * Dedicated connections open now, outside the pool: one per request to
+   * switch protocols (WebSocket), from its dial until either side closes —
+   * the tunnel after a `101` included. Counted as busy by
+   * `"least-connections"`.
+   */
+  readonly tunnels: number;
+  /** Dedicated connections opened so far. */
+  readonly tunnelsOpened: number;
+  /**
    * The pooled connections, oldest first: idle or busy, requests each
    * carried, and while idle the time left before the pool retires it (by
    * the upstream's `Keep-Alive: timeout` hint minus a margin, or by
@@ -213,6 +222,9 @@ interface Upstream {
   readonly target: ConnectOptions;
   readonly client: KeepAliveClient;
   failures: number;
+  /** Dedicated (upgrade) connections open now, and opened so far. */
+  tunnels: number;
+  tunnelsOpened: number;
 }
 
 const TIMEOUT_CODES = new Set(["headers-timeout", "body-timeout", "connect-timeout"]);
@@ -304,6 +316,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       host: url.host,
       target: connectTarget(url, tls),
       failures: 0,
+      tunnels: 0,
+      tunnelsOpened: 0,
       client: createClient({
         maxConnectionsPerOrigin: connections,
         maxConnections: connections,
@@ -323,8 +337,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   });
   const balancer = new UpstreamBalancer(upstreams.length, options.balance ?? "round-robin");
   const busy = (index: number): number => {
-    const stats = upstreams[index].client.stats;
-    return stats.open - stats.idle + stats.queued;
+    const upstream = upstreams[index];
+    const stats = upstream.client.stats;
+    // A tunnel is a connection kept busy until it closes (as nginx's least_conn counts it).
+    return stats.open - stats.idle + stats.queued + upstream.tunnels;
   };
 
   /**
@@ -467,6 +483,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
         staleRetries: stats.retries,
         failures: upstream.failures,
         backingOff: balancer.health[index].downUntil > performance.now(),
+        tunnels: upstream.tunnels,
+        tunnelsOpened: upstream.tunnelsOpened,
         connections: upstream.client.connections(),
       };
     });

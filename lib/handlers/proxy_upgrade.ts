@@ -33,8 +33,14 @@ import { passInterim } from "./proxy_response.ts";
 import { type UpgradeHead, UpstreamConnection } from "./proxy_upgrade_connection.ts";
 import { splitTarget } from "./target.ts";
 
+/** How many dedicated connections an upstream has open, and has opened. */
+export interface TunnelCounts {
+  tunnels: number;
+  tunnelsOpened: number;
+}
+
 /** An upstream as the upgrade path needs it. */
-export interface UpgradeUpstream {
+export interface UpgradeUpstream extends TunnelCounts {
   /** Where a dedicated connection goes. */
   readonly target: ConnectOptions;
   /** The path prefix without a trailing slash ("" for none). */
@@ -104,6 +110,8 @@ export interface UpgradeRequest extends UpgradeHead {
   readonly signal: AbortSignal;
   /** Settles when the downstream response has been written (or could not be). */
   readonly completed: Promise<void>;
+  /** The upstream's counts: the connection is one of its tunnels until it closes. */
+  readonly counts: TunnelCounts;
 }
 
 /**
@@ -118,7 +126,10 @@ export interface UpgradeRequest extends UpgradeHead {
  * @returns the response for the downstream client
  */
 export async function forwardUpgrade(request: UpgradeRequest): Promise<Response> {
-  const upstream = new UpstreamConnection();
+  const counts = request.counts;
+  counts.tunnels++;
+  counts.tunnelsOpened++;
+  const upstream = new UpstreamConnection(() => counts.tunnels--);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -207,6 +218,7 @@ export async function forwardUpgradeRequest(
         timeout: context.timeout,
         signal: request.signal,
         completed: info.completed,
+        counts: upstream,
         onInterim: (interim) => passInterim(info, interim),
         body,
         // A body that came with Content-Length goes with it (the server has

@@ -64,7 +64,11 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
   /** Settles when the request's content is all written (at once without any), or failed. */
   bodySent: Promise<void> = Promise.resolve();
 
-  constructor() {
+  #onClosed: () => void;
+
+  /** @param onClosed runs once, when the connection closes (for any reason) */
+  constructor(onClosed: () => void) {
+    this.#onClosed = onClosed;
     this.head = new Promise((resolve, reject) => {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;
@@ -221,6 +225,7 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
   close(): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
+    this.#onClosed();
     this.transport?.close();
     // Its content has nowhere to go now: stop reading it.
     this.#bodyReader?.cancel().catch(() => {});
