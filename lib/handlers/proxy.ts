@@ -23,8 +23,11 @@
  * the downstream body is first read — which is what makes keepwire's server
  * send its `100` — when the upstream has said `100` itself (or the
  * client's expect timeout has passed): a final answer instead (417, 401)
- * reaches the client with the body never sent. A request to switch
- * protocols (WebSocket) takes a dedicated connection (`proxy_upgrade.ts`).
+ * reaches the client with the body never sent. Every other 1xx the
+ * upstream sends (103 Early Hints) is passed on as it arrives
+ * (`passInterim`). A request to switch protocols (WebSocket), with or
+ * without content, takes a dedicated connection (`proxy_upgrade.ts`),
+ * counted as one of the upstream's tunnels until it closes.
  *
  * @module
  */
