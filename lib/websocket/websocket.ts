@@ -5,8 +5,8 @@
  *
  * Theory of operation: one read loop pulls chunks from `readable`, pushes
  * them into a sans-IO {@linkcode MessageReader} and dispatches what comes
- * out; every frame this end sends goes through one {@linkcode FrameWriter}
- * to `writable`. The close handshake is a {@linkcode CloseHandshake}; the
+ * out; every frame this end sends goes through one {@linkcode FrameSender}
+ * (`_sender.ts`) to `writable`. The close handshake is a {@linkcode CloseHandshake}; the
  * only timers are the close timeout and the optional idle ping.
  * `bufferedAmount` counts application bytes handed to `send()` whose frames
  * the writable has not yet accepted, so a slow peer shows there.
@@ -19,11 +19,11 @@ import { CloseHandshake } from "../codec/websocket/close_handshake.ts";
 import { WebSocketError } from "../codec/websocket/errors.ts";
 import type { PerMessageDeflateParams } from "../codec/websocket/extensions.ts";
 import { Opcode } from "../codec/websocket/frame_events.ts";
-import { FrameWriter } from "../codec/websocket/frame_writer.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../codec/websocket/limits.ts";
 import { type DataMessage, MessageReader } from "../codec/websocket/message_reader.ts";
 import { createCloseEvent } from "./events.ts";
 import { PerMessageDeflate } from "./deflate.ts";
+import { FrameSender } from "./_sender.ts";
 
 /**
  * The two byte streams of an upgraded connection: what the peer sends
@@ -85,9 +85,6 @@ export interface KeepwireWebSocketOptions {
    */
   closeTimeout?: number;
 }
-
-/** A batch of frames is written at once when it reaches this many bytes. */
-const BATCH_BYTES = 65536;
 
 /** Where the on* attributes keep their handler. */
 type Handler = ((event: Event) => unknown) | null;
@@ -166,7 +163,6 @@ export class KeepwireWebSocket extends EventTarget {
 
   #binaryType: "blob" | "arraybuffer" = "blob";
   #readyState = 0;
-  #bufferedAmount = 0;
   #handlers = new Map<string, Handler>();
 
   #role: "server" | "client";
@@ -174,23 +170,15 @@ export class KeepwireWebSocket extends EventTarget {
   #idlePingInterval: number;
   #closeTimeout: number;
   #deflate: PerMessageDeflate | null;
-  #frames: FrameWriter;
+  #sender: FrameSender;
   #handshake = new CloseHandshake();
   #reader: MessageReader;
   #input: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  #output: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  #sendQueue: Promise<void> | null = null;
-  #queued = 0;
   #pendingClose: { code: number; reason: string } | null = null;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #heard = false;
   #pingOutstanding = false;
-  #transportClosed = false;
-  #batch: Uint8Array[] = [];
-  #batchSize = 0;
-  #batchBytes = 0;
-  #flushScheduled = false;
   #failed: unknown = undefined;
 
   /**
@@ -208,7 +196,10 @@ export class KeepwireWebSocket extends EventTarget {
     this.#idlePingInterval = options.idlePingInterval ?? 0;
     this.#closeTimeout = options.closeTimeout ?? 5000;
     this.#deflate = options.deflate ? new PerMessageDeflate(options.deflate, this.#role) : null;
-    this.#frames = new FrameWriter({ role: this.#role });
+    this.#sender = new FrameSender(this.#role, this.#deflate, {
+      fail: (code, error) => this.#fail(code, error),
+      broken: () => this.#finish(),
+    });
     this.#reader = new MessageReader({
       role: this.#role,
       maxMessageSize: this.#maxMessageSize,
@@ -223,7 +214,7 @@ export class KeepwireWebSocket extends EventTarget {
 
   /** Bytes of data passed to `send()` not yet accepted by the connection. */
   get bufferedAmount(): number {
-    return this.#bufferedAmount;
+    return this.#sender.bufferedAmount;
   }
 
   /** How binary messages are delivered: `"blob"` (the default, as WHATWG) or `"arraybuffer"`. */
@@ -283,7 +274,7 @@ export class KeepwireWebSocket extends EventTarget {
       throw domException("the socket is already attached", "InvalidStateError");
     }
     this.#input = duplex.readable.getReader();
-    this.#output = duplex.writable.getWriter();
+    this.#sender.attach(duplex.writable.getWriter());
     this.#readyState = 1;
     this.dispatchEvent(new Event("open"));
     if (this.#pendingClose !== null) this.close(this.#pendingClose.code, this.#pendingClose.reason);
@@ -347,99 +338,17 @@ export class KeepwireWebSocket extends EventTarget {
       return;
     }
     this.#readyState = 2;
-    if (this.#handshake.send(info)) this.#writeClose(info);
+    if (this.#handshake.send(info)) this.#sender.close(info);
     this.#closeTimer = setTimeout(() => this.#finish(), this.#closeTimeout);
   }
 
-  // Messages go out in send() order: a message that needs an async step
-  // (a Blob, compression) queues itself and every later one behind it.
   #sendMessage(
     opcode: number,
     size: number,
     payload: () => Uint8Array | Promise<Uint8Array>,
   ): void {
-    this.#bufferedAmount += size;
-    if (this.#readyState !== 1 || !this.#handshake.canSendData) return;
-    const deflate = this.#deflate;
-    if (this.#sendQueue === null && deflate === null) {
-      const bytes = payload();
-      if (bytes instanceof Uint8Array) {
-        this.#write(this.#frames.frame(opcode, bytes), size);
-        return;
-      }
-    }
-    this.#queued++;
-    const previous = this.#sendQueue ?? Promise.resolve();
-    this.#sendQueue = previous.then(async () => {
-      try {
-        let bytes = await payload();
-        let compressed = false;
-        if (deflate !== null && bytes.length >= PerMessageDeflate.MIN_SIZE) {
-          bytes = await deflate.compress(bytes);
-          compressed = true;
-        }
-        // Accepted before any Close, so it goes out before the Close,
-        // which is queued behind it (§5.5.1).
-        this.#write(this.#frames.frame(opcode, bytes, { compressed }), size);
-      } catch (error) {
-        this.#fail(1011, error);
-      } finally {
-        if (--this.#queued === 0) this.#sendQueue = null;
-      }
-    });
-  }
-
-  // Frames written in one turn go out as one chunk, so a burst of small
-  // messages (the echo of many frames read at once) costs one write, not
-  // one per frame. Measured on an in-memory echo of 200k 5-byte messages:
-  // Node 20 managed 1.3k messages/s with a write per frame (its
-  // WritableStream queue dequeues with Array#shift, quadratic when writes
-  // pile up), Deno 16k, Bun 44k.
-  #write(frame: Uint8Array, size: number): void {
-    if (this.#output === null || this.#transportClosed) return;
-    this.#batch.push(frame);
-    this.#batchSize += size;
-    this.#batchBytes += frame.length;
-    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false;
-    const frames = this.#batch;
-    const size = this.#batchSize;
-    if (frames.length === 0) return;
-    this.#batch = [];
-    this.#batchSize = 0;
-    this.#batchBytes = 0;
-    const output = this.#output;
-    if (output === null || this.#transportClosed) return;
-    let chunk = frames[0];
-    if (frames.length > 1) {
-      chunk = new Uint8Array(frames.reduce((sum, frame) => sum + frame.length, 0));
-      let at = 0;
-      for (const frame of frames) {
-        chunk.set(frame, at);
-        at += frame.length;
-      }
-    }
-    output.write(chunk).then(
-      () => this.#bufferedAmount -= size,
-      () => this.#finish(),
-    );
-  }
-
-  /** Writes a Close after every message accepted before it, unless `now`. */
-  #writeClose(info: { code: number; reason: string }, now = false): void {
-    const frame = info.code === CLOSE_NO_STATUS
-      ? this.#frames.close()
-      : this.#frames.close(info.code, info.reason);
-    const queue = this.#sendQueue;
-    if (queue === null || now) this.#write(frame, 0);
-    else queue.then(() => this.#write(frame, 0));
+    if (this.#readyState !== 1 || !this.#handshake.canSendData) this.#sender.drop(size);
+    else this.#sender.message(opcode, size, payload);
   }
 
   async #readLoop(): Promise<void> {
@@ -455,7 +364,7 @@ export class KeepwireWebSocket extends EventTarget {
             if (event.compressed) this.#inflateAndDeliver(event);
             else this.#deliver(event.kind, event.data);
           } else if (event.type === "ping") {
-            if (this.#readyState === 1) this.#write(this.#frames.pong(event.payload), 0);
+            if (this.#readyState === 1) this.#sender.pong(event.payload);
           } else if (event.type === "pong") {
             this.#pingOutstanding = false;
           } else if (event.type === "close") {
@@ -501,7 +410,7 @@ export class KeepwireWebSocket extends EventTarget {
   #onPeerClose(info: { code: number; reason: string }): void {
     const reply = this.#handshake.receive(info);
     if (this.#readyState === 1) this.#readyState = 2;
-    if (reply !== null) this.#writeClose(reply);
+    if (reply !== null) this.#sender.close(reply);
     // §7.1.1: the server closes the TCP connection first; a client waits
     // for that (bounded by closeTimeout), then closes its side.
     if (this.#role === "server") this.#finish(true);
@@ -515,7 +424,7 @@ export class KeepwireWebSocket extends EventTarget {
   #fail(code: number, error: unknown): void {
     // A Close with this code, unless one was sent; then closed at once.
     if (this.#readyState === 3) return;
-    if (this.#handshake.send({ code, reason: "" })) this.#writeClose({ code, reason: "" }, true);
+    if (this.#handshake.send({ code, reason: "" })) this.#sender.close({ code, reason: "" }, true);
     this.#failed = error;
     this.#finish();
   }
@@ -529,7 +438,7 @@ export class KeepwireWebSocket extends EventTarget {
         this.#finish(); // a whole interval without a byte after a ping: the peer is gone
       } else if (this.#readyState === 1) {
         this.#pingOutstanding = true;
-        this.#write(this.#frames.ping(), 0);
+        this.#sender.ping();
       }
     }, this.#idlePingInterval);
   }
@@ -544,7 +453,7 @@ export class KeepwireWebSocket extends EventTarget {
     this.#readyState = 3;
     clearTimeout(this.#closeTimer);
     clearInterval(this.#pingTimer);
-    const queue = this.#sendQueue;
+    const queue = this.#sender.queue;
     if (flush && queue !== null) queue.then(() => this.#closeTransport());
     else this.#closeTransport();
     const result = this.#failed === undefined
@@ -559,10 +468,7 @@ export class KeepwireWebSocket extends EventTarget {
   }
 
   #closeTransport(): void {
-    if (this.#transportClosed) return;
-    this.#flush(); // what was written before the end goes out before it
-    this.#transportClosed = true;
-    this.#output?.close().catch(() => {});
+    if (!this.#sender.end()) return;
     this.#input?.cancel().catch(() => {});
   }
 }
