@@ -17,81 +17,21 @@
 import { CLOSE_ABNORMAL, CLOSE_NO_STATUS, isValidCloseCode } from "../codec/websocket/close.ts";
 import { CloseHandshake } from "../codec/websocket/close_handshake.ts";
 import { WebSocketError } from "../codec/websocket/errors.ts";
-import type { PerMessageDeflateParams } from "../codec/websocket/extensions.ts";
 import { Opcode } from "../codec/websocket/frame_events.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../codec/websocket/limits.ts";
-import { type DataMessage, MessageReader } from "../codec/websocket/message_reader.ts";
+import { MessageReader } from "../codec/websocket/message_reader.ts";
 import { createCloseEvent } from "./events.ts";
+import type { ByteDuplex, KeepwireWebSocketOptions } from "./options.ts";
 import { PerMessageDeflate } from "./deflate.ts";
 import { FrameSender } from "./_sender.ts";
+import { inflateMessage, messageData } from "./_message_data.ts";
 
-/**
- * The two byte streams of an upgraded connection: what the peer sends
- * (starting with any bytes already read past the handshake) and where this
- * end's bytes go.
- *
- * @example
- * ```ts
- * import type { ByteDuplex } from "@keepwire/keepwire";
- * import assert from "node:assert/strict";
- *
- * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
- * const loopback: ByteDuplex = { readable, writable };
- * assert.ok(loopback.readable instanceof ReadableStream);
- * ```
- */
-export interface ByteDuplex {
-  /** The peer's bytes. Ending it is the peer closing the connection. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /** This end's bytes. Closing it closes (or half-closes) the connection. */
-  readonly writable: WritableStream<Uint8Array>;
-}
-
-/**
- * Options of {@linkcode KeepwireWebSocket}.
- *
- * @example
- * ```ts
- * import { KeepwireWebSocket, type KeepwireWebSocketOptions } from "@keepwire/keepwire";
- * import assert from "node:assert/strict";
- *
- * const options: KeepwireWebSocketOptions = { protocol: "chat", maxMessageSize: 1 << 20 };
- * assert.equal(new KeepwireWebSocket(options).protocol, "chat");
- * ```
- */
-export interface KeepwireWebSocketOptions {
-  /** `"server"` (default) reads masked frames and sends unmasked ones; `"client"` the reverse. */
-  role?: "server" | "client";
-  /** The URL reported by `url`; default `""`. */
-  url?: string;
-  /** The subprotocol the handshake chose, reported by `protocol`; default `""`. */
-  protocol?: string;
-  /** The permessage-deflate parameters the handshake agreed on, or null (default) for none. */
-  deflate?: PerMessageDeflateParams | null;
-  /**
-   * Largest message accepted, in bytes (after inflating); a larger one
-   * fails the connection with 1009. Default {@linkcode DEFAULT_MAX_MESSAGE_SIZE} (64 MiB).
-   */
-  maxMessageSize?: number;
-  /**
-   * When nothing arrives for this many milliseconds, send a Ping; when
-   * nothing arrives for as long again, the peer is gone and the connection
-   * is closed (1006). Keeps proxies from cutting quiet sockets. Default 0: off.
-   */
-  idlePingInterval?: number;
-  /**
-   * How long to wait for the peer's Close after sending ours before
-   * dropping the connection, in milliseconds. Default 5000.
-   */
-  closeTimeout?: number;
-}
+export type { ByteDuplex, KeepwireWebSocketOptions } from "./options.ts";
 
 /** Where the on* attributes keep their handler. */
 type Handler = ((event: Event) => unknown) | null;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 function domException(message: string, name: string): Error {
   return new DOMException(message, name);
@@ -361,8 +301,10 @@ export class KeepwireWebSocket extends EventTarget {
         this.#reader.push(value);
         for (let event = this.#reader.next(); event !== null; event = this.#reader.next()) {
           if (event.type === "message") {
-            if (event.compressed) this.#inflateAndDeliver(event);
-            else this.#deliver(event.kind, event.data);
+            const data = event.compressed
+              ? inflateMessage(this.#deflate!, event, this.#maxMessageSize)
+              : event.data;
+            this.#deliver(event.kind, data);
           } else if (event.type === "ping") {
             if (this.#readyState === 1) this.#sender.pong(event.payload);
           } else if (event.type === "pong") {
@@ -380,30 +322,10 @@ export class KeepwireWebSocket extends EventTarget {
     this.#finish();
   }
 
-  #inflateAndDeliver(message: DataMessage): void {
-    const data = this.#deflate!.inflate(message.data, this.#maxMessageSize);
-    if (data === null) {
-      throw new WebSocketError(1009, "message-too-big", "an inflated message over the size limit");
-    }
-    if (message.kind === "text") {
-      try {
-        fatalDecoder.decode(data);
-      } catch {
-        throw new WebSocketError(1007, "invalid-utf8", "a text message is not UTF-8");
-      }
-    }
-    this.#deliver(message.kind, data);
-  }
-
   #deliver(kind: "text" | "binary", data: Uint8Array): void {
     // WHATWG: messages that arrive after close() was called are dropped.
     if (this.#readyState !== 1) return;
-    let value: string | Blob | ArrayBuffer;
-    if (kind === "text") value = decoder.decode(data);
-    else if (this.#binaryType === "blob") value = new Blob([data as Uint8Array<ArrayBuffer>]);
-    else if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-      value = data.buffer as ArrayBuffer;
-    } else value = data.slice().buffer;
+    const value = messageData(kind, data, this.#binaryType);
     this.dispatchEvent(new MessageEvent("message", { data: value, origin: this.url }));
   }
 
