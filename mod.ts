@@ -39,8 +39,8 @@ export {
   DEFAULT_REQUEST_BODY_TIMEOUT,
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_SHUTDOWN_TIMEOUT,
-  serveWith,
-} from "./lib/connection/server.ts";
+} from "./lib/connection/server_settings.ts";
+export { serveWith } from "./lib/connection/server.ts";
 export {
   connectForRuntime,
   detectRuntime,
