@@ -25,6 +25,8 @@ export const HAS_NGINX: boolean = NGINX === "nginx" ? false : existsSync(NGINX);
 /** A running nginx. */
 export interface RunningNginx {
   readonly name: string;
+  /** The nginx process (with `singleProcess`, the one that does the work). */
+  readonly pid: number;
   /** `http://127.0.0.1:PORT/` */
   readonly url: string;
   stop(): Promise<void>;
@@ -40,6 +42,11 @@ export interface NginxOptions {
   readonly keepaliveTimeout?: string;
   /** CPUs to pin the worker to with taskset (default: not pinned). */
   readonly cpus?: string;
+  /**
+   * `master_process off`: one process does the work, so its CPU time is
+   * `pid`'s (what bench_proxy_cpu.ts measures). Default false.
+   */
+  readonly singleProcess?: boolean;
 }
 
 function freePortNow(): Promise<number> {
@@ -82,7 +89,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   writeFileSync(
     join(dir, "nginx.conf"),
     `worker_processes 1;
-daemon off;
+${options.singleProcess === true ? "master_process off;\n" : ""}daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log error;
 events { worker_connections 4096; }
@@ -133,6 +140,7 @@ http {
   }
   return {
     name: `nginx (1 worker, keepalive ${keepalive}, keepalive_timeout ${keepaliveTimeout})`,
+    pid: child.pid!,
     url: `http://127.0.0.1:${port}/`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {

@@ -23,16 +23,7 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +31,6 @@ import process from "node:process";
 import {
   bundleForNode,
   cpuSeconds,
-  freePort,
   killAllServers,
   removeBundles,
   ROOT,
@@ -51,6 +41,7 @@ import {
   stopServer,
 } from "../bench/_process.ts";
 import { summarizeProfile } from "../bench/_profile.ts";
+import { startNginx } from "../bench/_nginx.ts";
 
 const REQUESTS = Number(process.env.CPU_REQUESTS ?? 20_000);
 const CONNECTIONS = Number(process.env.CPU_CONNECTIONS ?? 32);
@@ -110,76 +101,19 @@ async function startNodeUndici(upstream: RunningServer): Promise<Proxy> {
 }
 
 /** nginx as one process (`master_process off`), so its pid is the one that works. */
-async function startNginx(upstream: RunningServer): Promise<Proxy> {
-  const dir = mkdtempSync(join(tmpdir(), "keepwire-nginx-cpu-"));
-  for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, sub));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `worker_processes 1;
-master_process off;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log error;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream app {
-    server 127.0.0.1:${upstream.port};
-    keepalive 32;
-    keepalive_timeout 60s;
-    keepalive_requests 100000;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-    }
-  }
-}
-`,
-  );
-  const child = spawn("taskset", ["-c", PROXY_CPU, "nginx", "-p", dir, "-c", "nginx.conf"], {
-    cwd: dir,
-    stdio: ["ignore", "ignore", "pipe"],
+async function startNginxProxy(upstream: RunningServer): Promise<Proxy> {
+  const nginx = await startNginx({
+    upstreamPort: upstream.port,
+    keepalive: 32,
+    keepaliveTimeout: "60s",
+    cpus: PROXY_CPU,
+    singleProcess: true,
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => (stderr += String(chunk)));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => (socket.destroy(), resolve(false)));
-    });
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`nginx did not start: ${stderr}`);
-    }
-    await sleep(50);
-  }
   return {
     name: "nginx (1 process, upstream keepalive)",
-    pid: child.pid!,
-    url: new URL(`http://127.0.0.1:${port}/`),
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    pid: nginx.pid,
+    url: new URL(nginx.url),
+    stop: nginx.stop,
   };
 }
 
@@ -328,7 +262,7 @@ async function main(): Promise<void> {
   }, OTHER_CPU);
   const starters: [string, () => Promise<Proxy>][] = [
     ["node+undici", () => startNodeUndici(upstream)],
-    ["nginx", () => startNginx(upstream)],
+    ["nginx", () => startNginxProxy(upstream)],
     ["deno", () => startKeepwire("deno", upstream)],
     ["bun", () => startKeepwire("bun", upstream)],
     ["node", () => startKeepwire("node", upstream)],
