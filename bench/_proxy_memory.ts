@@ -153,7 +153,7 @@ function open(port: number): Promise<Socket> {
 function readAll(
   socket: Socket,
   onBody?: (received: number) => void,
-): Promise<{ head: string; bodyLength: number; body: string }> {
+): Promise<ReadResponse> {
   return new Promise((resolve, reject) => {
     let head = "";
     let headDone = false;
@@ -183,37 +183,39 @@ function readAll(
   });
 }
 
+/** A response read to the end: its head, body length and first 4 KiB of body. */
+interface ReadResponse {
+  readonly head: string;
+  readonly bodyLength: number;
+  readonly body: string;
+}
+
 /**
- * Downloads `bytes` from the upstream through the proxy at `proxyPort`,
- * stopping to read for `stallMs` after a quarter; samples the RSS of `pid`.
+ * One transfer of `bytes` on a new connection to the proxy at `proxyPort`,
+ * with the RSS of `pid` sampled throughout: `transfer` sends and reads the
+ * response; a response other than 200 fails, and `verify` checks the rest.
  */
-export async function proxiedDownload(
+async function measureTransfer(
+  direction: TransferResult["direction"],
   pid: number,
   proxyPort: number,
   bytes: number,
   stallMs: number,
+  transfer: (socket: Socket) => Promise<ReadResponse>,
+  verify: (response: ReadResponse) => void,
 ): Promise<TransferResult> {
   const baselineRss = await residentBytes(pid);
   const sampler = sampleRss(pid);
   const started = performance.now();
   const socket = await open(proxyPort);
-  let stalled = stallMs <= 0;
-  const done = readAll(socket, (received) => {
-    if (!stalled && received >= bytes / 4) {
-      stalled = true;
-      socket.pause();
-      setTimeout(() => socket.resume(), stallMs);
-    }
-  });
-  socket.write(`GET /bytes?n=${bytes} HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n`);
-  const { head, bodyLength } = await done;
+  const response = await transfer(socket);
   const seconds = (performance.now() - started) / 1000;
   const peakRss = await sampler.stop();
-  if (!head.startsWith("HTTP/1.1 200")) throw new Error(`download: ${head.split("\r\n")[0]}`);
-  // A chunked response carries a few framing bytes besides the payload.
-  if (bodyLength < bytes) throw new Error(`download: ${bodyLength} of ${bytes} bytes`);
+  const { head } = response;
+  if (!head.startsWith("HTTP/1.1 200")) throw new Error(`${direction}: ${head.split("\r\n")[0]}`);
+  verify(response);
   return {
-    direction: "download",
+    direction,
     bytes,
     seconds,
     stallMs,
@@ -224,52 +226,68 @@ export async function proxiedDownload(
 }
 
 /**
- * Uploads `bytes` through the proxy at `proxyPort` to the upstream, which
- * stops reading for `stallMs` after a quarter; samples the RSS of `pid`.
- * The client writes as fast as the proxy takes it (waiting for `drain`).
+ * Downloads `bytes` from the upstream through the proxy at `proxyPort`,
+ * stopping to read for `stallMs` after a quarter; samples the RSS of `pid`.
  */
-export async function proxiedUpload(
+export function proxiedDownload(
   pid: number,
   proxyPort: number,
   bytes: number,
   stallMs: number,
 ): Promise<TransferResult> {
-  const baselineRss = await residentBytes(pid);
-  const sampler = sampleRss(pid);
-  const started = performance.now();
-  const socket = await open(proxyPort);
-  const done = readAll(socket);
-  socket.write(
-    `POST /sink?stall=${stallMs} HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/octet-stream\r\n` +
-      `Content-Length: ${bytes}\r\nConnection: close\r\n\r\n`,
-  );
-  for (let left = bytes; left > 0;) {
-    const size = Math.min(left, PIECE.byteLength);
-    left -= size;
-    if (!socket.write(size === PIECE.byteLength ? PIECE : PIECE.subarray(0, size))) {
-      await new Promise<void>((resolve, reject) => {
-        const onClose = () => reject(new Error("upload: the proxy closed the connection"));
-        socket.once("close", onClose);
-        socket.once("drain", () => {
-          socket.off("close", onClose);
-          resolve();
+  return measureTransfer("download", pid, proxyPort, bytes, stallMs, (socket) => {
+    let stalled = stallMs <= 0;
+    const done = readAll(socket, (received) => {
+      if (!stalled && received >= bytes / 4) {
+        stalled = true;
+        socket.pause();
+        setTimeout(() => socket.resume(), stallMs);
+      }
+    });
+    socket.write(`GET /bytes?n=${bytes} HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n`);
+    return done;
+  }, ({ bodyLength }) => {
+    // A chunked response carries a few framing bytes besides the payload.
+    if (bodyLength < bytes) throw new Error(`download: ${bodyLength} of ${bytes} bytes`);
+  });
+}
+
+/**
+ * Uploads `bytes` through the proxy at `proxyPort` to the upstream, which
+ * stops reading for `stallMs` after a quarter; samples the RSS of `pid`.
+ * The client writes as fast as the proxy takes it (waiting for `drain`).
+ */
+export function proxiedUpload(
+  pid: number,
+  proxyPort: number,
+  bytes: number,
+  stallMs: number,
+): Promise<TransferResult> {
+  return measureTransfer("upload", pid, proxyPort, bytes, stallMs, async (socket) => {
+    const done = readAll(socket);
+    socket.write(
+      `POST /sink?stall=${stallMs} HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Length: ${bytes}\r\nConnection: close\r\n\r\n`,
+    );
+    for (let left = bytes; left > 0;) {
+      const size = Math.min(left, PIECE.byteLength);
+      left -= size;
+      if (!socket.write(size === PIECE.byteLength ? PIECE : PIECE.subarray(0, size))) {
+        await new Promise<void>((resolve, reject) => {
+          const onClose = () => reject(new Error("upload: the proxy closed the connection"));
+          socket.once("close", onClose);
+          socket.once("drain", () => {
+            socket.off("close", onClose);
+            resolve();
+          });
         });
-      });
+      }
     }
-  }
-  const { head, body } = await done;
-  const seconds = (performance.now() - started) / 1000;
-  const peakRss = await sampler.stop();
-  if (!head.startsWith("HTTP/1.1 200")) throw new Error(`upload: ${head.split("\r\n")[0]}`);
-  const received = Number(/"received":(\d+)/.exec(body)?.[1]);
-  if (received !== bytes) throw new Error(`upload: the upstream received ${received} of ${bytes}`);
-  return {
-    direction: "upload",
-    bytes,
-    seconds,
-    stallMs,
-    baselineRss,
-    peakRss,
-    growth: peakRss - baselineRss,
-  };
+    return done;
+  }, ({ body }) => {
+    const received = Number(/"received":(\d+)/.exec(body)?.[1]);
+    if (received !== bytes) {
+      throw new Error(`upload: the upstream received ${received} of ${bytes}`);
+    }
+  });
 }
