@@ -175,6 +175,31 @@ export function killAllServers(): void {
   running.clear();
 }
 
+/**
+ * Runs a bench script's `main`; however it ends — returned, thrown, or
+ * Ctrl-C (exit 130) — every server it started is killed and its Node
+ * bundles removed, then `cleanup` runs (the script's own temporary files).
+ */
+export async function runBenchScript(
+  main: () => Promise<void>,
+  cleanup: () => void = () => {},
+): Promise<void> {
+  const end = () => {
+    killAllServers();
+    removeBundles();
+    cleanup();
+  };
+  process.on("SIGINT", () => {
+    end();
+    process.exit(130);
+  });
+  try {
+    await main();
+  } finally {
+    end();
+  }
+}
+
 /** Sends `signal` to the server's process group (the server and anything it forked). */
 function signalGroup(server: RunningServer, signal: "SIGTERM" | "SIGKILL"): void {
   try {

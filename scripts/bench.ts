@@ -40,6 +40,7 @@ import {
   killAllServers,
   removeBundles,
   ROOT,
+  runBenchScript,
   runCommand,
   type RunningServer,
   type Runtime,
@@ -331,23 +332,10 @@ async function main(): Promise<void> {
     return;
   }
   const flags = parsed;
-  process.on("SIGINT", () => {
-    killAllServers();
-    removeBundles();
-    removeUploadFile();
-    process.exit(130);
-  });
   // This process runs beside wrk on the load CPU; its waiting must not steal the server's core.
   await runCommand("taskset", ["-a", "-p", "-c", LOAD_CPUS, String(process.pid)], 10_000);
   const tool = await loadTool();
-  if (flags.profile) {
-    try {
-      return await writeProfiles(flags.runtimes, flags.duration, tool);
-    } finally {
-      killAllServers();
-      removeBundles();
-    }
-  }
+  if (flags.profile) return await writeProfiles(flags.runtimes, flags.duration, tool);
   const report: Report = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     quick: flags.quick,
@@ -377,6 +365,7 @@ async function main(): Promise<void> {
     if (!flags.skip.has("bodies")) await measureBodies(flags, report);
     if (!flags.skip.has("workers")) await measureWorkers(flags, tool, report);
   } finally {
+    // Before the report is written, so the load average at end is the machine's own.
     killAllServers();
     removeBundles();
     removeUploadFile();
@@ -397,4 +386,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${markdownPath} and ${svgPath}`);
 }
 
-await main();
+await runBenchScript(main, removeUploadFile);

@@ -31,9 +31,8 @@ import process from "node:process";
 import {
   bundleForNode,
   cpuSeconds,
-  killAllServers,
-  removeBundles,
   ROOT,
+  runBenchScript,
   type RunningServer,
   type Runtime,
   sleep,
@@ -347,9 +346,4 @@ async function gitHead(): Promise<string> {
   }
 }
 
-try {
-  await main();
-} finally {
-  killAllServers();
-  removeBundles();
-}
+await runBenchScript(main);

@@ -29,9 +29,8 @@ import process from "node:process";
 import { describeMachine } from "../bench/_machine.ts";
 import {
   cpuSeconds,
-  killAllServers,
-  removeBundles,
   ROOT,
+  runBenchScript,
   runCommand,
   type RunningServer,
   type Runtime,
@@ -273,26 +272,17 @@ function render(
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const command = ["npm run bench:ws --", ...process.argv.slice(2)].join(" ");
-  process.on("SIGINT", () => {
-    killAllServers();
-    process.exit(130);
-  });
   const machine = await describeMachine("ws");
   machine["load generator"] = "bench/_ws_load.ts (node:net under Bun)";
   delete machine["body client"];
-  try {
-    const rows = await measure(flags);
-    const report = render(rows, flags, machine, command);
-    const stamp = new Date().toISOString().slice(0, 16).replace(":", "-");
-    const directory = flags.quick ? tmpdir() : join(ROOT, "bench", "ws");
-    mkdirSync(directory, { recursive: true });
-    const file = join(directory, `RESULTS-${stamp}.md`);
-    writeFileSync(file, report);
-    console.log(`\n${report}\nwritten to ${file}`);
-  } finally {
-    killAllServers();
-    removeBundles();
-  }
+  const rows = await measure(flags);
+  const report = render(rows, flags, machine, command);
+  const stamp = new Date().toISOString().slice(0, 16).replace(":", "-");
+  const directory = flags.quick ? tmpdir() : join(ROOT, "bench", "ws");
+  mkdirSync(directory, { recursive: true });
+  const file = join(directory, `RESULTS-${stamp}.md`);
+  writeFileSync(file, report);
+  console.log(`\n${report}\nwritten to ${file}`);
 }
 
-await main();
+await runBenchScript(main);
