@@ -17,8 +17,13 @@ import type { CloseEventLike } from "../../lib/websocket/events.ts";
 import { raw, type RawFrame } from "../codec/websocket/_frames.ts";
 import { RawPeer } from "./_peer.ts";
 import { rawConnect } from "./_tcp.ts";
+import {
+  closed,
+  nextMessage,
+  openNative as open,
+  skipWithoutNativeWebSocket,
+} from "./_native_client.ts";
 
-const NativeWebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
 const BIG = 16 << 20;
 
 /** What the server side of one WebSocket saw. */
@@ -85,32 +90,8 @@ async function until(condition: () => boolean, what: string, timeout = 5000): Pr
 }
 
 describe("the runtime's own WebSocket client against keepwire's server", {
-  skip: NativeWebSocket === undefined ? "no global WebSocket (Node 20)" : false,
+  skip: skipWithoutNativeWebSocket,
 }, () => {
-  function open(port: number, protocols?: string[]): Promise<WebSocket> {
-    const client = new NativeWebSocket!(`ws://127.0.0.1:${port}/ws`, protocols);
-    client.binaryType = "arraybuffer";
-    return new Promise((resolve, reject) => {
-      client.onopen = () => resolve(client);
-      client.onerror = () => reject(new Error("the native client failed to connect"));
-    });
-  }
-  function nextMessage(client: WebSocket): Promise<unknown> {
-    return new Promise((resolve) =>
-      client.addEventListener("message", (event) => resolve((event as MessageEvent).data), {
-        once: true,
-      })
-    );
-  }
-  function closed(client: WebSocket): Promise<{ code: number; reason: string; wasClean: boolean }> {
-    return new Promise((resolve) =>
-      client.addEventListener("close", (event) => {
-        const { code, reason, wasClean } = event as CloseEvent;
-        resolve({ code, reason, wasClean });
-      }, { once: true })
-    );
-  }
-
   test("text and binary echo, with the subprotocol chosen", async () => {
     const { server, sides } = await startEcho();
     try {

@@ -12,8 +12,12 @@ import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
 import type { KeepwireWebSocket } from "../../lib/websocket/websocket.ts";
 import { createEchoHandler } from "../../lib/handlers/echo.ts";
 import { upgradeConnection } from "../../lib/connection/upgrade_connection.ts";
-
-const NativeWebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+import {
+  closed,
+  nextMessage,
+  openNative as open,
+  skipWithoutNativeWebSocket,
+} from "./_native_client.ts";
 
 function echoHandler(sockets: KeepwireWebSocket[] = []): Handler {
   return (request) => {
@@ -174,32 +178,8 @@ describe("upgradeConnection: a raw hand-off", () => {
 });
 
 describe("the runtime's own WebSocket client against keepwire's server", {
-  skip: NativeWebSocket === undefined ? "no global WebSocket (Node 20)" : false,
+  skip: skipWithoutNativeWebSocket,
 }, () => {
-  function open(port: number): Promise<WebSocket> {
-    const client = new NativeWebSocket!(`ws://127.0.0.1:${port}/ws`);
-    client.binaryType = "arraybuffer";
-    return new Promise((resolve, reject) => {
-      client.onopen = () => resolve(client);
-      client.onerror = () => reject(new Error("the native client failed to connect"));
-    });
-  }
-  function nextMessage(client: WebSocket): Promise<unknown> {
-    return new Promise((resolve) =>
-      client.addEventListener("message", (event) => resolve((event as MessageEvent).data), {
-        once: true,
-      })
-    );
-  }
-  function closed(client: WebSocket): Promise<{ code: number; wasClean: boolean }> {
-    return new Promise((resolve) =>
-      client.addEventListener("close", (event) => {
-        const { code, wasClean } = event as CloseEvent;
-        resolve({ code, wasClean });
-      }, { once: true })
-    );
-  }
-
   test("text, binary and a 1 MiB message echo; the connection is listed as upgraded; close is clean", async () => {
     await withServer(echoHandler(), async (server) => {
       const client = await open(server.addr.port);
@@ -216,7 +196,8 @@ describe("the runtime's own WebSocket client against keepwire's server", {
       assert.deepEqual(server.connections().map((c) => c.state), ["upgraded"]);
       const done = closed(client);
       client.close(4000);
-      assert.deepEqual(await done, { code: 4000, wasClean: true });
+      const { code, wasClean } = await done;
+      assert.deepEqual({ code, wasClean }, { code: 4000, wasClean: true });
     });
   });
 
