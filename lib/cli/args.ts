@@ -12,6 +12,15 @@
 
 import type { ServeOptions } from "../connection/options.ts";
 import type { ProxyOptions } from "../handlers/proxy.ts";
+import {
+  type FlagKind,
+  parseMilliseconds,
+  parseUpstreamUrl,
+  parseValue,
+  UsageError,
+} from "./flag_values.ts";
+
+export { UsageError };
 
 /** Port used when `--port` is not given. */
 const DEFAULT_PORT = 8080;
@@ -85,32 +94,6 @@ export interface CliCommand {
 }
 
 /**
- * A command line that cannot be run. Its message is one line, meant for stderr.
- *
- * @example
- * ```ts
- * import { parseArgs, UsageError } from "./args.ts";
- * import assert from "node:assert/strict";
- *
- * assert.throws(() => parseArgs(["echo", "--port", "-1"]), UsageError);
- * ```
- */
-export class UsageError extends Error {
-  /** The process exit status for usage errors. */
-  readonly exitCode = 2;
-
-  /**
-   * Creates the error.
-   *
-   * @param message one line, without a trailing newline
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/**
  * The text `--help` prints.
  *
  * @example
@@ -157,8 +140,6 @@ Proxy flags:
   --upstream-insecure              accept any upstream certificate (for tests only)
 `;
 
-type FlagKind = "port" | "hostname" | "seconds" | "count" | "bytes" | "file";
-
 /** Short flags and the long flags they stand for. */
 const SHORT_FLAGS: Readonly<Record<string, string>> = {
   "-p": "--port",
@@ -187,29 +168,6 @@ const PROXY_FLAGS = new Set([
   "--balance",
   "--upstream-ca",
 ]);
-
-function parseUpstreamUrl(flag: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`${flag}: expected a URL such as http://127.0.0.1:3000, got "${raw}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`${flag}: expected an http: or https: URL, got "${raw}"`);
-  }
-  return url.href;
-}
-
-function parseMilliseconds(flag: string, raw: string): number {
-  const value = DIGITS.test(raw) ? Number(raw) : NaN;
-  if (!(value >= 1 && value <= MAX_SECONDS * 1000)) {
-    throw new UsageError(
-      `${flag}: expected milliseconds from 1 to ${MAX_SECONDS * 1000}, got "${raw}"`,
-    );
-  }
-  return value;
-}
 
 /** Sets one proxy flag's value in `proxy`. */
 function parseProxyFlag(
@@ -241,55 +199,12 @@ function parseProxyFlag(
       return;
   }
 }
+
 /** Flags with a value that is not a server option: the entry point uses them itself. */
 const OTHER_FLAGS = new Set(["--workers", "--cert", "--key"]);
 
 /** More worker processes than this is a typo, not a machine. */
 const MAX_WORKERS = 256;
-
-const DIGITS = /^[0-9]+$/;
-const DECIMAL = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
-
-/** Timers in JS hold at most 2^31-1 ms; a longer timeout would fire at once. */
-const MAX_SECONDS = 2_147_483;
-
-function parseValue(flag: string, kind: FlagKind, raw: string): number | string {
-  switch (kind) {
-    case "file":
-      if (raw === "" || raw.startsWith("-")) {
-        throw new UsageError(`${flag}: expected a file path, got "${raw}"`);
-      }
-      return raw;
-    case "hostname":
-      if (raw === "" || raw.startsWith("-")) {
-        throw new UsageError(`${flag}: expected a hostname, got "${raw}"`);
-      }
-      return raw;
-    case "port": {
-      const port = DIGITS.test(raw) ? Number(raw) : NaN;
-      if (!(port <= 65535)) {
-        throw new UsageError(`${flag}: expected an integer from 0 to 65535, got "${raw}"`);
-      }
-      return port;
-    }
-    case "seconds": {
-      const seconds = DECIMAL.test(raw) ? Number(raw) : NaN;
-      if (!(seconds <= MAX_SECONDS)) {
-        throw new UsageError(`${flag}: expected seconds from 0 to ${MAX_SECONDS}, got "${raw}"`);
-      }
-      return Math.round(seconds * 1000);
-    }
-    case "count":
-    case "bytes": {
-      const value = DIGITS.test(raw) ? Number(raw) : NaN;
-      const min = kind === "count" ? 1 : 0;
-      if (!(value >= min && Number.isSafeInteger(value))) {
-        throw new UsageError(`${flag}: expected an integer of at least ${min}, got "${raw}"`);
-      }
-      return value;
-    }
-  }
-}
 
 /**
  * Parses the arguments after the program name.
