@@ -5,6 +5,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import process from "node:process";
+import { test } from "node:test";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
 import { TEST_CERT } from "../_support/tls.ts";
@@ -14,6 +15,20 @@ export const IN_CI: boolean = process.env.CI === "true";
 export const MISSING: string =
   `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM=/path)`;
 export const HAS_CHROMIUM: boolean = existsSync(CHROMIUM);
+
+/**
+ * Registers the tests of `suite` when Chromium is installed; otherwise one
+ * test named after `what` in their place: failing in CI, which requires
+ * Chromium, and skipped elsewhere.
+ */
+export function withChromium(what: string, suite: () => void): void {
+  if (HAS_CHROMIUM) return suite();
+  if (IN_CI) {
+    test(`${what}: Chromium is installed (CI=true requires it)`, () => assert.fail(MISSING));
+  } else {
+    test(`${what}: skipped, Chromium is not installed`, { skip: MISSING }, () => {});
+  }
+}
 
 export interface LiveStats {
   stats: {

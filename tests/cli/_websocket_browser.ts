@@ -25,7 +25,7 @@ import type { Server } from "../../lib/connection/options.ts";
 import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
 import { TEST_CERT, TEST_KEY, tlsFixturePath } from "../_support/tls.ts";
 import { type CliProcess, startCli } from "./_cli_process.ts";
-import { chromium, HAS_CHROMIUM, IN_CI, MISSING, TRUST_TEST_CERT } from "./_chromium.ts";
+import { chromium, TRUST_TEST_CERT, withChromium } from "./_chromium.ts";
 import { type FrameHead, type Relay, startRelay } from "./_relay.ts";
 import {
   BIG_MESSAGE_BYTES,
@@ -146,13 +146,10 @@ async function startPageServer(
  * stays well inside the runners' per-file time limit).
  */
 export function browserWebSocketSuite(tls: boolean): void {
-  if (!HAS_CHROMIUM) {
-    const name = `WebSocket in a browser over ${tls ? "wss" : "ws"}:`;
-    if (IN_CI) {
-      test(`${name} Chromium is installed (CI=true requires it)`, () => assert.fail(MISSING));
-    } else test(`${name} skipped, Chromium is not installed`, { skip: MISSING }, () => {});
-    return;
-  }
+  withChromium(`WebSocket in a browser over ${tls ? "wss" : "ws"}`, () => describeSuite(tls));
+}
+
+function describeSuite(tls: boolean): void {
   const scheme = tls ? "wss" : "ws";
   describe(`Chromium's WebSocket against keepwire over ${scheme}:`, () => {
     let profile = "";

@@ -22,18 +22,13 @@ import {
   IN_CI,
   liveStats,
   MISSING,
+  withChromium,
 } from "./_chromium.ts";
 
 const UPDATE_SCREENSHOT = process.env.KEEPWIRE_UPDATE_SCREENSHOT === "1";
 
-if (!HAS_CHROMIUM) {
-  if (IN_CI) {
-    test("real browser: Chromium is installed (CI=true requires it)", () => assert.fail(MISSING));
-  } else {
-    console.warn(`skipping the real-browser test: ${MISSING}`);
-    test("real browser: skipped, Chromium is not installed", { skip: MISSING }, () => {});
-  }
-} else {
+if (!HAS_CHROMIUM && !IN_CI) console.warn(`skipping the real-browser test: ${MISSING}`);
+withChromium("real browser", () => {
   describe("real browser (headless Chromium) against keepwire serve", () => {
     let cli: CliProcess;
     let port = 0;
@@ -83,7 +78,7 @@ if (!HAS_CHROMIUM) {
       },
     );
   });
-}
+});
 
 /**
  * For the README's picture only: next to the browser's connections, one that carries a

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { type CliProcess, startCli } from "./_cli_process.ts";
-import { chromium, HAS_CHROMIUM, IN_CI, liveStats, MISSING } from "./_chromium.ts";
+import { chromium, liveStats, withChromium } from "./_chromium.ts";
 
 /** A page that measures the live page in a 420 px iframe (same origin, so it may look inside). */
 const FRAME_PAGE = `<!doctype html><html><body style="margin:0">
@@ -31,14 +31,7 @@ setInterval(function () {
 </body></html>
 `;
 
-if (!HAS_CHROMIUM) {
-  if (IN_CI) {
-    test("live page in a browser: Chromium is installed (CI=true requires it)", () =>
-      assert.fail(MISSING));
-  } else {
-    test("live page in a browser: skipped, Chromium is not installed", { skip: MISSING }, () => {});
-  }
-} else {
+withChromium("live page in a browser", () => {
   describe("the live page in headless Chromium", () => {
     let profile = "";
     let framed: CliProcess;
@@ -101,4 +94,4 @@ if (!HAS_CHROMIUM) {
       },
     );
   });
-}
+});

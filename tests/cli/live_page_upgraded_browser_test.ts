@@ -14,7 +14,7 @@ import { serve } from "../../lib/serve.ts";
 import type { Handler, Server } from "../../lib/connection/options.ts";
 import { createLiveHandler } from "../../lib/handlers/live.ts";
 import { upgradeWebSocket } from "../../lib/websocket/upgrade.ts";
-import { chromium, HAS_CHROMIUM, IN_CI, MISSING } from "./_chromium.ts";
+import { chromium, withChromium } from "./_chromium.ts";
 
 /** The colour the page gives `upgraded` (its `--upgraded`), as computed styles report it. */
 const UPGRADED_RGB = "rgb(219, 97, 162)";
@@ -93,16 +93,7 @@ interface Look {
   stretches: number[];
 }
 
-if (!HAS_CHROMIUM) {
-  if (IN_CI) {
-    test("live page upgraded in a browser: Chromium is installed (CI=true requires it)", () =>
-      assert.fail(MISSING));
-  } else {
-    test("live page upgraded in a browser: skipped, Chromium is not installed", {
-      skip: MISSING,
-    }, () => {});
-  }
-} else {
+withChromium("live page upgraded in a browser", () => {
   describe("the live page in headless Chromium: upgraded connections", () => {
     let profile = "";
     let server: Server;
@@ -198,4 +189,4 @@ if (!HAS_CHROMIUM) {
       },
     );
   });
-}
+});

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { serve } from "../../lib/serve.ts";
 import type { LiveSnapshot } from "../../lib/handlers/live.ts";
 import { startCli } from "./_cli_process.ts";
-import { chromium, HAS_CHROMIUM, IN_CI, MISSING } from "./_chromium.ts";
+import { chromium, withChromium } from "./_chromium.ts";
 
 async function withUpstream(run: (url: string) => Promise<void>): Promise<void> {
   const app = await serve(
@@ -69,14 +69,7 @@ describe("keepwire proxy: the live page", { timeout: 90_000 }, () => {
     });
   });
 
-  if (!HAS_CHROMIUM) {
-    if (IN_CI) {
-      test("proxy live page in a browser: Chromium is installed (CI=true requires it)", () =>
-        assert.fail(MISSING));
-    } else {
-      test("proxy live page in a browser: skipped", { skip: MISSING }, () => {});
-    }
-  } else {
+  withChromium("proxy live page in a browser", () => {
     test("headless Chromium draws a row per pooled upstream connection", async () => {
       const profile = await mkdtemp(join(tmpdir(), "kw-chromium-proxy-"));
       await withUpstream(async (upstream) => {
@@ -116,5 +109,5 @@ describe("keepwire proxy: the live page", { timeout: 90_000 }, () => {
         }
       });
     });
-  }
+  });
 });

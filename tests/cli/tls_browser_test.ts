@@ -14,21 +14,12 @@ import { type CliProcess, startCli } from "./_cli_process.ts";
 import {
   assertLoadedOverKeepAlive,
   chromium,
-  HAS_CHROMIUM,
-  IN_CI,
   liveStats,
-  MISSING,
   TRUST_TEST_CERT,
+  withChromium,
 } from "./_chromium.ts";
 
-if (!HAS_CHROMIUM) {
-  if (IN_CI) {
-    test("real browser over TLS: Chromium is installed (CI=true requires it)", () =>
-      assert.fail(MISSING));
-  } else {
-    test("real browser over TLS: skipped, Chromium is not installed", { skip: MISSING }, () => {});
-  }
-} else {
+withChromium("real browser over TLS", () => {
   describe("real browser over TLS: keepwire serve --cert --key", () => {
     let cli: CliProcess;
     let port = 0;
@@ -93,4 +84,4 @@ if (!HAS_CHROMIUM) {
       },
     );
   });
-}
+});
