@@ -9,7 +9,7 @@ import type { Handler } from "../../lib/connection/options.ts";
 import { serve } from "../../lib/serve.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { closesWithin, readResponse } from "../_support/http_reader.ts";
-import { get, hello, sleep, withServer } from "./_serve.ts";
+import { get, hello, sleep, withServer } from "../_support/serve_raw.ts";
 
 describe("serve(): request bodies", () => {
   const echo: Handler = async (request) => new Response(await request.text());

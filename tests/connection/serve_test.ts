@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Handler } from "../../lib/connection/options.ts";
 import { closesWithin, readResponse } from "../_support/http_reader.ts";
-import { get, hello, sleep, withServer } from "./_serve.ts";
+import { get, hello, sleep, withServer } from "../_support/serve_raw.ts";
 
 describe("serve(): HTTP/1.1 persistence", () => {
   test("sequential requests reuse one connection and count down max", async () => {

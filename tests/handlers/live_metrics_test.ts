@@ -5,8 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createLiveHandler } from "../../lib/handlers/live.ts";
-import { serve } from "../../lib/serve.ts";
-import { RawClient, waitFor } from "../_support/raw_client.ts";
+import { waitFor } from "../_support/raw_client.ts";
+import { get, withServer } from "../_support/serve_raw.ts";
 import { readResponse } from "../_support/http_reader.ts";
 
 /** The text exposition format 0.0.4, line by line (prometheus/docs exposition_formats.md). */
@@ -59,19 +59,9 @@ function parseExposition(text: string): Map<string, Family> {
 describe("/_keepwire/metrics", () => {
   test("is valid exposition text whose numbers match the traffic sent", async () => {
     let live: ReturnType<typeof createLiveHandler> | null = null;
-    const server = await serve(
-      { port: 0, hostname: "127.0.0.1", keepAliveTimeout: 300, maxRequestsPerConnection: 3 },
-      (request, info) => live!(request, info),
-    );
-    live = createLiveHandler({ getServer: () => server });
-    const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
-    const clients: RawClient[] = [];
-    const connect = async () => {
-      const client = await RawClient.connect(server.addr.port);
-      clients.push(client);
-      return client;
-    };
-    try {
+    const options = { keepAliveTimeout: 300, maxRequestsPerConnection: 3 };
+    await withServer(options, (request, info) => live!(request, info), async (server, connect) => {
+      live = createLiveHandler({ getServer: () => server });
       // 1: three requests hit max_requests. 2: two requests, the second says close.
       // 3: one request, then the idle timeout. 4: one request, then the client leaves.
       const capped = await connect();
@@ -129,10 +119,7 @@ describe("/_keepwire/metrics", () => {
       assert.equal(value(h, `${h}_sum`), 7);
       assert.equal(value("keepwire_timeout_seconds", 'keepwire_timeout_seconds{kind="idle"}'), 0.3);
       assert.equal(value("keepwire_max_requests_per_connection"), 3);
-    } finally {
-      for (const client of clients) client.destroy();
-      await server.shutdown();
-    }
+    });
   });
 
   test("the exposition parser refuses what the format does not allow", () => {

@@ -5,7 +5,7 @@
  */
 import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
 import { serve } from "../../lib/serve.ts";
-import { RawClient } from "../_support/raw_client.ts";
+import { RawClient } from "./raw_client.ts";
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
