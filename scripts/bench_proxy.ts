@@ -45,18 +45,17 @@ import {
   startServer,
   stopServer,
 } from "../bench/_process.ts";
+import { upstreamStats } from "../bench/_upstream_stats.ts";
+import { flag } from "./_flag.ts";
 
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : process.argv[index + 1];
-}
-
-const SECONDS = Number(flag("--seconds", process.env.BENCH_SECONDS ?? "5"));
-const CONNECTIONS = Number(flag("--connections", process.env.BENCH_CONNECTIONS ?? "50"));
-const RUNTIMES = flag("--runtime", "deno,bun,node").split(",") as Runtime[];
+const ARGS = process.argv.slice(2);
+const SECONDS = Number(flag(ARGS, "seconds", process.env.BENCH_SECONDS ?? "5"));
+const CONNECTIONS = Number(flag(ARGS, "connections", process.env.BENCH_CONNECTIONS ?? "50"));
+const RUNTIMES = flag(ARGS, "runtime", "deno,bun,node").split(",") as Runtime[];
 const STARTED = new Date();
 const OUT = flag(
-  "--out",
+  ARGS,
+  "out",
   join(
     ROOT,
     "bench",
@@ -71,11 +70,6 @@ interface Proxy {
   name: string;
   url: string;
   stop(): Promise<void>;
-}
-
-async function upstreamStats(upstream: RunningServer) {
-  const response = await fetch(`${upstream.url}__stats`);
-  return await response.json() as { connections: number; posts: number; duplicatePosts: number };
 }
 
 function startKeepwire(runtime: Runtime, upstream: RunningServer): Promise<Proxy> {

@@ -39,6 +39,7 @@ import {
   startServer,
   stopServer,
 } from "../bench/_process.ts";
+import { flag } from "./_flag.ts";
 
 const SERVER_CPUS = "0";
 const LOAD_CPUS = "1";
@@ -55,21 +56,17 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  const value = (name: string): string | undefined => {
-    const at = args.indexOf(`--${name}`);
-    return at === -1 ? undefined : args[at + 1];
-  };
   const quick = args.includes("--quick");
-  const runtime = value("runtime") ?? "all";
+  const runtime = flag(args, "runtime", "all");
   if (!["deno", "bun", "node", "all"].includes(runtime)) {
     throw new Error(`--runtime must be deno, bun, node or all, not ${runtime}`);
   }
   return {
     quick,
-    seconds: Number(value("seconds") ?? (quick ? 2 : 10)),
+    seconds: Number(flag(args, "seconds", quick ? "2" : "10")),
     warmUp: quick ? 1 : 3,
-    pairs: Number(value("pairs") ?? (quick ? 1 : 3)),
-    size: Number(value("size") ?? 16),
+    pairs: Number(flag(args, "pairs", quick ? "1" : "3")),
+    size: Number(flag(args, "size", "16")),
     runtimes: runtime === "all" ? ["deno", "bun", "node"] : [runtime as Runtime],
   };
 }

@@ -33,7 +33,8 @@ import { CANARY } from "../tests/hardening/_desync_cases.ts";
 import { ProtocolError } from "../lib/codec/errors.ts";
 import type { RequestParserOptions } from "../lib/codec/limits.ts";
 import { RequestParser } from "../lib/codec/request_parser.ts";
-import { type ChildServer, flag, type Runtime, startChildServer } from "./_child_server.ts";
+import { type ChildServer, type Runtime, startChildServer } from "./_child_server.ts";
+import { flag } from "./_flag.ts";
 import {
   generateInput,
   Random,

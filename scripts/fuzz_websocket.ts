@@ -33,7 +33,7 @@ import { negotiatePerMessageDeflate, parseExtensions } from "../lib/codec/websoc
 import { KeepwireWebSocket } from "../lib/websocket/websocket.ts";
 import { CONFORMANCE_CASES } from "../tests/websocket/_conformance_cases.ts";
 import { duplexPair, RawPeer } from "../tests/websocket/_peer.ts";
-import { flag } from "./_child_server.ts";
+import { flag } from "./_flag.ts";
 import { Random, randomCuts } from "./_fuzz_mutate.ts";
 import { Findings, OracleFailure, type Outcome, piecesAt, sameOutcome } from "./_fuzz_findings.ts";
 

@@ -27,7 +27,8 @@
 import process from "node:process";
 import { closesWithin, readResponse, type WireResponse } from "../tests/_support/http_reader.ts";
 import { delay, RawClient } from "../tests/_support/raw_client.ts";
-import { type ChildServer, flag, type Runtime, startChildServer } from "./_child_server.ts";
+import { type ChildServer, type Runtime, startChildServer } from "./_child_server.ts";
+import { flag } from "./_flag.ts";
 import { Random } from "./_fuzz_mutate.ts";
 
 const args = process.argv.slice(2);

@@ -29,24 +29,21 @@ import { cpus, loadavg } from "node:os";
 import {
   killAllServers,
   removeBundles,
-  type RunningServer,
   type Runtime,
   startServer,
   stopServer,
 } from "../bench/_process.ts";
+import { upstreamStats } from "../bench/_upstream_stats.ts";
+import { flag } from "./_flag.ts";
 import { startLatencyRelay } from "../bench/_latency_relay.ts";
 import { HAS_NGINX, startNginx } from "../bench/_nginx.ts";
 import { runBursts, spreadGaps, type StaleCounts } from "../bench/_stale_scenario.ts";
 
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : process.argv[index + 1];
-}
-
-const DELAY_MS = Number(flag("--delay", "40"));
-const GAP_COUNT = Number(flag("--gaps", "41"));
-const BURST = Number(flag("--burst", "20"));
-const RUNTIMES = flag("--runtime", "deno,bun,node").split(",") as Runtime[];
+const ARGS = process.argv.slice(2);
+const DELAY_MS = Number(flag(ARGS, "delay", "40"));
+const GAP_COUNT = Number(flag(ARGS, "gaps", "41"));
+const BURST = Number(flag(ARGS, "burst", "20"));
+const RUNTIMES = flag(ARGS, "runtime", "deno,bun,node").split(",") as Runtime[];
 const UPSTREAM_TIMEOUT_MS = 2_000;
 const DEADLINE_MS = 5 * 60_000;
 
@@ -54,11 +51,6 @@ interface Row extends StaleCounts {
   name: string;
   duplicatePosts: number;
   upstreamConnections: number;
-}
-
-async function upstreamStats(upstream: RunningServer) {
-  const response = await fetch(`${upstream.url}__stats`);
-  return await response.json() as { connections: number; posts: number; duplicatePosts: number };
 }
 
 /** One proxy's run: its own upstream and relay, the bursts, the upstream's counts. */
