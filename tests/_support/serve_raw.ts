@@ -8,7 +8,8 @@ import { serve } from "../../lib/serve.ts";
 import { RawClient } from "./raw_client.ts";
 
 /** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `body` against a fresh server; `connect` opens raw clients that are destroyed afterwards. */
 export async function withServer(
