@@ -17,6 +17,7 @@ import { OPTION_RULES } from "../../lib/connection/option_rules.ts";
 import { FOREIGN_OPTIONS } from "../../lib/foreign_options.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
+import { runtimeServe } from "../_support/runtime_serve.ts";
 
 const local = { port: 0, hostname: "127.0.0.1" } as const;
 const hello: Handler = () => new Response("hello");
@@ -43,19 +44,6 @@ async function recordingListen(): Promise<{ listen: ListenFunction; asked: Liste
     return real({ ...options, ...local }, onConnection);
   };
   return { listen, asked };
-}
-
-type ServeFunction = typeof serve;
-
-async function runtimeServe(): Promise<ServeFunction> {
-  switch (detectRuntime()) {
-    case "deno":
-      return (await import("../../lib/runtime/deno.ts")).serve;
-    case "bun":
-      return (await import("../../lib/runtime/bun.ts")).serve;
-    case "node":
-      return (await import("../../lib/runtime/node.ts")).serve;
-  }
 }
 
 describe("serve(): the call forms of Deno.serve", () => {

@@ -7,22 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { detectRuntime } from "../../lib/runtime/detect.ts";
-import type { Handler, ServeOptions, Server } from "../../lib/connection/options.ts";
 import { RawClient } from "../_support/raw_client.ts";
 import { readResponse } from "../_support/http_reader.ts";
-
-type ServeFunction = (options: ServeOptions, handler: Handler) => Promise<Server>;
-
-async function runtimeServe(): Promise<ServeFunction> {
-  switch (detectRuntime()) {
-    case "deno":
-      return (await import("../../lib/runtime/deno.ts")).serve;
-    case "bun":
-      return (await import("../../lib/runtime/bun.ts")).serve;
-    case "node":
-      return (await import("../../lib/runtime/node.ts")).serve;
-  }
-}
+import { runtimeServe } from "../_support/runtime_serve.ts";
 
 test(`the ${detectRuntime()} entry point's serve() keeps a connection alive`, async () => {
   const serve = await runtimeServe();
