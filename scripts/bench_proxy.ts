@@ -45,7 +45,7 @@ import {
   startServer,
   stopServer,
 } from "../bench/_process.ts";
-import { upstreamStats } from "../bench/_upstream_stats.ts";
+import { startProxyUpstream, upstreamStats } from "../bench/_proxy_upstream.ts";
 import { flag } from "./_flag.ts";
 
 const ARGS = process.argv.slice(2);
@@ -138,12 +138,7 @@ async function main(): Promise<void> {
     `${tool} -c${CONNECTIONS}, ${SECONDS} s per run after a 1 s warm-up; each proxy pinned to CPU ${PROXY_CPU}, ` +
     `the upstream (a node:net responder, keep-alive 5 s) and the load on CPU ${OTHER_CPU}`;
   console.log(`bench:proxy — ${setting}\n`);
-  const upstream = await startServer({
-    name: "upstream",
-    runtime: "node",
-    entry: "bench/servers/proxy_upstream_net.ts",
-    args: ["0", "5000"],
-  }, OTHER_CPU);
+  const upstream = await startProxyUpstream(OTHER_CPU);
   const rows: Row[] = [];
   const starters: (() => Promise<Proxy>)[] = [
     ...RUNTIMES.map((runtime) => () => startKeepwire(runtime, upstream)),

@@ -41,6 +41,7 @@ import {
 } from "../bench/_process.ts";
 import { summarizeProfile } from "../bench/_profile.ts";
 import { startNginx } from "../bench/_nginx.ts";
+import { startProxyUpstream } from "../bench/_proxy_upstream.ts";
 
 const REQUESTS = Number(process.env.CPU_REQUESTS ?? 20_000);
 const CONNECTIONS = Number(process.env.CPU_CONNECTIONS ?? 32);
@@ -253,12 +254,7 @@ async function main(): Promise<void> {
     `bench:proxy-cpu — ${REQUESTS} GETs × ${ROUNDS} rounds over ${CONNECTIONS} keep-alive ` +
       `connections (after ${WARMUP} to warm up); proxy on CPU ${PROXY_CPU}, upstream on CPU ${OTHER_CPU}\n`,
   );
-  const upstream = await startServer({
-    name: "upstream",
-    runtime: "node",
-    entry: "bench/servers/proxy_upstream_net.ts",
-    args: ["0", "5000"],
-  }, OTHER_CPU);
+  const upstream = await startProxyUpstream(OTHER_CPU);
   const starters: [string, () => Promise<Proxy>][] = [
     ["node+undici", () => startNodeUndici(upstream)],
     ["nginx", () => startNginxProxy(upstream)],

@@ -33,7 +33,7 @@ import {
   startServer,
   stopServer,
 } from "../bench/_process.ts";
-import { upstreamStats } from "../bench/_upstream_stats.ts";
+import { upstreamStats } from "../bench/_proxy_upstream.ts";
 import { flag } from "./_flag.ts";
 import { startLatencyRelay } from "../bench/_latency_relay.ts";
 import { HAS_NGINX, startNginx } from "../bench/_nginx.ts";
