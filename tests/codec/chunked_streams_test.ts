@@ -7,6 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { trailerName, trailerValue } from "./_arbitraries.ts";
 import { ChunkedDecoderStream, ChunkedEncoderStream } from "../../lib/codec/streams.ts";
 import {
   collect,
@@ -238,20 +239,6 @@ describe("ChunkedEncoderStream()", () => {
   });
 });
 
-// Trailer names the decoder accepts (none of RFC 9110 §6.5.1's forbidden
-// fields) and values without surrounding whitespace, which it would trim.
-const trailerName = fc
-  .string({ unit: fc.constantFrom(..."abcXYZ019-_!#$%&'*+.^`|~"), minLength: 1, maxLength: 12 })
-  .map((suffix) => "X-" + suffix);
-const trailerValueChar = fc.integer({ min: 0x21, max: 0xff })
-  .filter((code) => code !== 0x7f)
-  .map((code) => String.fromCharCode(code));
-const trailerValue = fc
-  .tuple(
-    fc.string({ unit: trailerValueChar, maxLength: 10 }),
-    fc.string({ unit: trailerValueChar, maxLength: 10 }),
-  )
-  .map(([left, right]) => (left && right ? left + " " + right : left + right));
 const trailers = fc.array(fc.tuple(trailerName, trailerValue), { maxLength: 5 }).map((pairs) =>
   pairs.flat()
 );

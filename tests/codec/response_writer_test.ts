@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { trailerName, trailerValue } from "./_arbitraries.ts";
 import { ChunkedDecoder } from "../../lib/codec/body.ts";
 import { encodeChunk, encodeLastChunk } from "../../lib/codec/chunks.ts";
 import {
@@ -399,21 +400,6 @@ describe("encodeContinue()", () => {
     assert.deepEqual(encodeContinue(), latin1("HTTP/1.1 100 Continue\r\n\r\n"));
   });
 });
-
-// Trailer names the decoder accepts (none of RFC 9110 §6.5.1's forbidden
-// fields) and values without surrounding whitespace, which it would trim.
-const trailerName = fc
-  .string({ unit: fc.constantFrom(..."abcXYZ019-_!#$%&'*+.^`|~"), minLength: 1, maxLength: 12 })
-  .map((suffix) => "X-" + suffix);
-const trailerValueChar = fc.integer({ min: 0x21, max: 0xff })
-  .filter((code) => code !== 0x7f)
-  .map((code) => String.fromCharCode(code));
-const trailerValue = fc
-  .tuple(
-    fc.string({ unit: trailerValueChar, maxLength: 10 }),
-    fc.string({ unit: trailerValueChar, maxLength: 10 }),
-  )
-  .map(([left, right]) => (left && right ? left + " " + right : left + right));
 
 describe("encodeChunk() and encodeLastChunk() -> ChunkedDecoder", () => {
   test("round-trip random bodies, chunkings and trailers, followed by a pipelined request", () => {
