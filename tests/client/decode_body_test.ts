@@ -1,33 +1,20 @@
 /**
- * Response decompression without sockets: the pure coding rules, and
- * `ResponseDecoding.body()` fed coded bodies whole, byte by byte and split
- * at every point, with the limit at the decoded size and one byte under,
- * bombs, corrupt and truncated data, and the wire stream's cancel (which is
+ * Response decompression without sockets: `ResponseDecoding.body()` fed
+ * coded bodies whole, byte by byte and split at every point, with the
+ * limit at the decoded size and one byte under, bombs, corrupt and truncated data, and the wire stream's cancel (which is
  * what closes a connection whose body is still arriving). The decoders are
  * the `node:zlib` ones the entry points pass; the runtime's
  * `DecompressionStream` (the fallback of a bare client) decodes the same
  * cases, but it is not held to the truncation rows: Deno's "deflate" ends
- * quietly on a truncated body. Neither is Deno's node:zlib brotli.
+ * quietly on a truncated body. Neither is Deno's node:zlib brotli. The
+ * pure coding rules are content_coding_test.ts.
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  brotliCompressSync,
-  constants,
-  deflateRawSync,
-  deflateSync,
-  gzipSync,
-  type ZlibOptions,
-} from "node:zlib";
-import {
-  acceptEncodingValue,
-  builtInCodings,
-  decodingOrder,
-  isZlibHeader,
-  parseContentEncoding,
-} from "../../lib/client/_content_coding.ts";
-import { decodingOptions, ResponseDecoding } from "../../lib/client/_decode_body.ts";
+import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { builtInCodings } from "../../lib/client/_content_coding.ts";
+import { ResponseDecoding } from "../../lib/client/_decode_body.ts";
 import type { DecodingOptions } from "../../lib/client/_decode_body.ts";
 import { ClientError } from "../../lib/client/errors.ts";
 import { zlibContentDecoders } from "../../lib/runtime/_zlib_decoders.ts";
@@ -37,15 +24,8 @@ import { detectRuntime } from "../../lib/runtime/detect.ts";
 // Node's report it): the one truncation this client cannot see there.
 const BROTLI_TRUNCATION_SEEN = detectRuntime() !== "deno";
 import type { ResponseHead } from "../../lib/codec/response_events.ts";
+import { PLAIN, TEXT } from "./_plain_text.ts";
 
-// Words in a fixed pseudo-random order: compressible, but not to nothing.
-const WORDS = ["keep", "alive", "socket", "frame", "chunk", "idle", "close", "reuse"];
-let seed = 7;
-const TEXT = Array.from({ length: 3000 }, () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return WORDS[seed % WORDS.length];
-}).join(" ");
-const PLAIN = new TextEncoder().encode(TEXT);
 const bytes = (buffer: Uint8Array) => new Uint8Array(buffer);
 const GZIP = bytes(gzipSync(PLAIN));
 const ZLIB = bytes(deflateSync(PLAIN));
@@ -118,89 +98,6 @@ async function rejectsWith(body: ReturnType<ResponseDecoding["body"]>, code: str
     return true;
   });
 }
-
-describe("content coding rules (RFC 9110 §8.4)", () => {
-  test("parseContentEncoding lowercases, maps x-gzip, drops identity and empty members", () => {
-    const rows: [string, string[]][] = [
-      ["gzip", ["gzip"]],
-      ["GZip", ["gzip"]],
-      ["x-gzip", ["gzip"]], // §8.4.1.3
-      ["deflate, br", ["deflate", "br"]],
-      [" gzip ,, br ", ["gzip", "br"]],
-      ["identity", []],
-      ["identity, gzip", ["gzip"]],
-      ["", []],
-      ["compress", ["compress"]],
-    ];
-    for (const [value, expected] of rows) {
-      assert.deepEqual(parseContentEncoding(value), expected, value);
-    }
-  });
-
-  test("decodingOrder undoes the last coding first; any unknown one leaves the body as is", () => {
-    const known = (coding: string) => ["gzip", "deflate", "br"].includes(coding);
-    assert.deepEqual(decodingOrder(["gzip", "br"], known), ["br", "gzip"]);
-    assert.deepEqual(decodingOrder(["deflate"], known), ["deflate"]);
-    assert.equal(decodingOrder([], known), null);
-    assert.equal(decodingOrder(["gzip", "zstd"], known), null);
-    assert.equal(decodingOrder(["compress", "gzip"], known), null);
-  });
-
-  test("isZlibHeader accepts every zlib header and no raw deflate stream", () => {
-    const inputs = [PLAIN, new Uint8Array(0), Uint8Array.of(0), new Uint8Array(70_000)];
-    for (const input of inputs) {
-      for (let level = 0; level <= 9; level++) {
-        for (let windowBits = 9; windowBits <= 15; windowBits++) {
-          const options: ZlibOptions = { level, windowBits };
-          const zlib = deflateSync(input, options);
-          assert.ok(isZlibHeader(zlib[0], zlib[1]), `zlib level ${level} window ${windowBits}`);
-          const raw = deflateRawSync(input, options);
-          assert.ok(!isZlibHeader(raw[0], raw[1]), `raw level ${level} window ${windowBits}`);
-        }
-      }
-    }
-  });
-
-  test("Accept-Encoding lists what the runtime decodes, plus injected decoders", () => {
-    const node20 = (format: string) => format !== "brotli";
-    assert.deepEqual(builtInCodings(node20), ["gzip", "deflate"]);
-    assert.deepEqual(builtInCodings(() => true), ["gzip", "deflate", "br"]);
-    // deflate needs both of its formats.
-    assert.deepEqual(builtInCodings((format) => format !== "deflate-raw"), ["gzip", "br"]);
-    assert.equal(acceptEncodingValue([]), null);
-    const options = { decompress: true, decoders: { br: () => new TransformStream() } };
-    const withBrotli = new ResponseDecoding({ ...options, maxResponseBodySize: 1 }, ["gzip"]);
-    assert.equal(withBrotli.acceptEncoding, "gzip, br");
-    const off = new ResponseDecoding({ ...options, decompress: false, maxResponseBodySize: 1 });
-    assert.equal(off.acceptEncoding, null);
-  });
-
-  test("decodingOptions: defaults, and a TypeError naming the option for a wrong value", () => {
-    assert.deepEqual(decodingOptions({}), {
-      decompress: true,
-      maxResponseBodySize: Infinity,
-      decoders: {},
-    });
-    const rows: [Record<string, unknown>, RegExp][] = [
-      [{ decompress: "no" }, /^decompress: expected a boolean, got "no"$/],
-      [{ decompress: 0 }, /^decompress: /],
-      [{ maxResponseBodySize: -1 }, /^maxResponseBodySize: .* got -1$/],
-      [{ maxResponseBodySize: 1.5 }, /^maxResponseBodySize: /],
-      [{ maxResponseBodySize: NaN }, /^maxResponseBodySize: /],
-      [{ maxResponseBodySize: "1mb" }, /^maxResponseBodySize: /],
-      [{ contentDecoders: "br" }, /^contentDecoders: expected an object/],
-      [{ contentDecoders: { zstd: 1 } }, /^contentDecoders\.zstd: expected a function, got 1$/],
-    ];
-    for (const [options, message] of rows) {
-      assert.throws(() => decodingOptions(options), (error: unknown) => {
-        assert.ok(error instanceof TypeError);
-        assert.match(error.message, message);
-        return true;
-      });
-    }
-    assert.equal(decodingOptions({ maxResponseBodySize: 0 }).maxResponseBodySize, 0);
-  });
-});
 
 describe("ResponseDecoding.body()", () => {
   const cases: [string, Uint8Array, string][] = [
