@@ -16,6 +16,7 @@ import { connectAttempt, connectFailure, describeTarget, type Route } from "./_r
 import type { PooledConnection } from "./options.ts";
 import type { MutableStats } from "./_response.ts";
 import type { AbortSignalLike } from "./_prepare.ts";
+import { unrefTimer } from "../_unref_timer.ts";
 
 interface QueuedRequest {
   resolve(connection: ClientConnection): void;
@@ -247,16 +248,5 @@ export class LivePool {
 
   #closeExpired(): void {
     for (const member of this.#pool.takeExpired()) member.close();
-  }
-}
-
-/** Lets the process exit while only this timer is pending (Node and Bun objects, Deno ids). */
-function unrefTimer(timer: ReturnType<typeof setInterval>): void {
-  if (typeof timer === "object" && timer !== null) {
-    (timer as { unref?: () => void }).unref?.();
-  } else {
-    (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
-      timer as unknown as number,
-    );
   }
 }

@@ -15,6 +15,7 @@
  */
 
 import type { UpgradedDuplex } from "../connection/upgrade.ts";
+import { unrefTimer } from "../_unref_timer.ts";
 
 /** After one side of a tunnel has finished, how long the other has to follow before it is closed, in ms. */
 export const TUNNEL_LINGER_MS = 5_000;
@@ -108,15 +109,4 @@ export function relayTunnel(upstream: TunnelUpstream, downstream: UpgradedDuplex
     upstream.end();
     linger(() => upstream.close());
   })();
-}
-
-/** Lets the process exit while only this timer is pending (Node and Bun objects, Deno ids). */
-function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  if (typeof timer === "object" && timer !== null) {
-    (timer as { unref?: () => void }).unref?.();
-  } else {
-    (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
-      timer as unknown as number,
-    );
-  }
 }
