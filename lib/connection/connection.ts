@@ -33,6 +33,7 @@ import {
 import { isMethodFetchForbids, methodAllowsFetchBody } from "./incoming.ts";
 import { type ConnectionTokens, parseConnectionTokens } from "../codec/rules.ts";
 import { type ParserPool, type ReadEvents, RequestReader } from "./request_reader.ts";
+import type { RequestParser } from "../codec/request_parser.ts";
 import { ResponseQueue, type WriteEvents } from "./response_queue.ts";
 import { ConnectionState, lastRequestCause } from "./state.ts";
 import { causeOfProtocolError, causeOfSocketClose } from "./close_cause.ts";
@@ -65,7 +66,7 @@ const CLOSE_TOKENS: ConnectionTokens = parseConnectionTokens("close");
  * (the reader and the queue share it): one object less on every idle connection.
  */
 export class Connection extends ConnectionState
-  implements TransportHandler, ReadEvents, WriteEvents {
+  implements TransportHandler, ReadEvents, WriteEvents, ParserPool {
   readonly id: number;
   readonly openedAt: number;
   #host: ConnectionHost;
@@ -97,7 +98,7 @@ export class Connection extends ConnectionState
     this.#host = host;
     // The connection itself takes its reader's and its queue's events:
     // closures per connection measured ~0.4 kB of heap on every idle socket.
-    this.#reader = new RequestReader(host, transport, this, this);
+    this.#reader = new RequestReader(transport, this);
     this.#queue = new ResponseQueue(transport, this, host.settings, this);
   }
 
@@ -309,6 +310,16 @@ export class Connection extends ConnectionState
   }
 
   // ---- events of its reader and its queue (not for other callers) ---------------
+
+  /** The reader's parser, from the server's pool. */
+  takeParser(): RequestParser {
+    return this.#host.takeParser();
+  }
+
+  /** The reader's parser back to the server's pool. */
+  returnParser(parser: RequestParser): void {
+    this.#host.returnParser(parser);
+  }
 
   /** A pipelined head is read only while fewer than {@linkcode PIPELINE_DEPTH_LIMIT} responses wait. */
   takesHead(): boolean {

@@ -44,6 +44,9 @@ export interface ReadEvents {
   failRequest(error: ProtocolError): void;
 }
 
+/** What a reader needs of its connection. */
+export type ReaderHost = ConnectionState & ReadEvents & ParserPool;
+
 /** The parser, the pump and the request bodies of one connection. */
 export class RequestReader {
   /** When the first byte of the head being parsed arrived (0 when none is). */
@@ -62,16 +65,18 @@ export class RequestReader {
   #parser: RequestParser | null = null;
   /** Re-entrancy of `pump` (a handler may read its body from inside a parse run). */
   #pumping: "no" | "yes" | "again" = "no";
-  #pool: ParserPool;
   #transport: Transport;
-  #state: ConnectionState;
-  #events: ReadEvents;
+  /**
+   * The connection: its state, the events the reader tells it, and where
+   * parsers come from. One field for the three (it is all of them): every
+   * idle connection holds a reader, and JavaScriptCore sized it at 112 B
+   * with ten fields, 80 B with eight (Bun 1.4.5, 2026-11-30).
+   */
+  #connection: ReaderHost;
 
-  constructor(pool: ParserPool, transport: Transport, state: ConnectionState, events: ReadEvents) {
-    this.#pool = pool;
+  constructor(transport: Transport, connection: ReaderHost) {
     this.#transport = transport;
-    this.#state = state;
-    this.#events = events;
+    this.#connection = connection;
   }
 
   /** Nothing of a request is buffered or half-parsed. */
@@ -81,13 +86,13 @@ export class RequestReader {
 
   /** Bytes from the socket. */
   push(chunk: Uint8Array): void {
-    (this.#parser ??= this.#pool.takeParser()).push(chunk);
+    (this.#parser ??= this.#connection.takeParser()).push(chunk);
     this.pump();
   }
 
   /** The peer's FIN: parse what is left; an unfinished request is malformed. */
   finish(): void {
-    (this.#parser ??= this.#pool.takeParser()).finish();
+    (this.#parser ??= this.#connection.takeParser()).finish();
     this.pump();
   }
 
@@ -107,7 +112,7 @@ export class RequestReader {
       do {
         this.#pumping = "yes";
         this.#parseAvailable();
-      } while (this.#again() && this.#state.lifecycle === "open");
+      } while (this.#again() && this.#connection.lifecycle === "open");
     } finally {
       this.#pumping = "no";
     }
@@ -120,20 +125,20 @@ export class RequestReader {
 
   /** The state gates the parser: no head past the last request or a full pipeline, no body bytes the stream cannot take. */
   #takesEvent(): boolean {
-    const reading = this.#state.reading;
-    if (reading === "head") return this.#events.takesHead();
+    const reading = this.#connection.reading;
+    if (reading === "head") return this.#connection.takesHead();
     return reading === "body" && this.inBody!.bodyState !== "paused";
   }
 
   #parseAvailable(): void {
     const parser = this.#parser;
     if (parser === null) return;
-    while (this.#state.lifecycle === "open" && this.#takesEvent()) {
+    while (this.#connection.lifecycle === "open" && this.#takesEvent()) {
       let event: RequestEvent | null;
       try {
         event = parser.next();
       } catch (error) {
-        this.#events.failRequest(
+        this.#connection.failRequest(
           error instanceof ProtocolError
             ? error
             : new ProtocolError(400, "malformed-request", "malformed request"),
@@ -156,8 +161,8 @@ export class RequestReader {
     this.requestStartedAt = this.headStartedAt === 0 ? now : this.headStartedAt;
     this.headStartedAt = 0;
     this.bodyActivityAt = now;
-    this.#state.headParsed();
-    this.inBody = this.#events.onHead(head);
+    this.#connection.headParsed();
+    this.inBody = this.#connection.onHead(head);
   }
 
   /** A body Fetch can carry is streamed to the handler (as it reads); any other is drained. */
@@ -182,7 +187,7 @@ export class RequestReader {
     if (exchange.drainBudget < 0) {
       // Draining would cost more than a new connection: stop after this exchange.
       this.#endBody(exchange, "failed");
-      this.#events.onDrainOverrun();
+      this.#connection.onDrainOverrun();
     }
   }
 
@@ -190,8 +195,8 @@ export class RequestReader {
     const exchange = this.inBody!;
     this.#endBody(exchange, "ended");
     exchange.body?.close();
-    this.#state.bodyEnded();
-    this.#events.onBodyEnd(exchange);
+    this.#connection.bodyEnded();
+    this.#connection.onBodyEnd(exchange);
   }
 
   #endBody(exchange: Exchange, end: "ended" | "failed"): void {
@@ -202,7 +207,7 @@ export class RequestReader {
   }
 
   #onBodyPull(exchange: Exchange, first: boolean): void {
-    if (first) this.#events.onFirstRead(exchange);
+    if (first) this.#connection.onFirstRead(exchange);
     if (exchange.bodyState === "paused") {
       exchange.bodyState = "stream";
       this.pump();
@@ -254,7 +259,7 @@ export class RequestReader {
 
   /** Stops reading the socket while the parser holds enough, so TCP pushes back on the peer. */
   #applyBackpressure(): void {
-    const state = this.#state;
+    const state = this.#connection;
     if (state.lifecycle !== "open" || state.input === "ended") return;
     const full = (this.#parser?.buffered ?? 0) >= PARSE_BUFFER_HIGH_WATER_MARK;
     if (full && state.input === "flowing") {
@@ -265,20 +270,20 @@ export class RequestReader {
 
   /** Reads the socket again (closing: what still arrives is discarded). */
   resumeInput(): void {
-    if (this.#state.input !== "paused") return;
-    this.#state.input = "flowing";
+    if (this.#connection.input !== "paused") return;
+    this.#connection.input = "flowing";
     this.#transport.resume();
   }
 
   /** Hands the parser back to the pool when it holds nothing of this connection. */
   releaseIfIdle(): void {
     const parser = this.#parser;
-    const state = this.#state;
+    const state = this.#connection;
     if (
       parser === null || state.lifecycle !== "open" || state.reading !== "head" ||
       state.input === "ended" || parser.buffered !== 0 || parser.state !== "idle"
     ) return;
     this.#parser = null;
-    this.#pool.returnParser(parser);
+    this.#connection.returnParser(parser);
   }
 }
