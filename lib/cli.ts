@@ -37,6 +37,7 @@ import { createProxyHandler, type ProxyOptions } from "./handlers/proxy.ts";
 import { createLiveHandler, LIVE_PREFIX } from "./handlers/live.ts";
 import { isLoopbackHostname } from "./handlers/loopback.ts";
 import { splitTarget } from "./handlers/target.ts";
+import { plainLightRequestUrl } from "./fetch/light_request.ts";
 import { serve } from "./serve.ts";
 
 function urlHost(hostname: string): string {
@@ -75,7 +76,9 @@ function withLivePage(inner: Handler): { handler: Handler; startLive(live: Handl
   const livePrefix = LIVE_PREFIX.slice(0, -1);
   const handler: Handler = (request, info) => {
     if (live === null) return inner(request, info);
-    const { path } = splitTarget(request.url);
+    // A plain URL is split as it is: parsing it per request here cost ~2.5 %
+    // of a proxied request on Node.
+    const { path } = splitTarget(plainLightRequestUrl(request) ?? request.url);
     return path.startsWith(livePrefix) &&
         (path.length === livePrefix.length || path[livePrefix.length] === "/")
       ? live(request, info)

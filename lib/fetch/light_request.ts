@@ -25,6 +25,8 @@ interface RequestParts {
   readonly signalSource: SignalSource | null;
   headers: Headers | undefined;
   href: string | undefined;
+  /** {@linkcode plainLightRequestUrl}'s answer, once asked. */
+  plain: string | null | undefined;
   real: Request | undefined;
 }
 
@@ -136,6 +138,7 @@ export function createLightRequest(
     signalSource,
     headers: undefined,
     href: undefined,
+    plain: undefined,
     real: undefined,
   };
   return request;
@@ -153,6 +156,42 @@ export function lightRequestFields(request: Request): readonly string[] | null {
   return parts === undefined || parts.headers !== undefined || parts.real !== undefined
     ? null
     : parts.fields;
+}
+
+// What the WHATWG URL parser keeps as it is in an http(s) URL: a lower-case
+// scheme, an authority it accepts whose end is the first "/" (a name of
+// letters, digits, dots and hyphens that cannot be read as an IPv4 number
+// or punycode, or a dotted quad, and a port up to 65535), and a path and
+// query with no dot segment ("/.", "%2e"), no backslash, and nothing the
+// parser percent-encodes (space, quotes, <, >, `, {, }, non-ASCII) or cuts (#).
+const PLAIN_URL =
+  /^https?:\/\/([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(\/[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*)?$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+const DOTTED_QUAD =
+  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+
+function plainHost(host: string): boolean {
+  const lastLabel = host.slice(host.lastIndexOf(".") + 1);
+  if (lastLabel === "" || /^[0-9]/.test(lastLabel)) return DOTTED_QUAD.test(host);
+  return !/xn--/i.test(host);
+}
+
+/**
+ * The URL a light request was made with, when `new URL()` would accept it
+ * and keep its scheme, path and query exactly as they are (only the
+ * authority's case or port could change); else null. For keepwire's own
+ * proxy, which needs those parts and no host: `request.url` parses the URL
+ * (~2.5 % of a proxied request on Node), and a plain URL needs no parsing.
+ */
+export function plainLightRequestUrl(request: Request): string | null {
+  const parts = (request as Partial<LightRequest>)[PARTS];
+  if (parts === undefined) return null;
+  if (parts.plain !== undefined) return parts.plain;
+  const url = parts.url;
+  const match = PLAIN_URL.exec(url);
+  const plain = match !== null && !DOT_SEGMENT.test(url) && plainHost(match[1]) &&
+    (match[2] === undefined || Number(match[2]) <= 65_535);
+  return parts.plain = plain ? url : null;
 }
 
 /** The real `Request` for a light one; any other value is returned as it is. */

@@ -52,7 +52,7 @@ import { UpstreamBalancer } from "./proxy_upstreams.ts";
 import type { ProxyHandler, ProxyOptions } from "./proxy_options.ts";
 import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
-import { lightRequestFields } from "../fetch/light_request.ts";
+import { lightRequestFields, plainLightRequestUrl } from "../fetch/light_request.ts";
 import { type ExchangeAbort, exchangeAbort } from "../connection/exchange_abort.ts";
 
 export type { BalanceStrategy } from "./proxy_upstreams.ts";
@@ -226,6 +226,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       return await forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);
     }
     const expectContinue = expectsContinue(field("expect"), info);
+    // Scheme, path and query as Request.url serializes them; a plain URL
+    // is that already, with no URL to parse.
+    const url = plainLightRequestUrl(request) ?? request.url;
     // One flat field list, built once: the client writes it as it is.
     // Host, Expect and the framing fields are the client's to write; a
     // Content-Length stays as the length of a streamed body.
@@ -235,7 +238,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     appendToField(fields, "via", VIA_ENTRY);
     addForwardedField(fields, forwarded, {
       clientAddress: info.remoteAddr.hostname,
-      protocol: request.url.startsWith("https:") ? "https" : "http",
+      protocol: url.startsWith("https:") ? "https" : "http",
       host: downstreamHost,
     });
     const method = normalizeMethod(request.method);
@@ -243,7 +246,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (body === null) removeField(fields, "content-length");
     // What fetch() adds when the caller sets none (the client did so here before).
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
-    const { path, query } = splitTarget(request.url);
+    const { path, query } = splitTarget(url);
     const target = query === "" ? path : `${path}?${query}`;
     // The server exchange's own abort when the server is keepwire's: the
     // same fate as request.signal, without an AbortController per request.
