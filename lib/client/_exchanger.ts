@@ -28,6 +28,8 @@ import {
 import type { MutableStats } from "./_response.ts";
 import type { ResponseDecoding } from "./_decode_body.ts";
 
+const ONCE = { once: true };
+
 /** A settled exchange and how it was obtained. */
 export interface SettledExchange {
   /** The head and its body, as the wire gave it (not decoded). */
@@ -105,7 +107,8 @@ export class Exchanger {
    */
   decoded(result: ExchangeResult): ExchangeResult {
     try {
-      return { head: result.head, body: this.#decoding.body(result.head, result.body) };
+      const body = this.#decoding.body(result.head, result.body);
+      return body === result.body ? result : { head: result.head, body };
     } catch (error) {
       this.#stats.failures++;
       throw error;
@@ -177,7 +180,7 @@ export class Exchanger {
         const onAbort = () => {
           if (!exchange.done) connection.close(signal.reason, exchange);
         };
-        signal.addEventListener("abort", onAbort, { once: true });
+        signal.addEventListener("abort", onAbort, ONCE);
         exchange.onDone = () => signal.removeEventListener("abort", onAbort);
       }
       connection.send(exchange);
