@@ -248,9 +248,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
     const { path, query } = splitTarget(url);
     const target = query === "" ? path : `${path}?${query}`;
-    // The server exchange's own abort when the server is keepwire's: the
-    // same fate as request.signal, without an AbortController per request.
-    const signal = (info as { [exchangeAbort]?: ExchangeAbort })[exchangeAbort] ?? request.signal;
+    // The server exchange's own abort when the request is still the
+    // server's own (light, untouched): the same fate as request.signal,
+    // without an AbortController per request. A request a middleware built
+    // brings its own signal, which must be obeyed.
+    const signal = flat === null
+      ? request.signal
+      : (info as { [exchangeAbort]?: ExchangeAbort })[exchangeAbort] ?? request.signal;
 
     return await dispatch(
       body,
