@@ -223,7 +223,7 @@ export async function forwardUpgradeRequest(
         body,
         // A body that came with Content-Length goes with it (the server has
         // checked the field); one that came chunked goes chunked.
-        bodyLength: body === null || declared === null ? undefined : Number(declared),
+        bodyLength: body === null ? undefined : contentLength(declared),
       }),
     async (response) => {
       if (response.status === 101) return response; // the tunnel's own, fields relayed
@@ -239,4 +239,18 @@ export async function forwardUpgradeRequest(
       });
     },
   );
+}
+
+/**
+ * The length a request's `Content-Length` declares, or undefined (send it
+ * chunked). The server has already refused differing values; identical
+ * repeated ones (RFC 9112 §6.3) arrive joined as `5, 5` by `Headers`.
+ */
+function contentLength(declared: string | null): number | undefined {
+  if (declared === null) return undefined;
+  const values = declared.split(",").map((value) => value.trim());
+  if (!/^[0-9]{1,15}$/.test(values[0]) || values.some((value) => value !== values[0])) {
+    return undefined;
+  }
+  return Number(values[0]);
 }

@@ -53,6 +53,23 @@ describe("proxy: an upgrade request with content", () => {
     });
   });
 
+  for (const fields of ["Content-Length: 5\r\nContent-Length: 5\r\n", "Content-Length: 5, 5\r\n"]) {
+    test(`RFC 9112 §6.3: a repeated identical Content-Length (${JSON.stringify(fields)}) goes as one length`, async () => {
+      const upstream = switchingUpstream(5);
+      await withRawUpstream(upstream, {}, async (client) => {
+        await client.write(
+          "POST /t HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: raw\r\n" +
+            fields + "\r\nhelloping",
+        );
+        assert.match(await client.readUntil("\r\n\r\n"), /^HTTP\/1\.1 101 /);
+        assert.equal(new TextDecoder().decode(await client.readBytes(4)), "pong");
+        const { head, body } = split(upstream.requests[0]);
+        assert.match(head, /\r\ncontent-length: 5(\r\n|$)/);
+        assert.equal(body, "hello");
+      });
+    });
+  }
+
   test("chunked content goes chunked", async () => {
     let switched = false;
     const upstream = new RawUpstream((pending) => {
