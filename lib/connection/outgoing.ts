@@ -329,6 +329,12 @@ function prepareLightResponse(light: LightResponseParts, isHeadRequest: boolean)
   }
   const body = light.body;
   const declared = fields.declaredLength;
+  if (isHeadRequest && declared < 0 && body.byteLength === 0) {
+    // A HEAD answer with no body and no declared length: the length GET
+    // would send is not known, so none is stated (RFC 9110 §9.3.2, §8.6),
+    // as on the native path; a 0 could be false.
+    return outgoing(status, statusText, fields, NO_BODY, [], null, null);
+  }
   return outgoing(
     status,
     statusText,
