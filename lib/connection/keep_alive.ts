@@ -150,6 +150,18 @@ export function decidePersistence(facts: ExchangeFacts, hint: KeepAliveHint): Pe
  * measurable share of a small exchange's allocations. `remaining` is
  * `maxRequests - requestIndex`; `hintTimeoutMs` is -1 when no
  * `Keep-Alive` hint is sent.
+ *
+ * @example The fourth of five requests, and an HTTP/1.0 client that asked for nothing
+ * ```ts
+ * import { persistenceVerdict } from "@keepwire/keepwire";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   persistenceVerdict("1.1", "", "", "length", 2, false, 5000),
+ *   { persist: true, connection: null, keepAlive: "timeout=5, max=2" },
+ * );
+ * assert.equal(persistenceVerdict("1.0", "", "", "length", 2, false, -1).persist, false);
+ * ```
  */
 export function persistenceVerdict(
   version: HttpVersion,
