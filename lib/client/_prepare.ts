@@ -180,5 +180,6 @@ export function redirectRequest(
     // Credentials are not handed to another origin.
     headers = headers.filter((_, i, all) => all[i - (i % 2)] !== "authorization");
   }
-  return { ...previous, url, method, body, headers };
+  // The caller's literal `target` was for the first URL, not this one.
+  return { ...previous, url, method, body, headers, target: undefined };
 }

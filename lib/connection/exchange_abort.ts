@@ -48,6 +48,16 @@ export class ExchangeAbort {
     this.reason = reason;
     const listeners = this.#listeners;
     this.#listeners = null;
-    for (const listener of listeners ?? []) listener();
+    for (const listener of listeners ?? []) {
+      // As an AbortSignal does: one listener's error is reported, not
+      // allowed to stop the others or unwind into whoever aborted.
+      try {
+        listener();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }
