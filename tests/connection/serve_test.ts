@@ -200,27 +200,28 @@ describe("serve(): response framing", () => {
       assert.equal((await readResponse(client)).text, "twelve bytes");
     });
   });
-  for (const lightFetchObjects of [false, true]) {
-    test(`HEAD answered with no body and no length states none (light objects: ${lightFetchObjects})`, async () => {
-      // RFC 9110 §9.3.2: a HEAD response's Content-Length must be what GET
-      // would send; with no body and no declared length that is unknown.
-      const handler: Handler = (request) =>
-        new Response(null, { headers: { "x-path": new URL(request.url).pathname } });
-      await withServer({ lightFetchObjects }, handler, async (_server, connect) => {
-        const client = await connect();
-        await client.write("HEAD /a HTTP/1.1\r\nHost: t\r\n\r\n");
-        const head = await readResponse(client, { head: true });
-        assert.equal(head.status, 200);
-        assert.equal(head.headers.get("x-path"), "/a");
-        assert.equal(head.headers.has("content-length"), false);
-        assert.equal(head.headers.has("transfer-encoding"), false);
-        // The connection persists and stays in step.
-        await client.write(get());
-        const next = await readResponse(client);
-        assert.equal(next.headers.get("content-length"), "0");
-      });
+  test("HEAD answered with no body and no length states none", async () => {
+    // RFC 9110 §9.3.2: a HEAD response's Content-Length must be what GET
+    // would send; with no body and no declared length that is unknown.
+    // Node's default is the light objects and Deno's and Bun's the native
+    // ones, so both paths are covered without installing the light globals
+    // (in a Bun run they would stay installed for the files that follow).
+    const handler: Handler = (request) =>
+      new Response(null, { headers: { "x-path": new URL(request.url).pathname } });
+    await withServer({}, handler, async (_server, connect) => {
+      const client = await connect();
+      await client.write("HEAD /a HTTP/1.1\r\nHost: t\r\n\r\n");
+      const head = await readResponse(client, { head: true });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get("x-path"), "/a");
+      assert.equal(head.headers.has("content-length"), false);
+      assert.equal(head.headers.has("transfer-encoding"), false);
+      // The connection persists and stays in step.
+      await client.write(get());
+      const next = await readResponse(client);
+      assert.equal(next.headers.get("content-length"), "0");
     });
-  }
+  });
 });
 
 describe("serve(): pipelining", () => {
