@@ -169,9 +169,19 @@ export class ServedRequest extends NativeRequest {
     this.#outcome = outcome;
   }
 
-  /** Aborts when the client goes away before the response is fully written. */
-  override get signal(): AbortSignal {
-    return this.#outcome.signal;
+  // `signal` aborts when the client goes away before the response is fully
+  // written. It is defined on the prototype rather than as an accessor in the
+  // class body: the declarations the npm build emits would otherwise
+  // override @types/node's `Request.signal` property with an accessor, which
+  // `tsc` refuses (TS2611) in every Node user's type check.
+  static {
+    Object.defineProperty(this.prototype, "signal", {
+      configurable: true,
+      enumerable: true,
+      get(this: ServedRequest): AbortSignal {
+        return this.#outcome.signal;
+      },
+    });
   }
 }
 
