@@ -76,3 +76,12 @@ export function split(request: string): { head: string; body: string } {
   const end = request.indexOf("\r\n\r\n");
   return { head: request.slice(0, end).toLowerCase(), body: request.slice(end + 4) };
 }
+
+/** A local port nothing listens on (bound, then closed): dialing it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

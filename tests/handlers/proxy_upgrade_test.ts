@@ -9,6 +9,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer as createNetServer } from "node:net";
+import { closedPort } from "./_raw_upstream.ts";
 import { serve } from "../../lib/serve.ts";
 import type { Handler, Server } from "../../lib/connection/options.ts";
 import { createProxyHandler, type ProxyHandler } from "../../lib/handlers/proxy.ts";
@@ -280,10 +281,7 @@ describe("proxy: a raw upgraded protocol", () => {
   });
 
   test("an upgrade to an upstream that refuses connections is a 502", async () => {
-    const server = createNetServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port: closed } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
+    const closed = await closedPort();
     const proxy = createProxyHandler({ upstreams: [`http://127.0.0.1:${closed}`] });
     const front = await serve(LOCAL, proxy);
     const client = await RawClient.connect(front.addr.port);
