@@ -72,6 +72,12 @@ export class OutputBuffer {
     return this.#blockedSince;
   }
 
+  /** Nothing gathered, not blocked, nobody waiting, no read being handled. */
+  get holdsNothing(): boolean {
+    return this.#pieces.length === 0 && this.#blockedSince === 0 && this.#waiters === null &&
+      (this.#flags & HOLDING) === 0;
+  }
+
   /** Queues bytes for the next flush (large pieces flush the batch and go straight out). */
   push(bytes: Uint8Array): void {
     if ((this.#flags & CLOSED) !== 0 || bytes.byteLength === 0) return;

@@ -84,6 +84,12 @@ export class RequestReader {
     return this.#parser === null || this.#parser.state === "idle";
   }
 
+  /** No parser, no body, no read under way: the connection may drop it while idle. */
+  get holdsNothing(): boolean {
+    return this.#parser === null && this.inBody === null && this.#pumping === "no" &&
+      this.headStartedAt === 0;
+  }
+
   /** Bytes from the socket. */
   push(chunk: Uint8Array): void {
     (this.#parser ??= this.#connection.takeParser()).push(chunk);

@@ -83,6 +83,12 @@ export class ResponseQueue implements FlushListener {
     return this.#exchanges.length;
   }
 
+  /** No exchange, no batch, nobody waiting: the connection may drop it while idle. */
+  get holdsNothing(): boolean {
+    return this.#exchanges.length === 0 && this.#unflushed.length === 0 &&
+      this.output.holdsNothing;
+  }
+
   /** Whether the exchange's response is still to be written. */
   has(exchange: Exchange): boolean {
     return this.#exchanges.includes(exchange);

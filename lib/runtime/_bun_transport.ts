@@ -65,7 +65,6 @@ const FLUSH_SCHEDULED = 32;
  * `estimateShallowMemoryUsageOf`, 2026-11-30).
  */
 export class BunTransport implements Transport {
-  remoteAddr: NetAddr = NO_ADDRESS;
   handler!: TransportHandler;
   readonly role: SocketRole;
   lastError: unknown;
@@ -79,9 +78,28 @@ export class BunTransport implements Transport {
    */
   #queue: ByteQueue | null = null;
   #flags = 0;
+  /**
+   * The peer's address once asked for; until then the peer's port alone (a
+   * number, no allocation). Most connections are never asked, and an idle
+   * one held an address object and its host string (~90 B of heap, Bun
+   * 1.4.5, 2026-11-30). The port is taken at `attach` because Bun forgets
+   * it once the socket closes; the host it keeps.
+   */
+  #remote: NetAddr | number = NO_ADDRESS;
 
   constructor(role: SocketRole) {
     this.role = role;
+  }
+
+  /** The peer's address. */
+  get remoteAddr(): NetAddr {
+    const remote = this.#remote;
+    if (typeof remote !== "number") return remote;
+    return this.#remote = {
+      transport: "tcp",
+      hostname: this.#socket?.remoteAddress ?? "",
+      port: remote,
+    };
   }
 
   /** The peer's FIN has been seen (or reported). */
@@ -119,9 +137,9 @@ export class BunTransport implements Transport {
   attach(socket: BunSocket, unixPath?: string): void {
     this.#socket = socket;
     socket.setNoDelay?.(true);
-    this.remoteAddr = unixPath !== undefined
+    this.#remote = unixPath !== undefined
       ? { transport: "unix", hostname: "", port: 0, path: unixPath }
-      : { transport: "tcp", hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
+      : socket.remotePort ?? 0;
   }
 
   write(bytes: Uint8Array): boolean {

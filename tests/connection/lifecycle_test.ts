@@ -209,6 +209,25 @@ describe("RFC 9112 §9.5: idle timeout", () => {
       await client.ended;
     });
   });
+
+  test("§9.5: a connection idle over several sweeps (which drop its reader and queue) reads a body and a pipeline after, then closes on the client's FIN", async () => {
+    const echo: Handler = async (request, info) =>
+      new Response(`${info.connection.requestIndex} ${await request.text()}`);
+    await withMemoryServer({}, echo, async (server) => {
+      const client = server.connect();
+      client.write(get());
+      assert.equal((await readResponse(client)).text, "1 ");
+      await sleep(600); // the sweep runs every 250 ms
+      assert.equal(server.connections()[0]?.state, "idle");
+      client.write("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nabc" + get());
+      assert.equal((await readResponse(client)).text, "2 abc");
+      assert.equal((await readResponse(client)).text, "3 ");
+      await sleep(600);
+      client.end();
+      await client.closed;
+      assert.equal(server.stats.totalRequests, 3);
+    });
+  });
 });
 
 describe("RFC 9112 §9.6: half-close and lingering close", () => {
