@@ -193,6 +193,13 @@ export interface ListenOptions {
 export interface Listener {
   /** The address actually bound (with the real port when 0 was asked). */
   readonly addr: NetAddr;
+  /**
+   * Whether the connections it accepts are TLS. The server takes a request's
+   * scheme (`https:` or `http:`) and handlers' `info.secure` from it, never
+   * from what the client wrote. When absent (a binding of your own that
+   * predates it), the server takes it to be whether `tls` was passed.
+   */
+  readonly secure?: boolean;
   /** Stop accepting new connections; open ones are untouched. Resolves when the listening socket is closed. */
   close(): Promise<void>;
 }

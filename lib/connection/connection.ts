@@ -47,7 +47,7 @@ export interface ConnectionHost extends HandlerHost, ParserPool {
   readonly settings: ConnectionSettings;
   /** `host:port` used to build URLs for requests without `Host` (HTTP/1.0). */
   readonly fallbackAuthority: string;
-  /** Requests arrive over TLS: their URLs are `https:`. */
+  /** Its listener serves TLS: origin-form URLs are `https:`, and `info.secure` is true. */
   readonly secure: boolean;
   /** The server is shutting down: answer what is in flight with `Connection: close`. */
   readonly shuttingDown: boolean;
@@ -124,6 +124,11 @@ export class Connection extends ConnectionState
   /** The peer's address. */
   get remoteAddr(): NetAddr {
     return this.#transport.remoteAddr;
+  }
+
+  /** It was accepted by a TLS listener (`info.secure`). */
+  get secure(): boolean {
+    return this.#host.secure;
   }
 
   /** Why the connection closed (or is closing); null while nothing has decided it. */

@@ -83,6 +83,8 @@ export type ContinueState = "none" | "owed" | "sent";
 export interface ExchangeConnection {
   readonly id: number;
   readonly remoteAddr: NetAddr;
+  /** It was accepted by a TLS listener. */
+  readonly secure: boolean;
   /** Sends (or queues) an interim response head for `exchange`; false when it never will go. */
   sendInterim(exchange: Exchange, head: Uint8Array): boolean;
 }
@@ -131,6 +133,11 @@ export class Exchange extends ExchangeOutcome implements ServeInfo {
   /** `info.httpVersion`: the request's version. */
   get httpVersion(): HttpVersion {
     return this.head?.version ?? "1.1";
+  }
+
+  /** `info.secure`: the connection is TLS (the listener's fact, not the request target's scheme). */
+  get secure(): boolean {
+    return this.#connection.secure;
   }
 
   /** `info.connection`: made when first read (most handlers never do). */

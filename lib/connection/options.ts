@@ -34,6 +34,31 @@ export interface ServeInfo {
   readonly remoteAddr: NetAddr;
   /** The request's HTTP version. */
   readonly httpVersion: HttpVersion;
+  /**
+   * Whether the request came over TLS: true when the server's listener
+   * serves HTTPS (`tls`), false on plain TCP or a plain Unix socket — as
+   * node:http's `request.socket.encrypted`. It is the connection's fact,
+   * never the client's word: a plain-HTTP client that writes an
+   * absolute-form target `GET https://host/ HTTP/1.1` gets a `request.url`
+   * beginning `https:` (RFC 9112 §3.2.2), and `info.secure` stays false.
+   * An origin-form request's URL takes its scheme from this.
+   *
+   * Always set by keepwire's server; optional in the type so that an
+   * `info` built by hand (a test, a middleware calling a handler) without
+   * it still type-checks: read `undefined` as "not known to be secure".
+   *
+   * @example Tell the upstream how the client reached this server
+   * ```ts
+   * import { serve } from "@keepwire/keepwire";
+   *
+   * const server = await serve({ port: 0, onListen() {} }, (_request, info) =>
+   *   new Response(null, {
+   *     headers: { "x-forwarded-proto": info.secure === true ? "https" : "http" },
+   *   }));
+   * await server.shutdown();
+   * ```
+   */
+  readonly secure?: boolean;
   /** The connection this request arrived on. */
   readonly connection: {
     /** Stable id of the connection, unique within the server (1, 2, …). */
@@ -172,6 +197,8 @@ export interface ServeOptions {
    * `hostname` are then unused). A socket file left by a dead server is
    * replaced; one that something listens on is an error. The file is
    * removed on shutdown; `server.addr` is `{ transport: "unix", path }`.
+   * With `tls`, TLS is spoken over the socket (Node, Bun); Deno, whose TLS
+   * listener binds TCP only, refuses the pair with a `TypeError`.
    */
   path?: string;
   /**

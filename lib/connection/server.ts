@@ -104,7 +104,8 @@ class ServerCore implements Server, ConnectionHost {
   readonly onError: (error: unknown) => Response | Promise<Response>;
   readonly finished: Promise<void>;
   fallbackAuthority = "localhost";
-  readonly secure: boolean;
+  /** The listener serves TLS: known from the options until it is bound, then from the listener. */
+  secure: boolean;
   shuttingDown = false;
   /** Null while nobody observes, so a connection's `onConnectionEvent?.(…)` costs one check. */
   onConnectionEvent: ConnectionEventListener | null = null;
@@ -216,6 +217,9 @@ class ServerCore implements Server, ConnectionHost {
 
   started(listener: Listener): void {
     this.#listener = listener;
+    // What the listener does, not what was asked of it: a request's scheme
+    // and info.secure must never claim TLS that is not there.
+    this.secure = listener.secure ?? this.secure;
     const { hostname, port, transport } = listener.addr;
     const shownHost = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
     this.fallbackAuthority = transport === "unix"

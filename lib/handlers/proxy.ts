@@ -238,7 +238,9 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     appendToField(fields, "via", VIA_ENTRY);
     addForwardedField(fields, forwarded, {
       clientAddress: info.remoteAddr.hostname,
-      protocol: url.startsWith("https:") ? "https" : "http",
+      // The connection's scheme, not the target's: a plain-HTTP client may
+      // write an absolute-form `https://` target (RFC 9112 §3.2.2).
+      protocol: info.secure === true ? "https" : "http",
       host: downstreamHost,
     });
     const method = normalizeMethod(request.method);

@@ -24,7 +24,10 @@ export type ForwardedStyle = "rfc7239" | "x-forwarded" | "none";
 export interface DownstreamFacts {
   /** The client's address (IPv4, IPv6 without brackets, or a socket path). */
   readonly clientAddress: string;
-  /** `http` or `https`: how the request reached the proxy. */
+  /**
+   * `http` or `https`: how the request reached the proxy — the listener's
+   * TLS (`info.secure`), never the scheme of the target the client wrote.
+   */
   readonly protocol: string;
   /** The `Host` the client sent. */
   readonly host: string;

@@ -195,7 +195,7 @@ export async function forwardUpgradeRequest(
   addVia(headers);
   addForwarded(headers, context.forwarded, {
     clientAddress: info.remoteAddr.hostname,
-    protocol: request.url.startsWith("https:") ? "https" : "http",
+    protocol: info.secure === true ? "https" : "http", // the connection's, not the target's
     host: downstreamHost,
   });
   const { path, query } = splitTarget(request.url);

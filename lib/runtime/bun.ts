@@ -166,6 +166,7 @@ export const listenBun: ListenFunction = async (
   });
   let stopped = false;
   return {
+    secure: options.tls !== undefined, // Bun.listen speaks TLS over a Unix socket too
     addr: options.path !== undefined
       ? { transport: "unix", hostname: "", port: 0, path: options.path }
       : { transport: "tcp", hostname: server.hostname ?? "", port: server.port ?? 0 },

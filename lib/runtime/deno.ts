@@ -121,7 +121,7 @@ async function handshake(conn: DenoConn, options: ListenOptions): Promise<boolea
 
 /**
  * Bind a listener with `Deno.listen` (TCP or, with `path`, a Unix socket) or
- * `Deno.listenTls` (with `tls`) and hand each accepted connection to
+ * `Deno.listenTls` (with `tls`; not with `path`, a `TypeError`) and hand each accepted connection to
  * `onConnection` as a {@linkcode Transport} — over TLS once its handshake is
  * done.
  *
@@ -145,6 +145,11 @@ export const listenDeno: ListenFunction = async (
   options: ListenOptions,
   onConnection: (transport: Transport) => TransportHandler,
 ): Promise<Listener> => {
+  if (options.path !== undefined && options.tls !== undefined) {
+    // Deno.listenTls binds TCP only: the Unix socket would serve plain HTTP
+    // under a server that was asked for TLS.
+    throw new TypeError("keepwire on Deno: tls is not available with path (a Unix socket)");
+  }
   if (options.path !== undefined) await prepareUnixPath(options.path);
   const denoListener = bind(options);
   const start = (conn: DenoConn) => {
@@ -178,6 +183,7 @@ export const listenDeno: ListenFunction = async (
   })();
   return {
     addr: toNetAddr(denoListener.addr),
+    secure: options.tls !== undefined,
     close: async () => {
       if (closing) return acceptLoop;
       closing = true;

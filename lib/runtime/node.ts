@@ -117,6 +117,7 @@ export const listenNode: ListenFunction = async (
   });
   return {
     addr: toNetAddr(server.address()),
+    secure: tls !== undefined, // node:tls speaks TLS over a Unix socket too
     // server.close's callback waits for every open connection to end; the
     // contract only asks for the listening socket, which Node closes at
     // once (removing a Unix socket's file), so resolve without waiting.

@@ -43,6 +43,7 @@ function exchange(head: Partial<RequestHead> = {}, index = 1): Exchange {
   const connection = {
     id: 1,
     remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    secure: false,
     sendInterim: () => false,
   } as const;
   const made = new Exchange(connection, index, full, parseConnectionTokens(full.connection));
