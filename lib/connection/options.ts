@@ -12,6 +12,12 @@ import type { NetAddr, TlsCertificate } from "../transport.ts";
 /**
  * Per-request facts handed to the handler next to the `Request`.
  *
+ * Members added since the first four (`secure`, `writeEarlyHints`,
+ * `writeInformational`, and any later ones) are optional in the type:
+ * keepwire's server always sets them, and an `info` built by hand — in a
+ * test, or by a middleware that calls a handler itself — still type-checks
+ * without them. Call the methods as `info.writeEarlyHints?.(…)`.
+ *
  * @example
  * ```ts
  * import type { ServeInfo } from "@keepwire/keepwire";
@@ -19,6 +25,15 @@ import type { NetAddr, TlsCertificate } from "../transport.ts";
  * function describe(info: ServeInfo): string {
  *   return `request ${info.connection.requestIndex} on connection ${info.connection.id} from ${info.remoteAddr.hostname}`;
  * }
+ *
+ * // An info built by hand needs only the first four members.
+ * const handler = (_request: Request, info: ServeInfo) => new Response(describe(info));
+ * await handler(new Request("http://localhost/"), {
+ *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
+ *   httpVersion: "1.1",
+ *   connection: { id: 1, requestIndex: 1 },
+ *   completed: Promise.resolve(),
+ * }).text();
  *
  * // Log once the response is fully on its way, or why it is not.
  * function logWhenSent(request: Request, info: ServeInfo): void {
@@ -88,14 +103,14 @@ export interface ServeInfo {
    * import { serve } from "@keepwire/keepwire";
    *
    * const server = await serve({ port: 0, onListen() {} }, async (_request, info) => {
-   *   info.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+   *   info.writeEarlyHints?.({ link: "</style.css>; rel=preload; as=style" });
    *   const page = await Promise.resolve("<link rel=stylesheet href=/style.css>");
    *   return new Response(page, { headers: { "content-type": "text/html" } });
    * });
    * await server.shutdown();
    * ```
    */
-  writeEarlyHints(hints: InformationalFields): boolean;
+  writeEarlyHints?(hints: InformationalFields): boolean;
   /**
    * Sends an interim (1xx) response ahead of the final one (RFC 9110
    * §15.2): `102`, `103 Early Hints`, or any other 1xx but `101` (which
@@ -127,14 +142,14 @@ export interface ServeInfo {
    * import assert from "node:assert/strict";
    *
    * const server = await serve({ port: 0, onListen() {} }, async (_request, info) => {
-   *   assert.equal(info.writeInformational(102), info.httpVersion === "1.1");
+   *   assert.equal(info.writeInformational?.(102), info.httpVersion === "1.1");
    *   await new Promise((done) => setTimeout(done, 10));
    *   return new Response("done");
    * });
    * await server.shutdown();
    * ```
    */
-  writeInformational(status: number, fields?: InformationalFields): boolean;
+  writeInformational?(status: number, fields?: InformationalFields): boolean;
 }
 
 /**

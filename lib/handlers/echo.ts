@@ -238,8 +238,6 @@ function stats(getServer: ServerViewGetter): Response {
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
  *   completed: Promise.resolve(),
- *   writeEarlyHints: () => false,
- *   writeInformational: () => false,
  * } as const;
  * const response = await handler(new Request("http://localhost/"), info);
  * assert.equal(await response.text(), "Hello, World!");

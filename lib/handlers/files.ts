@@ -149,8 +149,6 @@ async function sendDirectory(
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
  *   completed: Promise.resolve(),
- *   writeEarlyHints: () => false,
- *   writeInformational: () => false,
  * } as const;
  * const response = await handler(new Request("http://localhost/hello.txt"), info);
  * assert.equal(response.headers.get("content-length"), "2");

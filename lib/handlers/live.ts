@@ -172,8 +172,6 @@ function text(
  *   httpVersion: "1.1",
  *   connection: { id: 1, requestIndex: 1 },
  *   completed: Promise.resolve(),
- *   writeEarlyHints: () => false,
- *   writeInformational: () => false,
  * } as const;
  * const response = await live(new Request("http://localhost/_keepwire/stats.json"), info);
  * assert.equal((await response.json()).stats.totalRequests, 1);

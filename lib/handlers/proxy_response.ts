@@ -78,7 +78,8 @@ export function passResponse(result: ExchangeResult, isHead: boolean): Response 
  * belongs to an upgrade, never to an interim answer.
  */
 export function passInterim(info: ServeInfo, interim: ResponseInterim): void {
-  if (interim.status === 101) return;
+  // An info built by hand may not send 1xx at all.
+  if (interim.status === 101 || info.writeInformational === undefined) return;
   const fields = endToEndFields(interim.headers);
   appendToField(fields, "via", VIA_ENTRY);
   const pairs: [string, string][] = [];

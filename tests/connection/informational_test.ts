@@ -1,5 +1,5 @@
 /**
- * `info.writeEarlyHints()` and `info.writeInformational()`: interim (1xx)
+ * `info.writeEarlyHints?.()` and `info.writeInformational?.()`: interim (1xx)
  * responses from a handler, checked as bytes on real sockets (RFC 9110
  * §15.2, RFC 8297). A 1xx goes out before the final response and at once
  * when it can; never to an HTTP/1.0 client; never after the final response
@@ -35,14 +35,16 @@ function gate(): { opened: Promise<void>; open: () => void } {
 
 const GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 
-describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
+describe("info.writeEarlyHints?.(): 103 Early Hints on the wire", () => {
   test("the 103 goes out while the handler still works, then the final response", async () => {
     const release = gate();
-    const results: boolean[] = [];
+    const results: (boolean | undefined)[] = [];
     await withServer(async (_request, info) => {
-      results.push(info.writeEarlyHints({
-        Link: ["</style.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script"],
-      }));
+      results.push(
+        info.writeEarlyHints?.({
+          Link: ["</style.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script"],
+        }),
+      );
       await release.opened;
       return new Response("page");
     }, async (client) => {
@@ -63,8 +65,8 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
 
   test("Headers and pairs are accepted; Content-Length and Transfer-Encoding are left out", async () => {
     await withServer((_request, info) => {
-      info.writeEarlyHints(new Headers({ link: "</a.css>; rel=preload", "content-length": "9" }));
-      info.writeInformational(103, [["x-hint", "1"], ["transfer-encoding", "chunked"]]);
+      info.writeEarlyHints?.(new Headers({ link: "</a.css>; rel=preload", "content-length": "9" }));
+      info.writeInformational?.(103, [["x-hint", "1"], ["transfer-encoding", "chunked"]]);
       return new Response("ok");
     }, async (client) => {
       await client.write(GET);
@@ -81,10 +83,10 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
   });
 
   test("RFC 9110 §15.2: nothing is sent to an HTTP/1.0 client", async () => {
-    const results: boolean[] = [];
+    const results: (boolean | undefined)[] = [];
     await withServer((_request, info) => {
-      results.push(info.writeEarlyHints({ link: "</a.css>; rel=preload" }));
-      results.push(info.writeInformational(102));
+      results.push(info.writeEarlyHints?.({ link: "</a.css>; rel=preload" }));
+      results.push(info.writeInformational?.(102));
       return new Response("ok");
     }, async (client) => {
       await client.write("GET / HTTP/1.0\r\n\r\n");
@@ -96,7 +98,7 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
   });
 
   test("refused once the final response is given, and while it streams", async () => {
-    const results: boolean[] = [];
+    const results: (boolean | undefined)[] = [];
     let later!: ServeInfo;
     const streaming = gate();
     await withServer((_request, info) => {
@@ -109,15 +111,15 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
           controller.close();
         },
       });
-      queueMicrotask(() => results.push(info.writeEarlyHints({ link: "</late>" })));
+      queueMicrotask(() => results.push(info.writeEarlyHints?.({ link: "</late>" })));
       return new Response(body);
     }, async (client) => {
       await client.write(GET);
       const head = await client.readUntil("\r\n\r\n");
       assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
       // The final head is on the wire, the body still streams.
-      results.push(later.writeEarlyHints({ link: "</later>" }));
-      results.push(later.writeInformational(102));
+      results.push(later.writeEarlyHints?.({ link: "</later>" }));
+      results.push(later.writeInformational?.(102));
       streaming.open();
       const rest = await client.readUntil("0\r\n\r\n");
       assert.doesNotMatch(rest, /HTTP\/1\.1 10/);
@@ -129,13 +131,13 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
   test("behind a pipelined request, the 103 waits for its turn and still precedes its response", async () => {
     const first = gate();
     const second = gate();
-    const results: boolean[] = [];
+    const results: (boolean | undefined)[] = [];
     await withServer(async (request, info) => {
       if (new URL(request.url).pathname === "/first") {
         await first.opened;
         return new Response("one");
       }
-      results.push(info.writeEarlyHints({ link: "</two.css>" }));
+      results.push(info.writeEarlyHints?.({ link: "</two.css>" }));
       await second.opened;
       return new Response("two");
     }, async (client) => {
@@ -157,11 +159,11 @@ describe("info.writeEarlyHints(): 103 Early Hints on the wire", () => {
   });
 });
 
-describe("info.writeInformational(): any 1xx but 101", () => {
+describe("info.writeInformational?.(): any 1xx but 101", () => {
   test("several 102s, then the answer", async () => {
     await withServer((_request, info) => {
-      info.writeInformational(102);
-      info.writeInformational(102, { "x-progress": "50%" });
+      info.writeInformational?.(102);
+      info.writeInformational?.(102, { "x-progress": "50%" });
       return new Response("done");
     }, async (client) => {
       await client.write(GET);
@@ -179,13 +181,13 @@ describe("info.writeInformational(): any 1xx but 101", () => {
     await withServer((_request, info) => {
       for (const status of [101, 99, 200, 100.5]) {
         try {
-          info.writeInformational(status);
+          info.writeInformational?.(status);
         } catch (error) {
           errors.push(`${status} ${(error as Error).name}`);
         }
       }
       try {
-        info.writeEarlyHints({ "bad name": "x" });
+        info.writeEarlyHints?.({ "bad name": "x" });
       } catch (error) {
         errors.push(`field ${(error as Error).name}`);
       }
@@ -205,10 +207,10 @@ describe("info.writeInformational(): any 1xx but 101", () => {
   });
 
   test("RFC 9110 §10.1.1: a 100 from the handler is the 100 Continue, sent once", async () => {
-    const results: boolean[] = [];
+    const results: (boolean | undefined)[] = [];
     await withServer(async (request, info) => {
-      results.push(info.writeInformational(100));
-      results.push(info.writeInformational(100));
+      results.push(info.writeInformational?.(100));
+      results.push(info.writeInformational?.(100));
       return new Response(await request.text());
     }, async (client) => {
       await client.write(

@@ -8,8 +8,6 @@ export function fakeInfo(id = 1, requestIndex = 1, httpVersion: "1.0" | "1.1" = 
     httpVersion,
     connection: { id, requestIndex },
     completed: Promise.resolve(),
-    writeEarlyHints: () => false,
-    writeInformational: () => false,
   };
 }
 

@@ -88,7 +88,7 @@ describe("proxy: 1xx pass-through", () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const app = await serve(LOCAL, async (_request, info) => {
-      info.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+      info.writeEarlyHints?.({ link: "</style.css>; rel=preload; as=style" });
       await released;
       return new Response("page");
     });

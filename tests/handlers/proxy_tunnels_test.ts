@@ -149,8 +149,6 @@ describe("proxy: tunnels in upstreams()", () => {
             httpVersion: "1.1",
             connection: { id: 1, requestIndex: 1 },
             completed: Promise.resolve(),
-            writeEarlyHints: () => false,
-            writeInformational: () => false,
           },
         );
         const snapshot: LiveSnapshot = await response.json();
