@@ -3,16 +3,20 @@
  * {@linkcode Transport}.
  *
  * Node's stream already queues writes, signals backpressure and emits
- * `'drain'`, so this only renames events. The EOF behaviour is the socket's
- * own `allowHalfOpen`: a server socket has it (RFC 9112 §9.6: the last
- * response must still go out after the client's FIN), a client socket does
- * not, so Node ends it after `'end'`.
+ * `'drain'`, so this mostly renames events. The EOF behaviour is the
+ * socket's own `allowHalfOpen`: a server socket has it (RFC 9112 §9.6: the
+ * last response must still go out after the client's FIN), a client socket
+ * does not, so Node ends it after `'end'`.
+ *
+ * Reading a plain (not TLS) socket goes through Node's `onread` mechanism
+ * (./_node_reads.ts) instead of `'data'` events when this Node has it.
  *
  * @module
  */
 
 import type { Socket } from "node:net";
 import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
+import { readIntoSharedBuffer } from "./_node_reads.ts";
 
 /** Where a socket's listeners find their transport (one property, not five closures). */
 const TRANSPORT: unique symbol = Symbol("keepwire.transport");
@@ -77,6 +81,9 @@ export class NodeTransport implements Transport {
     this.#handler = handler;
     const socket = this.#socket as AttachedSocket;
     socket[TRANSPORT] = this;
+    readIntoSharedBuffer(socket, NodeTransport.#onRead);
+    // Still listened to when the shared buffer is in use: Node then emits no
+    // 'data', and if it ever did, the bytes would arrive here all the same.
     socket.on("data", NodeTransport.#onData);
     socket.on("end", NodeTransport.#onEnd);
     socket.on("drain", NodeTransport.#onDrain);
@@ -92,6 +99,13 @@ export class NodeTransport implements Transport {
     this[TRANSPORT].#handler!.onData(
       new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
     );
+  }
+
+  static #onRead(this: Socket, length: number, sharedBuffer: Uint8Array): void {
+    // A copy: the shared buffer is refilled by the next read, and the
+    // handler may keep the chunk. (Allocating these few bytes costs less
+    // than the Buffer and stream work of a 'data' event.)
+    (this as AttachedSocket)[TRANSPORT].#handler!.onData(sharedBuffer.slice(0, length));
   }
 
   static #onEnd(this: AttachedSocket): void {
