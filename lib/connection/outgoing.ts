@@ -61,25 +61,16 @@ export function statusForbidsBody(status: number): boolean {
 
 const WAITING = Symbol("waiting");
 
-/**
- * Reads one chunk if the stream yields it within a few microtask turns:
- * synchronously when the runtime shows the read has settled already
- * (settled.ts), else a promise. Returns the read in flight otherwise, so
- * no chunk is ever lost.
- */
-function readIfReady(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): ReadResult | Promise<ReadResult | PendingRead> {
-  const read = reader.read();
-  if (settledNow === null) return readWithin(read);
-  const now = settledNow(read);
-  return now === PENDING ? peekWithin(read, settledNow) : now;
-}
-
 type ReadResult = ReadableStreamReadResult<Uint8Array>;
 
-/** {@linkcode readIfReady} where a promise's state can only be learnt through `then`. */
-async function readWithin(read: Promise<ReadResult>): Promise<ReadResult | PendingRead> {
+/**
+ * One read's result if it settles within {@linkcode READY_TURNS} microtask
+ * turns, else {@linkcode PENDING} (the read stays in flight, so no chunk is
+ * lost); for a runtime where a promise's state can only be learnt through
+ * `then`. Where it can be read synchronously (settled.ts),
+ * {@linkcode prepareResponse} waits itself.
+ */
+async function readWithin(read: Promise<ReadResult>): Promise<ReadResult | typeof PENDING> {
   let result: ReadResult | typeof WAITING = WAITING;
   let failure: unknown = WAITING;
   read.then((value) => (result = value), (error) => (failure = error));
@@ -88,27 +79,15 @@ async function readWithin(read: Promise<ReadResult>): Promise<ReadResult | Pendi
     if (result !== WAITING) return result;
     if (failure !== WAITING) throw failure;
   }
-  // Wrapped: an async function returning a bare promise would adopt it and wait.
-  return { pending: read };
+  return PENDING;
 }
 
-/** {@linkcode readIfReady} where the runtime reads a promise's state synchronously: no closures. */
-async function peekWithin(
-  read: Promise<ReadResult>,
-  settled: NonNullable<typeof settledNow>,
-): Promise<ReadResult | PendingRead> {
-  for (let turn = 0; turn < READY_TURNS; turn++) {
-    await undefined;
-    const now = settled(read);
-    if (now !== PENDING) return now;
-  }
-  // Awaited later by writeBody; a rejection before then must not count as unhandled.
-  read.catch(() => {});
-  return { pending: read };
-}
+/** Awaited for one microtask turn: already settled, so no promise is made per turn. */
+const NEXT_TURN: Promise<void> = Promise.resolve();
 
-interface PendingRead {
-  readonly pending: Promise<ReadableStreamReadResult<Uint8Array>>;
+/** The header fields' `forEach` callback, bound to its fields by `thisArg`: no closure per response. */
+function addField(this: ResponseFields, value: string, name: string): void {
+  this.add(name, value);
 }
 
 /**
@@ -128,7 +107,7 @@ export async function prepareResponse(
   if (fast !== null) return prepareLightResponse(fast, isHeadRequest);
   const fields = new ResponseFields();
   // Names arrive lower-cased; forEach, not for-of: no iterator and no pair per field.
-  response.headers.forEach((value, name) => fields.add(name, value));
+  response.headers.forEach(addField, fields);
   const declaredLength = fields.declaredLength;
   const status = response.status === 0 ? 500 : response.status;
   const statusText = response.statusText;
@@ -177,14 +156,26 @@ export async function prepareResponse(
   const prefix: Uint8Array[] = [];
   let buffered = 0;
   while (buffered <= RESPONSE_PEEK_LIMIT) {
-    const ready = readIfReady(reader);
-    const read = ready instanceof Promise ? await ready : ready;
-    if ("pending" in read) {
+    const inFlight = reader.read();
+    let read: ReadResult | typeof PENDING;
+    if (settledNow === null) read = await readWithin(inFlight);
+    else {
+      // Waited for here, not in a helper: an async function per read was a
+      // promise, a generator and a scope more per response on Bun.
+      read = settledNow(inFlight);
+      for (let turn = 0; read === PENDING && turn < READY_TURNS; turn++) {
+        await NEXT_TURN;
+        read = settledNow(inFlight);
+      }
+    }
+    if (read === PENDING) {
+      // Awaited later by writeBody; a rejection before then must not count as unhandled.
+      inFlight.catch(() => {});
       if (isHeadRequest) {
         reader.cancel().catch(() => {});
         return outgoing(status, statusText, fields, NO_BODY, [], null, null);
       }
-      return outgoing(status, statusText, fields, UNKNOWN_LENGTH, prefix, reader, read.pending);
+      return outgoing(status, statusText, fields, UNKNOWN_LENGTH, prefix, reader, inFlight);
     }
     if (read.done) {
       // The reader is dropped, not released: releasing costs more than the

@@ -209,16 +209,70 @@ export class ResponseQueue implements FlushListener {
     this.#events.afterExchange();
   }
 
-  /** The front exchange's response, the slow way (read, stream, or wait for the transport); then on. */
-  async #writeLater(exchange: Exchange, prepared: OutgoingResponse | null): Promise<void> {
-    let closeCause: CloseCause | null;
+  /**
+   * The front exchange's response the slow way (read, stream, or wait for
+   * the transport), then those known behind it by then; then on. The ones
+   * behind are prepared together once the front's is, so their bodies'
+   * reads overlap: a pipelined batch of native responses waits about twice
+   * rather than once per response, all in this one async function (it was
+   * two per response).
+   */
+  async #writeLater(front: Exchange, prepared: OutgoingResponse | null): Promise<void> {
+    let behind = NOTHING_PREPARED;
+    let exchange = front;
+    let next = 0;
     try {
-      closeCause = await this.#writeExchange(exchange, prepared);
+      while (true) {
+        let outgoing: OutgoingResponse;
+        try {
+          if (exchange !== front) outgoing = await behind[next++];
+          else {
+            outgoing = prepared ?? await prepareResponse(exchange.response!, exchange.isHead);
+            // The rest of the read being handled has been parsed and answered meanwhile.
+            behind = this.#prepareBehind();
+          }
+        } catch {
+          // A body already used or locked is a handler bug: a plain 500 goes instead.
+          outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
+        }
+        let closeCause: CloseCause | null;
+        if (this.#state.lifecycle !== "open") {
+          // It closed while the body was being read: the body's source stops now.
+          outgoing.reader?.cancel().catch(() => {});
+          closeCause = "error";
+        } else if (outgoing.reader === null && !this.output.blocked) {
+          closeCause = this.#writeWhole(exchange, outgoing);
+        } else closeCause = await this.#writeStreamed(exchange, outgoing);
+        if (this.#written(exchange, closeCause)) return cancelPrepared(behind, next);
+        if (next === behind.length || this.#exchanges.length === 0) break;
+        exchange = this.#exchanges[0];
+        if (exchange.interim !== null) this.#writeInterim(exchange);
+      }
     } catch {
+      cancelPrepared(behind, next);
       this.#state.writing = "idle";
       return this.#events.destroy("error");
     }
-    if (!this.#written(exchange, closeCause)) this.#writeAll();
+    this.#writeAll();
+  }
+
+  /**
+   * The responses already known right behind the front exchange, prepared
+   * now ({@linkcode #writeLater}); an exchange without one, or a `101`
+   * (written by {@linkcode #writeAll}), ends the run.
+   */
+  #prepareBehind(): Promise<OutgoingResponse>[] {
+    const exchanges = this.#exchanges;
+    let run: Promise<OutgoingResponse>[] | null = null;
+    for (let i = 1; i < exchanges.length; i++) {
+      const { response, isHead } = exchanges[i];
+      if (response === null || response.status === 101) break;
+      const preparing = prepareResponse(response, isHead);
+      // Awaited in its turn, where a failure becomes a plain 500.
+      preparing.catch(() => {});
+      (run ??= []).push(preparing);
+    }
+    return run ?? NOTHING_PREPARED;
   }
 
   /** The exchange's response is in the output: it completes with the next flush. */
@@ -313,33 +367,16 @@ export class ResponseQueue implements FlushListener {
   }
 
   /**
-   * One response, any kind: prepare (unless `prepared`), frame, decide
-   * reuse, write head and body. Resolves null when the connection persists,
-   * else why it closes.
+   * One response whose body streams, or waits for the transport: frame,
+   * decide reuse, write the head, then the body as it comes. Resolves null
+   * when the connection persists, else why it closes.
    */
-  async #writeExchange(
-    exchange: Exchange,
-    prepared: OutgoingResponse | null,
-  ): Promise<CloseCause | null> {
-    let outgoing: OutgoingResponse;
-    if (prepared !== null) outgoing = prepared;
-    else {
-      try {
-        outgoing = await prepareResponse(exchange.response!, exchange.isHead);
-      } catch {
-        // A body already used or locked is a handler bug: a plain 500 goes instead.
-        outgoing = await prepareResponse(plainResponse(500), exchange.isHead);
-      }
-    }
-    if (this.#state.lifecycle !== "open") return "error";
+  async #writeStreamed(exchange: Exchange, outgoing: OutgoingResponse): Promise<CloseCause | null> {
     const framing = frameResponse(outgoing.length, exchange.head?.version ?? "1.1");
     const decision = this.#decideReuse(exchange, outgoing, framing);
     this.output.push(encodeHead(outgoing, framing, decision));
-    // A body read whole while preparing goes out at once, as a light one does.
     const complete = exchange.isHead ||
-      (outgoing.reader === null && !this.output.blocked
-        ? writeWholeBody(this.output, outgoing, framing)
-        : await writeBody(this.output, outgoing, framing, exchange));
+      await writeBody(this.output, outgoing, framing, exchange);
     return this.#settle(exchange, decision, complete);
   }
 
@@ -381,6 +418,21 @@ export class ResponseQueue implements FlushListener {
 
 /** The empty list every queue starts with and returns to; never pushed to. */
 const NONE: Exchange[] = Object.freeze([]) as unknown as Exchange[];
+
+/** No response prepared behind the front (the common case); never pushed to. */
+const NOTHING_PREPARED: Promise<OutgoingResponse>[] = Object.freeze(
+  [],
+) as unknown as Promise<OutgoingResponse>[];
+
+/**
+ * Responses prepared ahead whose turn will not come (the connection closes
+ * first): a body read partly ahead is cancelled, so its source stops.
+ */
+function cancelPrepared(prepared: Promise<OutgoingResponse>[], from: number): void {
+  for (let i = from; i < prepared.length; i++) {
+    prepared[i].then((outgoing) => outgoing.reader?.cancel().catch(() => {}), () => {});
+  }
+}
 
 /** Why `completed` rejects when the response could not be written to its end. */
 function incomplete(): DOMException {

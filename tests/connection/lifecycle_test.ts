@@ -169,7 +169,71 @@ describe("RFC 9112 §9.3.2: pipelining", () => {
       assert.equal(client.writes.length, 1);
     });
   });
+
+  test("§9.3.2: responses read behind a streamed one keep their order; one that cannot be read becomes a 500 in its place", async () => {
+    const handler: Handler = (request) => {
+      const path = new URL(request.url).pathname;
+      if (path !== "/locked") return new Response(streamOf(path));
+      const response = new Response(streamOf("never sent"));
+      response.body!.getReader(); // a handler bug: the body is locked
+      return response;
+    };
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write(get("/a") + get("/locked") + get("/b") + get("/c"));
+      const responses = [];
+      for (let i = 0; i < 4; i++) responses.push(await readResponse(client));
+      assert.deepEqual(responses.map((response) => response.status), [200, 500, 200, 200]);
+      assert.deepEqual(responses.map((response) => response.text), [
+        "/a",
+        "Internal Server Error\n",
+        "/b",
+        "/c",
+      ]);
+      assert.ok(await staysOpen(client));
+    });
+  });
+
+  test("§9.3.2 + §9.6: a response body read ahead for a pipelined request whose turn never comes (the one before closes) is cancelled", async () => {
+    let cancelled = false;
+    let served = 0;
+    const handler: Handler = (request) => {
+      served++;
+      if (request.url.endsWith("/last")) {
+        return new Response(streamOf("bye"), { headers: { connection: "close" } });
+      }
+      return new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("data: 1\n\n"));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+      );
+    };
+    await withMemoryServer({}, handler, async (server) => {
+      const client = server.connect();
+      client.write(get("/last") + get("/events"));
+      assert.equal((await readResponse(client)).text, "bye");
+      await client.ended;
+      for (let i = 0; i < 100 && !cancelled; i++) await sleep(10);
+      assert.equal(served, 2);
+      assert.ok(cancelled, "the stream behind the last response was cancelled");
+    });
+  });
 });
+
+/** A body stream of one chunk, already closed. */
+function streamOf(text: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+}
 
 describe("RFC 9112 §9.5: idle timeout", () => {
   // Times are the server's own (its observer events and snapshots), so a
