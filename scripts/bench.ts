@@ -134,6 +134,16 @@ async function measureThroughput(flags: Flags, tool: "wrk" | "autocannon", repor
         for (const keepwireServer of keepwireServers) {
           const name = keepwireServer.spec.name;
           const keepwireRuns: TimedRun[] = [];
+          // Each row starts warm: a server left idle through the rows before it (~50 s for
+          // the light row) has had its heap shrunk by V8's memory reducer and would pay to
+          // grow it back during its first pair (bench/PROFILE.md, Deno, session 3).
+          await runLoad(tool, {
+            url: keepwireServer.url,
+            connections: CONNECTIONS,
+            pipeline: scenario.pipeline,
+            cpus: LOAD_CPUS,
+            durationSeconds: 2 * flags.warmUp,
+          });
           for (const [index, anchor] of anchors.entries()) {
             const anchorRuns: TimedRun[] = [];
             const ratios: number[] = [];
@@ -342,7 +352,11 @@ async function main(): Promise<void> {
     machine: await describeMachine(tool),
     settings: {
       "runs": `${flags.pairs} A B pairs per anchor, ${flags.duration} s each after a ` +
-        `${flags.warmUp} s warm-up; ${4 * flags.warmUp} s of load per server before the first pair`,
+        `${flags.warmUp} s warm-up; ${
+          4 * flags.warmUp
+        } s of load per server before the first pair, and ${
+          2 * flags.warmUp
+        } s more on keepwire before each of its rows`,
       "connections": `${CONNECTIONS} (wrk -t1), pipelining ${PIPELINE_DEPTH} requests per write`,
       "idle connections": String(flags.idle),
       "body size": `${flags.bodyMiB} MiB`,
