@@ -269,7 +269,7 @@ export class ResponseQueue implements FlushListener {
       if (response === null || response.status === 101) break;
       const preparing = prepareResponse(response, isHead);
       // Awaited in its turn, where a failure becomes a plain 500.
-      preparing.catch(() => {});
+      preparing.catch(ignore);
       (run ??= []).push(preparing);
     }
     return run ?? NOTHING_PREPARED;
@@ -423,6 +423,9 @@ const NONE: Exchange[] = Object.freeze([]) as unknown as Exchange[];
 const NOTHING_PREPARED: Promise<OutgoingResponse>[] = Object.freeze(
   [],
 ) as unknown as Promise<OutgoingResponse>[];
+
+/** A rejection handler that marks the rejection handled (one function, not one per call). */
+function ignore(): void {}
 
 /**
  * Responses prepared ahead whose turn will not come (the connection closes
