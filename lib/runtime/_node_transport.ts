@@ -8,27 +8,42 @@
  * last response must still go out after the client's FIN), a client socket
  * does not, so Node ends it after `'end'`.
  *
- * Reading a plain (not TLS) socket goes through Node's `onread` mechanism
- * (./_node_reads.ts) instead of `'data'` events when this Node has it.
+ * A plain (not TLS) socket is read through Node's `onread` mechanism
+ * (./_node_reads.ts) instead of `'data'` events, and written through its
+ * handle while nothing is queued (./_node_writes.ts), when this Node allows.
  *
  * @module
  */
 
 import type { Socket } from "node:net";
 import type { NetAddr, Transport, TransportHandler } from "../transport.ts";
+import { WRITE_HIGH_WATER_MARK } from "./_byte_queue.ts";
 import { readIntoSharedBuffer } from "./_node_reads.ts";
+import {
+  directWriteHandle,
+  type DirectWriter,
+  type StreamHandle,
+  writeDirectly,
+  writeError,
+} from "./_node_writes.ts";
 
 /** Where a socket's listeners find their transport (one property, not five closures). */
 const TRANSPORT: unique symbol = Symbol("keepwire.transport");
 
 type AttachedSocket = Socket & { [TRANSPORT]: NodeTransport };
 
+const EMPTY = new Uint8Array(0);
+
 /** One Node socket; `attach` wires its events to a handler. */
-export class NodeTransport implements Transport {
+export class NodeTransport implements Transport, DirectWriter {
   readonly remoteAddr: NetAddr;
   #socket: Socket;
   #handler: TransportHandler | null = null;
   #lastError: unknown = undefined;
+  /** Set by `attach` when writes may go straight to the handle. */
+  #directHandle: StreamHandle | null = null;
+  /** A direct write returned `false`: `onDrain` is owed once it is out. */
+  #owesDrain = false;
 
   constructor(socket: Socket, unixPath?: string) {
     this.#socket = socket;
@@ -44,8 +59,38 @@ export class NodeTransport implements Transport {
   write(bytes: Uint8Array): boolean {
     // After destroy Node would report ERR_STREAM_DESTROYED through 'error';
     // the handler already got (or is about to get) onClose.
-    if (this.#socket.destroyed) return false;
-    return this.#socket.write(bytes);
+    const socket = this.#socket;
+    if (socket.destroyed) return false;
+    const handle = this.#directHandle;
+    if (handle !== null) {
+      const held = writeDirectly(socket, handle, bytes, this);
+      if (held === 0) return true;
+      if (held > 0) {
+        // libuv holds the rest and writes it before anything written after.
+        if (held < WRITE_HIGH_WATER_MARK) return true;
+        this.#owesDrain = true;
+        return false;
+      }
+    }
+    return socket.write(bytes);
+  }
+
+  /** libuv finished (or failed) a direct write it had to hold. */
+  directWriteDone(status: number): void {
+    const socket = this.#socket;
+    // Destroying cancels held writes (ECANCELED): nothing to report then.
+    if (socket.destroyed) return;
+    // As Node does for a failed write: 'error', then 'close' with it.
+    if (status < 0) {
+      socket.destroy(writeError(status));
+      return;
+    }
+    if (!this.#owesDrain) return;
+    this.#owesDrain = false;
+    // Writes made meanwhile went through socket.write, after this one; the
+    // drain is owed once they are out too.
+    if (socket.writableLength === 0) this.#handler!.onDrain();
+    else socket.write(EMPTY, () => socket.destroyed || this.#handler!.onDrain());
   }
 
   pause(): void {
@@ -82,6 +127,7 @@ export class NodeTransport implements Transport {
     const socket = this.#socket as AttachedSocket;
     socket[TRANSPORT] = this;
     readIntoSharedBuffer(socket, NodeTransport.#onRead);
+    this.#directHandle = directWriteHandle(socket);
     // Still listened to when the shared buffer is in use: Node then emits no
     // 'data', and if it ever did, the bytes would arrive here all the same.
     socket.on("data", NodeTransport.#onData);

@@ -62,13 +62,19 @@ describe(`shared-buffer reads on ${detectRuntime()}`, () => {
       const record = received.get(socket)!;
       assert.equal(engaged, onNode);
       client.write("a".repeat(100));
-      await waitFor(() => record.viaSharedBuffer.length + record.viaData.length === 100, "the first 100 bytes");
+      await waitFor(
+        () => record.viaSharedBuffer.length + record.viaData.length === 100,
+        "the first 100 bytes",
+      );
       socket.pause();
       client.write("b".repeat(70_000)); // more than the shared buffer holds
       await delay(50);
       assert.equal(record.viaSharedBuffer.length + record.viaData.length, 100);
       socket.resume();
-      await waitFor(() => record.viaSharedBuffer.length + record.viaData.length === 70_100, "all 70,100 bytes");
+      await waitFor(
+        () => record.viaSharedBuffer.length + record.viaData.length === 70_100,
+        "all 70,100 bytes",
+      );
       client.end();
       await waitFor(() => record.ended, "the end");
       const expected = "a".repeat(100) + "b".repeat(70_000);

@@ -138,6 +138,56 @@ describe(`Transport shim on ${detectRuntime()}`, () => {
     });
   });
 
+  test("writes made while a large one is still queued follow it, and the drain still comes", async () => {
+    const payload = patterned(8 * 1024 * 1024);
+    const tail = ["one", "two", "three"].map((word) => encoder.encode(word));
+    const writeResults: boolean[] = [];
+    await withServer({
+      onData: (connection) => {
+        writeResults.push(connection.transport.write(payload));
+        for (const bytes of tail) writeResults.push(connection.transport.write(bytes));
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      client.pause();
+      await client.write("go");
+      const connection = await server.connection();
+      await waitFor(() => writeResults.length === 4, "the server's writes");
+      assert.equal(writeResults[0], false);
+      client.resume();
+      const received = await client.readBytes(payload.byteLength + 11, 20_000);
+      assert.ok(
+        payload.every((byte, index) => byte === received[index]),
+        "the large write's bytes differ",
+      );
+      assert.equal(decoder.decode(received.subarray(payload.byteLength)), "onetwothree");
+      await waitFor(() => connection.drains >= 1, "onDrain");
+      assert.equal(connection.closes.length, 0);
+      client.destroy();
+    });
+  });
+
+  test("a write to a peer that reset the connection ends in onClose with an error, once", async () => {
+    // The server does not read (paused), so only its writes can see the reset.
+    await withServer({ onData: (connection) => connection.transport.pause() }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.write("hi");
+      const connection = await server.connection();
+      await waitFor(() => connection.text === "hi", "first bytes");
+      client.reset();
+      await delay(50);
+      // The first writes may still be taken by the kernel; a later one meets the reset.
+      for (let index = 0; index < 50 && connection.closes.length === 0; index++) {
+        connection.transport.write(patterned(64 * 1024));
+        await delay(10);
+      }
+      await waitFor(() => connection.closes.length === 1, "onClose");
+      assert.ok(connection.closes[0] instanceof Error, `onClose(${String(connection.closes[0])})`);
+      await delay(50);
+      assert.equal(connection.closes.length, 1);
+    });
+  });
+
   test("end() half-closes: the client sees EOF and can still send", async () => {
     await withServer({
       onData: (connection, chunk) => {
