@@ -25,14 +25,9 @@ import { type ConnectionState, decideReuse, unreadBodyForbidsReuse } from "./sta
 import type { CloseCause } from "./observer.ts";
 import type { Transport } from "../transport.ts";
 import { writeBody, writeWholeBody } from "./write_body.ts";
-import {
-  handoffOf,
-  refusalOfHead,
-  refusedUpgradeResponse,
-  type UpgradeHandoff,
-} from "./upgrade.ts";
-import { encodeResponseHead } from "../codec/response_writer.ts";
-import { httpDate } from "./date.ts";
+import type { UpgradeHandoff } from "./upgrade.ts";
+import { writeAcceptedUpgrade } from "./upgrade_head.ts";
+import { cancelPrepared, NOTHING_PREPARED, prepareBehind } from "./prepared_behind.ts";
 
 /** What the queue tells its connection. */
 export interface WriteEvents {
@@ -175,7 +170,7 @@ export class ResponseQueue implements FlushListener {
         if (exchange.interim !== null) this.#writeInterim(exchange);
         if (exchange.response === null) break;
         if (exchange.response.status === 101) {
-          const handoff = this.#acceptedUpgrade(exchange);
+          const handoff = writeAcceptedUpgrade(exchange, this.output);
           if (handoff !== null) {
             this.#shift();
             this.#events.responseWritten(exchange);
@@ -212,10 +207,10 @@ export class ResponseQueue implements FlushListener {
   /**
    * The front exchange's response the slow way (read, stream, or wait for
    * the transport), then those known behind it by then; then on. The ones
-   * behind are prepared together once the front's is, so their bodies'
-   * reads overlap: a pipelined batch of native responses waits about twice
-   * rather than once per response, all in this one async function (it was
-   * two per response).
+   * behind are prepared together once the front's is (`prepared_behind.ts`),
+   * so their bodies' reads overlap: a pipelined batch of native responses
+   * waits about twice rather than once per response, all in this one async
+   * function (it was two per response).
    */
   async #writeLater(front: Exchange, prepared: OutgoingResponse | null): Promise<void> {
     let behind = NOTHING_PREPARED;
@@ -229,7 +224,7 @@ export class ResponseQueue implements FlushListener {
           else {
             outgoing = prepared ?? await prepareResponse(exchange.response!, exchange.isHead);
             // The rest of the read being handled has been parsed and answered meanwhile.
-            behind = this.#prepareBehind();
+            behind = prepareBehind(this.#exchanges);
           }
         } catch {
           // A body already used or locked is a handler bug: a plain 500 goes instead.
@@ -254,25 +249,6 @@ export class ResponseQueue implements FlushListener {
       return this.#events.destroy("error");
     }
     this.#writeAll();
-  }
-
-  /**
-   * The responses already known right behind the front exchange, prepared
-   * now ({@linkcode #writeLater}); an exchange without one, or a `101`
-   * (written by {@linkcode #writeAll}), ends the run.
-   */
-  #prepareBehind(): Promise<OutgoingResponse>[] {
-    const exchanges = this.#exchanges;
-    let run: Promise<OutgoingResponse>[] | null = null;
-    for (let i = 1; i < exchanges.length; i++) {
-      const { response, isHead } = exchanges[i];
-      if (response === null || response.status === 101) break;
-      const preparing = prepareResponse(response, isHead);
-      // Awaited in its turn, where a failure becomes a plain 500.
-      preparing.catch(ignore);
-      (run ??= []).push(preparing);
-    }
-    return run ?? NOTHING_PREPARED;
   }
 
   /** The exchange's response is in the output: it completes with the next flush. */
@@ -303,44 +279,6 @@ export class ResponseQueue implements FlushListener {
     }
     if (!exchange.bodyDone && !exchange.bodyInUse) this.#events.bodyLeftUnread(exchange);
     return false;
-  }
-
-  /**
-   * A `101` answer: written here when it carries keepwire's hand-off for an
-   * upgrade request (RFC 9110 §7.8), with `Connection: upgrade` and the
-   * `Upgrade` token and never a Keep-Alive hint. Any other `101` (such as
-   * one from a runtime's own upgrade API, which cannot work on a keepwire
-   * request) becomes a 500, logged, rather than a broken switch; keepwire's
-   * hand-off for a request that cannot switch (HTTP/1.0, content) gets the
-   * client error `refusalOfHead` names. (`upgradeWebSocket` and
-   * `upgradeConnection` refuse those first; this is for a Request they
-   * could not see through, such as a copy made by a middleware.)
-   */
-  #acceptedUpgrade(exchange: Exchange): UpgradeHandoff | null {
-    const handoff = handoffOf(exchange.response!);
-    const head = exchange.head;
-    const upgradeTo = handoff?.headers.find(([name]) => name.toLowerCase() === "upgrade")?.[1];
-    const refusal = head === null || handoff === undefined
-      ? null
-      : refusalOfHead(head, upgradeTo ?? "", exchange.bodyState === "ended");
-    if (handoff !== undefined && head !== null && refusal === null) {
-      const headers: string[] = ["date", httpDate()];
-      for (const [name, value] of handoff.headers) headers.push(name, value);
-      this.output.push(
-        encodeResponseHead({ status: 101, headers, framing: { kind: "none" } }),
-      );
-      return handoff;
-    }
-    console.error(
-      handoff === undefined
-        ? "keepwire: the handler answered 101 with a Response keepwire cannot carry out " +
-          "(a runtime's own upgrade API, such as Deno's upgradeWebSocket, does not work on " +
-          "keepwire requests); use keepwire's upgradeWebSocket(request) instead. Answering 500."
-        : `keepwire: an upgrade was accepted for a request that cannot be upgraded ` +
-          `(${refusal?.message ?? "no request"}). Answering ${refusal?.status ?? 500}.`,
-    );
-    exchange.response = refusal === null ? plainResponse(500) : refusedUpgradeResponse(refusal);
-    return null;
   }
 
   /** The output handed its batch to the transport: the responses written so far are complete. */
@@ -418,24 +356,6 @@ export class ResponseQueue implements FlushListener {
 
 /** The empty list every queue starts with and returns to; never pushed to. */
 const NONE: Exchange[] = Object.freeze([]) as unknown as Exchange[];
-
-/** No response prepared behind the front (the common case); never pushed to. */
-const NOTHING_PREPARED: Promise<OutgoingResponse>[] = Object.freeze(
-  [],
-) as unknown as Promise<OutgoingResponse>[];
-
-/** A rejection handler that marks the rejection handled (one function, not one per call). */
-function ignore(): void {}
-
-/**
- * Responses prepared ahead whose turn will not come (the connection closes
- * first): a body read partly ahead is cancelled, so its source stops.
- */
-function cancelPrepared(prepared: Promise<OutgoingResponse>[], from: number): void {
-  for (let i = from; i < prepared.length; i++) {
-    prepared[i].then((outgoing) => outgoing.reader?.cancel().catch(() => {}), () => {});
-  }
-}
 
 /** Why `completed` rejects when the response could not be written to its end. */
 function incomplete(): DOMException {
