@@ -97,8 +97,10 @@ export class Connection extends ConnectionExchanges implements TransportHandler 
     // the requests in flight abort, and a body being streamed stops. A
     // client that only half-closed still gets what its handler answers.
     this.queueOrNull?.abortAll(clientGone());
-    // Without a reader nothing is buffered: there is nothing to finish.
-    this.readerOrNull?.finish();
+    // Without a reader nothing is buffered: there is nothing to finish. Past
+    // the last request, or after a malformed one, nothing more is parsed (and
+    // the parser would throw its malformed request's error again).
+    if (this.reading !== "closed") this.readerOrNull?.finish();
     // Nothing more can arrive: answer what was read, then close.
     this.disableKeepAlive();
     this.closeIfDone();

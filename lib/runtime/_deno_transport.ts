@@ -66,6 +66,9 @@ const MAX_READ_SIZE = 64 * 1024;
  */
 const MIN_READ_WINDOW = 256;
 
+/** How long a close() waits for bytes still being written before it drops them. */
+const CLOSE_FLUSH_TIMEOUT_MS = 2_000;
+
 /** One Deno connection; call `readLoop()` once the handler is set. */
 export class DenoTransport implements Transport {
   readonly remoteAddr: NetAddr;
@@ -84,6 +87,8 @@ export class DenoTransport implements Transport {
   #paused = false;
   #held: Uint8Array | undefined;
   #closed = false;
+  /** close() came while a write was owed to the socket: it closes once that is out. */
+  #closing: ReturnType<typeof setTimeout> | undefined;
   #readSize = MIN_READ_SIZE;
   /** The buffer reads go into, from `#readOffset`; what lies before was handed out. */
   #readBuffer: Uint8Array | null = null;
@@ -116,7 +121,7 @@ export class DenoTransport implements Transport {
   }
 
   resume(): void {
-    if (!this.#paused || this.#closed) return;
+    if (!this.#paused || this.#closed || this.#closing !== undefined) return;
     this.#paused = false;
     const held = this.#held;
     if (held !== undefined) {
@@ -135,6 +140,17 @@ export class DenoTransport implements Transport {
   }
 
   close(): void {
+    if (this.#closed || this.#closing !== undefined) return;
+    // Deno's write op is asynchronous: closing now would drop bytes that a
+    // Node socket would already have handed to the kernel, such as the last
+    // response to a client that half-closed after its request. Up to a
+    // high-water mark of them still go out, then the socket closes; a peer
+    // that does not read them gets the close after CLOSE_FLUSH_TIMEOUT_MS.
+    if (this.#writing && this.#queue.size <= WRITE_HIGH_WATER_MARK) {
+      this.#endRequested = true;
+      this.#closing = setTimeout(() => this.#destroy(undefined), CLOSE_FLUSH_TIMEOUT_MS);
+      return;
+    }
     this.#destroy(undefined);
   }
 
@@ -158,7 +174,7 @@ export class DenoTransport implements Transport {
         }
         const window = offset === 0 ? buffer : buffer.subarray(offset);
         const count = await this.#conn.read(window);
-        if (this.#closed) return;
+        if (this.#closed || this.#closing !== undefined) return;
         if (count === null) {
           this.#readEnded = true;
           this.handler.onEnd();
@@ -233,6 +249,7 @@ export class DenoTransport implements Transport {
     } finally {
       this.#writing = false;
     }
+    if (this.#closing !== undefined) return this.#destroy(undefined);
     if (this.#needDrain) {
       this.#needDrain = false;
       this.handler.onDrain();
@@ -254,10 +271,7 @@ export class DenoTransport implements Transport {
 
   #destroy(error: unknown): void {
     if (this.#closed) return;
-    // Bytes written just before close() go out as they would have without
-    // the wait for #flushPending: Deno's write op hands them to the socket at
-    // once when it has room.
-    if (this.#flushQueued) void this.#flush();
+    clearTimeout(this.#closing);
     this.#closed = true;
     this.#queue.clear();
     this.#held = undefined;

@@ -231,6 +231,22 @@ describe(`Transport shim on ${detectRuntime()}`, () => {
     });
   });
 
+  test("a small write just before close() still reaches the peer, then the close", async () => {
+    await withServer({
+      onData: (connection) => {
+        connection.transport.write(encoder.encode("last words"));
+        connection.transport.close();
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port, "127.0.0.1", { allowHalfOpen: true });
+      await client.write("x");
+      assert.equal(decoder.decode(await client.readToEnd()), "last words");
+      const connection = await server.connection();
+      await waitFor(() => connection.closes.length === 1, "onClose");
+      assert.deepEqual(connection.closes, [undefined]);
+    });
+  });
+
   test("pause() stops onData until resume()", async () => {
     await withServer({
       onData: (connection) => connection.transport.pause(),
