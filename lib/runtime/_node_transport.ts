@@ -89,7 +89,9 @@ export class NodeTransport implements Transport, DirectWriter {
     this.#owesDrain = false;
     // Writes made meanwhile went through socket.write, after this one; the
     // drain is owed once they are out too.
-    if (socket.writableLength === 0) this.#handler!.onDrain();
+    // After end() no write may follow (Node would destroy the socket with
+    // ERR_STREAM_WRITE_AFTER_END): the FIN already waits for those bytes.
+    if (socket.writableLength === 0 || socket.writableEnded) this.#handler!.onDrain();
     else socket.write(EMPTY, () => socket.destroyed || this.#handler!.onDrain());
   }
 

@@ -156,7 +156,8 @@ function requestClass(): (new () => WriteRequest) | null {
 
 /** Whether Node would warn about `process.binding` (DEP0111 is runtime only then). */
 function pendingDeprecation(): boolean {
-  const flag = "--pending-deprecation";
-  return process.execArgv.includes(flag) || (process.env.NODE_OPTIONS ?? "").includes(flag) ||
-    process.env.NODE_PENDING_DEPRECATION === "1";
+  // Node accepts the flag with either separator: --pending_deprecation too.
+  const flag = /--pending[-_]deprecation/;
+  return process.execArgv.some((argument) => flag.test(argument)) ||
+    flag.test(process.env.NODE_OPTIONS ?? "") || process.env.NODE_PENDING_DEPRECATION === "1";
 }

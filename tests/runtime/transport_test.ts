@@ -167,6 +167,34 @@ describe(`Transport shim on ${detectRuntime()}`, () => {
     });
   });
 
+  test("end() behind a large write still queued: every byte arrives, then the FIN, no error", async () => {
+    const first = patterned(8 * 1024 * 1024);
+    const second = patterned(4 * 1024 * 1024);
+    await withServer({
+      onData: (connection) => {
+        connection.transport.write(first);
+        connection.transport.write(second);
+        connection.transport.end();
+      },
+    }, async (server) => {
+      const client = await RawClient.connect(server.port, "127.0.0.1", { allowHalfOpen: true });
+      client.pause();
+      await client.write("go");
+      const connection = await server.connection();
+      await delay(50);
+      client.resume();
+      const received = await client.readToEnd(20_000);
+      assert.equal(received.byteLength, first.byteLength + second.byteLength);
+      assert.ok(
+        second.every((byte, index) => byte === received[first.byteLength + index]),
+        "the second write's bytes differ",
+      );
+      client.end();
+      await waitFor(() => connection.closes.length === 1, "onClose after both FINs");
+      assert.deepEqual(connection.closes, [undefined]);
+    });
+  });
+
   test("a write to a peer that reset the connection ends in onClose with an error, once", async () => {
     // The server does not read (paused), so only its writes can see the reset.
     await withServer({ onData: (connection) => connection.transport.pause() }, async (server) => {
