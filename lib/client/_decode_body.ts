@@ -22,6 +22,7 @@
  */
 
 import type { ResponseHead } from "../codec/response_events.ts";
+import { joinedFieldValue } from "../codec/field_list.ts";
 import { ClientError } from "./errors.ts";
 import type { ContentDecoder, ContentDecoderFactory } from "./options.ts";
 import {
@@ -91,7 +92,7 @@ export class ResponseDecoding {
     const limit = this.#options.maxResponseBodySize;
     const order = this.#options.decompress
       ? decodingOrder(
-        parseContentEncoding(joinedField(head.headers, "content-encoding")),
+        parseContentEncoding(joinedFieldValue(head.headers, "content-encoding") ?? ""),
         (c) => this.canDecode(c),
       )
       : null;
@@ -164,17 +165,6 @@ export class ResponseDecoding {
       },
     }, { highWaterMark: 0 });
   }
-}
-
-/** Every line of a field joined with commas (RFC 9110 §5.3), or "". */
-function joinedField(fields: readonly string[], lowerName: string): string {
-  let value = "";
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i].length === lowerName.length && fields[i].toLowerCase() === lowerName) {
-      value = value === "" ? fields[i + 1] : `${value}, ${fields[i + 1]}`;
-    }
-  }
-  return value;
 }
 
 function tooLarge(limit: number, what = "response"): ClientError {

@@ -10,6 +10,7 @@
  */
 
 import { encodeRequestHead } from "../codec/request_writer.ts";
+import { firstFieldValue } from "../codec/field_list.ts";
 import { ClientError } from "./errors.ts";
 import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
 import type { LivePool } from "./_live_pool.ts";
@@ -136,7 +137,7 @@ export class Exchanger {
     const retryable = isIdempotent(method) ? replayable : replayable && allowReplay;
     const pipelinable = body === null && isIdempotent(method);
     const saysClose = /(^|,)\s*close\s*(,|$)/i.test(
-      headerValue(prepared.headers, "connection") ?? "",
+      firstFieldValue(prepared.headers, "connection") ?? "",
     );
     // A stream goes chunked unless the caller declared its length (a
     // gateway forwarding a body that came with Content-Length keeps it).
@@ -244,24 +245,14 @@ export class Exchanger {
    */
   #acceptEncoding(headers: readonly string[]): string[] {
     const value = this.#decoding.acceptEncoding;
-    if (value === null || headerValue(headers, "accept-encoding") !== null) return [];
-    return ["accept-encoding", headerValue(headers, "range") === null ? value : "identity"];
+    if (value === null || firstFieldValue(headers, "accept-encoding") !== null) return [];
+    return ["accept-encoding", firstFieldValue(headers, "range") === null ? value : "identity"];
   }
-}
-
-/** The first value of the field `lowerName` in flat `[name, value, …]` fields, or null. */
-export function headerValue(headers: readonly string[], lowerName: string): string | null {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].length === lowerName.length && headers[i].toLowerCase() === lowerName) {
-      return headers[i + 1];
-    }
-  }
-  return null;
 }
 
 /** A `Content-Length` the caller set for a streamed body, if it is a valid one (RFC 9110 §8.6). */
 function declaredLength(headers: readonly string[]): number | undefined {
-  const value = headerValue(headers, "content-length");
+  const value = firstFieldValue(headers, "content-length");
   if (value === null || !/^[0-9]{1,15}$/.test(value)) return undefined;
   return Number(value);
 }

@@ -24,7 +24,8 @@
 import type { ResponseHead } from "../codec/response_events.ts";
 import { ClientError } from "./errors.ts";
 import type { ExchangeResult } from "./_exchange.ts";
-import { discard, Exchanger, headerValue } from "./_exchanger.ts";
+import { discard, Exchanger } from "./_exchanger.ts";
+import { firstFieldValue } from "../codec/field_list.ts";
 import { LivePool } from "./_live_pool.ts";
 import { type PreparedRequest, prepareRequest, redirectRequest } from "./_prepare.ts";
 import { type ProxySetting, readProxyOption } from "./_route.ts";
@@ -220,7 +221,7 @@ export class KeepAliveClient {
         allowReplay,
         proxy,
       );
-      const location = headerValue(result.head.headers, "location");
+      const location = firstFieldValue(result.head.headers, "location");
       const next = prepared.redirect === "manual"
         ? null
         : redirectRequest(prepared, result.head.status, location);

@@ -37,12 +37,12 @@ import { createClient } from "../client.ts";
 import { ClientError, exchangeWithoutFetch, type KeepAliveClient } from "../client/client.ts";
 import { normalizeMethod } from "../client/_prepare.ts";
 import type { ConnectOptions } from "../transport.ts";
+import { joinedFieldValue } from "../codec/field_list.ts";
 import {
   addForwardedField,
   appendToField,
   endToEndFieldList,
   endToEndFields,
-  fieldValue,
   hasField,
   removeField,
   VIA_ENTRY,
@@ -220,7 +220,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     // request's Headers (keepwire's light request): no Headers per request.
     const flat = lightRequestFields(request);
     const field = (name: string) =>
-      flat === null ? request.headers.get(name) : fieldValue(flat, name);
+      flat === null ? request.headers.get(name) : joinedFieldValue(flat, name);
     const downstreamHost = field("host") ?? new URL(request.url).host;
     if (field("upgrade") !== null && asksForUpgrade(request, info.httpVersion)) {
       return await forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);

@@ -326,19 +326,6 @@ export function addForwardedField(
   if (facts.host !== "") setField(fields, "x-forwarded-host", facts.host);
 }
 
-/**
- * The value of the field `name` in a flat list as received (names in any
- * case): its lines joined by ", " as `Headers.get` joins them, or null.
- */
-export function fieldValue(fields: readonly string[], name: string): string | null {
-  let value: string | null = null;
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i].length !== name.length || fields[i].toLowerCase() !== name) continue;
-    value = value === null ? fields[i + 1] : `${value}, ${fields[i + 1]}`;
-  }
-  return value;
-}
-
 // The facts of consecutive requests are mostly the same (one client, one
 // Host): the last element is kept rather than checked and quoted again.
 let lastFacts: DownstreamFacts = { clientAddress: "", protocol: "", host: "" };

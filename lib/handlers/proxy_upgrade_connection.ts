@@ -17,6 +17,7 @@
 
 import { encodeChunk, encodeLastChunk } from "../codec/chunks.ts";
 import { encodeRequestHead } from "../codec/request_writer.ts";
+import { firstFieldValue } from "../codec/field_list.ts";
 import { ResponseParser } from "../codec/response_parser.ts";
 import type { ResponseHead, ResponseInterim } from "../codec/response_events.ts";
 import { upgradeResponse } from "../connection/upgrade.ts";
@@ -197,7 +198,7 @@ export class UpstreamConnection implements TransportHandler, TunnelUpstream {
 
   /** A 101: the response that makes the server switch, and the join once it has. */
   switchedResponse(head: ResponseHead, completed: Promise<void>): Response {
-    const upgrade = headerOf(head.headers, "upgrade");
+    const upgrade = firstFieldValue(head.headers, "upgrade") ?? "";
     const relayed: [string, string][] = [["Upgrade", upgrade], ["Connection", "upgrade"]];
     const headers = withoutHopByHop(fieldsOf(head.headers));
     headers.delete("date"); // the server writes its own
@@ -334,11 +335,4 @@ function fieldsOf(flat: readonly string[]): Headers {
   const headers = new Headers();
   for (let i = 0; i < flat.length; i += 2) headers.append(flat[i], flat[i + 1]);
   return headers;
-}
-
-function headerOf(flat: readonly string[], lowerName: string): string {
-  for (let i = 0; i < flat.length; i += 2) {
-    if (flat[i].toLowerCase() === lowerName) return flat[i + 1];
-  }
-  return "";
 }
