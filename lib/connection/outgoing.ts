@@ -264,10 +264,14 @@ function passesAsItIs(flat: readonly string[]): boolean {
   return true;
 }
 
-const NO_BODY: BodyLength = { kind: "none" };
-const UNKNOWN_LENGTH: BodyLength = { kind: "unknown" };
+const NO_BODY: BodyLength = Object.freeze({ kind: "none" });
+const UNKNOWN_LENGTH: BodyLength = Object.freeze({ kind: "unknown" });
 
-/** The last length made: kept (frozen), as a server sends the same length over and over. */
+/**
+ * The last length made: kept (frozen), as a server sends the same length
+ * over and over. It is also the response's framing (`frameResponse()`
+ * passes a settled length through), so one object serves both.
+ */
 let lastLength: BodyLength & { readonly kind: "length" } = Object.freeze({
   kind: "length",
   length: 0,

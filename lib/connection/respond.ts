@@ -17,11 +17,6 @@ import { requestsUpgrade } from "./upgrade.ts";
 
 const CHUNKED: ResponseFraming = Object.freeze({ kind: "chunked" });
 const CLOSE_DELIMITED: ResponseFraming = Object.freeze({ kind: "close" });
-const NO_BODY: ResponseFraming = Object.freeze({ kind: "none" });
-let lastLengthFraming: { readonly kind: "length"; readonly length: number } = Object.freeze({
-  kind: "length",
-  length: 0,
-});
 
 /**
  * How the body is delimited on the wire (RFC 9112 §6.3): by its length when
@@ -31,14 +26,9 @@ let lastLengthFraming: { readonly kind: "length"; readonly length: number } = Ob
  * read its result.
  */
 export function frameResponse(length: BodyLength, version: HttpVersion): ResponseFraming {
-  if (length.kind === "length") {
-    // Frozen and kept: a server answers the same length over and over.
-    if (lastLengthFraming.length !== length.length) {
-      lastLengthFraming = Object.freeze({ kind: "length", length: length.length });
-    }
-    return lastLengthFraming;
-  }
-  if (length.kind === "none") return NO_BODY;
+  // A settled length is its framing already: the same object, kept by
+  // outgoing.ts for the next response of the same length.
+  if (length.kind !== "unknown") return length;
   return version === "1.1" ? CHUNKED : CLOSE_DELIMITED;
 }
 
