@@ -27,6 +27,12 @@ import { serveWith } from "../lib/connection/server.ts";
 import { installLightFetchGlobals } from "../lib/fetch/light_fetch.ts";
 import type { ListenFunction, Transport, TransportHandler } from "../lib/transport.ts";
 import { helloHandler } from "../bench/servers/_common.ts";
+import { detectRuntime } from "../lib/runtime/detect.ts";
+import { installHooksFor } from "../lib/runtime/_hooks.ts";
+
+// serveWith() runs no entry point: install what serve()'s would (Bun's
+// synchronous read of a settled body read is on the measured path).
+installHooksFor(detectRuntime());
 
 const args = process.argv.slice(2);
 const runtimeIsNode = !("Deno" in globalThis) && !("Bun" in globalThis);

@@ -16,7 +16,7 @@ import { connectAttempt, connectFailure, describeTarget, type Route } from "./_r
 import type { PooledConnection } from "./options.ts";
 import type { MutableStats } from "./_response.ts";
 import type { AbortSignalLike } from "./_prepare.ts";
-import { unrefTimer } from "../_unref_timer.ts";
+import { unrefTimer } from "../_runtime_hooks.ts";
 
 interface QueuedRequest {
   resolve(connection: ClientConnection): void;

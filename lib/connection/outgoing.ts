@@ -13,7 +13,7 @@
 import type { Framing } from "../codec/events.ts";
 import { type LightResponseParts, lightResponseParts } from "../fetch/light_fetch.ts";
 import { fastStaticParts, readStaticBody } from "../fetch/static_body.ts";
-import { PENDING, settledNow } from "../fetch/settled.ts";
+import { PENDING, settledNow } from "../_runtime_hooks.ts";
 
 /** Bytes of an unknown-length body read ahead to find its length. */
 export const RESPONSE_PEEK_LIMIT = 4096;
@@ -67,7 +67,7 @@ type ReadResult = ReadableStreamReadResult<Uint8Array>;
  * One read's result if it settles within {@linkcode READY_TURNS} microtask
  * turns, else {@linkcode PENDING} (the read stays in flight, so no chunk is
  * lost); for a runtime where a promise's state can only be learnt through
- * `then`. Where it can be read synchronously (settled.ts),
+ * `then`. Where it can be read synchronously (`settledNow`),
  * {@linkcode prepareResponse} waits itself.
  */
 async function readWithin(read: Promise<ReadResult>): Promise<ReadResult | typeof PENDING> {

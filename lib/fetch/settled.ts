@@ -8,17 +8,22 @@
  * `then` cost two closures, a promise and a microtask turn per read
  * (bench:exchange, 2026-11-30: see outgoing.ts).
  *
+ * Only Bun's entry point reads it (lib/runtime/_hooks.ts), and installs it
+ * in `../_runtime_hooks.ts`, where the connection layer reads it: nothing
+ * below the entry points looks for a runtime.
+ *
  * @module
  */
+
+import { PENDING, type SettledReader } from "../_runtime_hooks.ts";
+
+export { PENDING };
 
 /** Bun's `peek`: the value, or the rejection reason, of a settled promise. */
 interface Peek {
   (promise: Promise<unknown>): unknown;
   status(promise: Promise<unknown>): "pending" | "fulfilled" | "rejected";
 }
-
-/** What {@linkcode settledNow} returns for a promise still pending. */
-export const PENDING: unique symbol = Symbol("pending");
 
 function peekOf(): Peek | undefined {
   const candidate = (globalThis as { Bun?: { peek?: Peek } }).Bun?.peek;
@@ -35,8 +40,9 @@ const peek = peekOf();
  * handled first, so the runtime does not report it). Null where the runtime
  * cannot read a promise's state synchronously.
  */
-export const settledNow: (<T>(promise: Promise<T>) => T | typeof PENDING) | null =
-  peek === undefined ? null : <T>(promise: Promise<T>): T | typeof PENDING => {
+export const settledNow: SettledReader | null = peek === undefined
+  ? null
+  : <T>(promise: Promise<T>): T | typeof PENDING => {
     const status = peek.status(promise);
     if (status === "fulfilled") return peek(promise) as T;
     if (status === "pending") return PENDING;

@@ -15,7 +15,7 @@
  */
 
 import type { UpgradedDuplex } from "../connection/upgrade.ts";
-import { unrefTimer } from "../_unref_timer.ts";
+import { unrefTimer } from "../_runtime_hooks.ts";
 
 /** After one side of a tunnel has finished, how long the other has to follow before it is closed, in ms. */
 export const TUNNEL_LINGER_MS = 5_000;

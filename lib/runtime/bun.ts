@@ -34,6 +34,7 @@ import {
   prepareUnixPath,
   removeUnixPath,
 } from "./_sockets.ts";
+import { installHooksFor } from "./_hooks.ts";
 // Re-exported so this entry point documents the types its exports use.
 export type * from "../transport.ts";
 export type * from "../connection/options.ts";
@@ -41,6 +42,9 @@ export type * from "../client/options.ts";
 export type { HttpVersion } from "../codec/events.ts";
 export type { KeepAliveClient } from "../client/client.ts";
 export type { ServeFunction } from "../entry.ts";
+
+// What the runtime-neutral layers need of Bun, set before anything here runs.
+installHooksFor("bun");
 
 interface BunTlsOptions {
   cert?: string;

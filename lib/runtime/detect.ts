@@ -11,6 +11,7 @@
  */
 
 import type { ConnectFunction, ListenFunction } from "../transport.ts";
+import { installHooksFor } from "./_hooks.ts";
 // Re-exported so this entry point documents the types its exports use.
 export type * from "../transport.ts";
 
@@ -48,6 +49,11 @@ export function detectRuntime(): RuntimeName {
   if (global.Bun !== undefined) return "bun";
   return "node";
 }
+
+// The package root's serve() and createClient() load this module: what the
+// runtime-neutral layers need of the running runtime is set here, before
+// the runtime's own module is (lazily) loaded.
+installHooksFor(detectRuntime());
 
 /**
  * Load the {@linkcode ListenFunction} of the running runtime.
