@@ -153,9 +153,10 @@ function parseDeno(output, junitPath) {
           parents.add(name.slice(0, at));
         }
       }
-      const leaves = cases.filter(({ name, skipped }) => !parents.has(name) && !skipped);
-      const failed = leaves.filter((leaf) => leaf.failed).length;
-      return { passed: leaves.length - failed, failed };
+      const leaves = cases.filter(({ name }) => !parents.has(name));
+      const run = leaves.filter(({ skipped }) => !skipped);
+      const failed = run.filter((leaf) => leaf.failed).length;
+      return { passed: run.length - failed, failed, skipped: leaves.length - run.length };
     }
   }
   const line = stripAnsi(output).split("\n").filter((text) => /\|\s*\d+ passed/.test(text)).at(-1);
@@ -170,8 +171,13 @@ function parseBun(output) {
   const text = stripAnsi(output);
   const passed = [...text.matchAll(/^\s*(\d+) pass\s*$/gm)].at(-1);
   const failed = [...text.matchAll(/^\s*(\d+) fail\s*$/gm)].at(-1);
+  const skipped = [...text.matchAll(/^\s*(\d+) skip\s*$/gm)].at(-1);
   if (!passed || !failed) return undefined;
-  return { passed: Number(passed[1]), failed: Number(failed[1]) };
+  return {
+    passed: Number(passed[1]),
+    failed: Number(failed[1]),
+    skipped: Number(skipped?.[1] ?? 0),
+  };
 }
 
 /** node --test, spec reporter ("ℹ pass 12") or TAP ("# pass 12"). */
@@ -180,8 +186,13 @@ function parseNode(output) {
   const passed = [...text.matchAll(/^(?:ℹ|#) pass (\d+)\s*$/gm)].at(-1);
   const failed = [...text.matchAll(/^(?:ℹ|#) fail (\d+)\s*$/gm)].at(-1);
   const cancelled = [...text.matchAll(/^(?:ℹ|#) cancelled (\d+)\s*$/gm)].at(-1);
+  const skipped = [...text.matchAll(/^(?:ℹ|#) skipped (\d+)\s*$/gm)].at(-1);
   if (!passed || !failed) return undefined;
-  return { passed: Number(passed[1]), failed: Number(failed[1]) + Number(cancelled?.[1] ?? 0) };
+  return {
+    passed: Number(passed[1]),
+    failed: Number(failed[1]) + Number(cancelled?.[1] ?? 0),
+    skipped: Number(skipped?.[1] ?? 0),
+  };
 }
 
 const results = [];
@@ -196,7 +207,10 @@ function record(name, { code, output, seconds }, parse) {
     name,
     passed: counts?.passed ?? 0,
     failed,
-    note: `${counts === undefined ? "summary not found" : `exit ${code}`}, ${seconds} s`,
+    // A skipped test is neither: its runner says why (runtime-specific tests).
+    note: `${counts?.skipped ? `${counts.skipped} skipped, ` : ""}${
+      counts === undefined ? "summary not found" : `exit ${code}`
+    }, ${seconds} s`,
   });
 }
 
