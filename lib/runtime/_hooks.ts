@@ -5,10 +5,12 @@
  * unreffing a timer whose handle is a number. Node needs neither: its
  * timers have `unref()`, the default (so do Deno 2.9's).
  *
- * Every entry point installs them when it is loaded: the runtime files
- * (`deno.ts`, `bun.ts`, `node.ts`) for their runtime, and `detect.ts`, which
- * the package root's `serve()` and `createClient()` load, for the running
- * one.
+ * Every entry point installs them when it is loaded: `deno.ts` and
+ * `bun.ts` for their runtime (`node.ts` has nothing to install), and
+ * `detect.ts`, which the package root's `serve()` and `createClient()`
+ * load, for the running one (every entry of the package loads one). Code
+ * that imports lib/connection directly loads none: it works without them,
+ * on the slower, `then`-based path (scripts/bench_exchange.ts installs them).
  *
  * @module
  */
