@@ -102,9 +102,8 @@ export async function prepareResponse(
 ): Promise<OutgoingResponse> {
   const now = prepareResponseNow(response, isHeadRequest);
   if (now !== null) return now;
-  // A static native response Deno recorded for its own server: read whole (static_body.ts).
-  const fast = fastStaticParts(response);
-  if (fast !== null) return prepareLightResponse(fast, isHeadRequest);
+  const fast = prepareStaticResponseNow(response, isHeadRequest);
+  if (fast !== null) return fast;
   const fields = new ResponseFields();
   // Names arrive lower-cased; forEach, not for-of: no iterator and no pair per field.
   response.headers.forEach(addField, fields);
@@ -206,6 +205,19 @@ export function prepareResponseNow(
 ): OutgoingResponse | null {
   const light = lightResponseParts(response);
   return light === null ? null : prepareLightResponse(light, isHeadRequest);
+}
+
+/**
+ * {@linkcode prepareResponse} for a static native response Deno recorded
+ * for its own server, read whole without waiting (static_body.ts); null
+ * for any other response.
+ */
+export function prepareStaticResponseNow(
+  response: Response,
+  isHeadRequest: boolean,
+): OutgoingResponse | null {
+  const fast = fastStaticParts(response);
+  return fast === null ? null : prepareLightResponse(fast, isHeadRequest);
 }
 
 /** The header fields of a response, sorted into what passes and what the server decides. */

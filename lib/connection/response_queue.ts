@@ -17,7 +17,12 @@ import { encodeContinue, type ResponseFraming } from "../codec/response_writer.t
 import { type ConnectionSettings, type Exchange, UNREAD_BODY_DRAIN_LIMIT } from "./exchange.ts";
 import { parseConnectionTokens } from "../codec/rules.ts";
 import type { PersistenceDecision } from "./keep_alive.ts";
-import { type OutgoingResponse, prepareResponse, prepareResponseNow } from "./outgoing.ts";
+import {
+  type OutgoingResponse,
+  prepareResponse,
+  prepareResponseNow,
+  prepareStaticResponseNow,
+} from "./outgoing.ts";
 import { plainResponse } from "./dispatch.ts";
 import { type FlushListener, OutputBuffer } from "./output.ts";
 import { encodeHead, frameResponse, inlineBody } from "./respond.ts";
@@ -222,7 +227,15 @@ export class ResponseQueue implements FlushListener {
         try {
           if (exchange !== front) outgoing = await behind[next++];
           else {
-            outgoing = prepared ?? await prepareResponse(exchange.response!, exchange.isHead);
+            const now = prepared ?? prepareStaticResponseNow(exchange.response!, exchange.isHead);
+            if (now === null) outgoing = await prepareResponse(exchange.response!, exchange.isHead);
+            else {
+              // The one turn an async prepare took, kept without its async function (its
+              // frame and promise): what arrived with the request, such as the client's
+              // FIN, is handled before this response's reuse is decided (RFC 9112 §9.6).
+              if (prepared === null) await NEXT_TURN;
+              outgoing = now;
+            }
             // The rest of the read being handled has been parsed and answered meanwhile.
             behind = prepareBehind(this.#exchanges);
           }
@@ -353,6 +366,9 @@ export class ResponseQueue implements FlushListener {
     return decision;
   }
 }
+
+/** Awaited for one microtask turn: already settled, so no promise is made for it. */
+const NEXT_TURN: Promise<void> = Promise.resolve();
 
 /** The empty list every queue starts with and returns to; never pushed to. */
 const NONE: Exchange[] = Object.freeze([]) as unknown as Exchange[];
