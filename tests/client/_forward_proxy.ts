@@ -10,6 +10,7 @@ import { serve } from "../../lib/serve.ts";
 import type { Server } from "../../lib/connection/options.ts";
 import { type ForwardProxy, startForwardProxy } from "../_support/forward_proxy.ts";
 import { TEST_CERT, TEST_KEY } from "../_support/tls.ts";
+export { closedPort } from "../_support/closed_port.ts";
 
 const open: { close(): Promise<void> }[] = [];
 const clients: KeepAliveClient[] = [];
@@ -60,15 +61,6 @@ export function client(options: Parameters<typeof createClient>[0] = {}): KeepAl
   const created = createClient(options);
   clients.push(created);
   return created;
-}
-
-/** A port with nothing listening on it (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A TCP server that accepts, reads and never answers; says when every socket it took has closed. */

@@ -8,6 +8,7 @@ import { createServer as createNetServer, type Socket } from "node:net";
 import { serve } from "../../lib/serve.ts";
 import { createProxyHandler, type ProxyOptions } from "../../lib/handlers/proxy.ts";
 import { RawClient } from "../_support/raw_client.ts";
+export { closedPort } from "../_support/closed_port.ts";
 
 const LOCAL = { port: 0, hostname: "127.0.0.1" };
 
@@ -75,13 +76,4 @@ export const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 export function split(request: string): { head: string; body: string } {
   const end = request.indexOf("\r\n\r\n");
   return { head: request.slice(0, end).toLowerCase(), body: request.slice(end + 4) };
-}
-
-/** A local port nothing listens on (bound, then closed): dialing it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
