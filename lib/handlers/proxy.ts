@@ -35,7 +35,8 @@
 import type { ServeInfo } from "../connection/options.ts";
 import { createClient } from "../client.ts";
 import { ClientError, exchangeWithoutFetch, type KeepAliveClient } from "../client/client.ts";
-import { normalizeMethod } from "../client/_prepare.ts";
+import { type AbortSignalLike, normalizeMethod } from "../client/_prepare.ts";
+import type { ExchangeResult } from "../client/_exchange.ts";
 import type { ConnectOptions } from "../transport.ts";
 import { joinedFieldValue } from "../codec/field_list.ts";
 import {
@@ -74,6 +75,21 @@ interface Upstream {
   /** Dedicated (upgrade) connections open now, and opened so far. */
   tunnels: number;
   tunnelsOpened: number;
+}
+
+/** A pooled request as it goes upstream: built once, whichever upstream takes it. */
+interface Forwarding {
+  readonly request: Request;
+  readonly info: ServeInfo;
+  readonly method: string;
+  /** Origin-form path and query, before the upstream's prefix. */
+  readonly target: string;
+  /** End-to-end fields plus Via and Forwarded, flat. */
+  readonly fields: string[];
+  readonly body: ReadableStream<Uint8Array> | null;
+  readonly downstreamHost: string;
+  readonly expectContinue: boolean;
+  readonly signal: AbortSignalLike | null;
 }
 
 const TIMEOUT_CODES = new Set(["headers-timeout", "body-timeout", "connect-timeout"]);
@@ -215,17 +231,37 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     return gatewayError(TIMEOUT_CODES.has(code) ? 504 : 502, `${upstream.origin}: ${code}`);
   }
 
-  async function forward(request: Request, info: ServeInfo): Promise<Response> {
+  /**
+   * Not an async function, and one `await` per request below it
+   * ({@linkcode forwardPooled}): each async layer between the upstream's
+   * response and the server costs a microtask turn and a promise. A throw
+   * comes back as a rejection, as from an async function.
+   */
+  function forward(request: Request, info: ServeInfo): Promise<Response> {
+    try {
+      return forwardRequest(request, info);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  function forwardRequest(request: Request, info: ServeInfo): Promise<Response> {
     // The fields as the server parsed them, while nothing has built the
     // request's Headers (keepwire's light request): no Headers per request.
     const flat = lightRequestFields(request);
-    const field = (name: string) =>
-      flat === null ? request.headers.get(name) : joinedFieldValue(flat, name);
-    const downstreamHost = field("host") ?? new URL(request.url).host;
-    if (field("upgrade") !== null && asksForUpgrade(request, info.httpVersion)) {
-      return await forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);
+    const downstreamHost =
+      (flat === null ? request.headers.get("host") : joinedFieldValue(flat, "host")) ??
+        new URL(request.url).host;
+    const upgrade = flat === null
+      ? request.headers.get("upgrade")
+      : joinedFieldValue(flat, "upgrade");
+    if (upgrade !== null && asksForUpgrade(request, info.httpVersion)) {
+      return forwardUpgradeRequest(request, info, downstreamHost, upgradeContext);
     }
-    const expectContinue = expectsContinue(field("expect"), info);
+    const expectContinue = expectsContinue(
+      flat === null ? request.headers.get("expect") : joinedFieldValue(flat, "expect"),
+      info,
+    );
     // Scheme, path and query as Request.url serializes them; a plain URL
     // is that already, with no URL to parse.
     const url = plainLightRequestUrl(request) ?? request.url;
@@ -243,42 +279,61 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       protocol: info.secure === true ? "https" : "http",
       host: downstreamHost,
     });
-    const method = normalizeMethod(request.method);
     const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
     if (body === null) removeField(fields, "content-length");
     // What fetch() adds when the caller sets none (the client did so here before).
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
     const { path, query } = splitTarget(url);
-    const target = query === "" ? path : `${path}?${query}`;
-    // The server exchange's own abort when the request is still the
-    // server's own (light, untouched): the same fate as request.signal,
-    // without an AbortController per request. A request a middleware built
-    // brings its own signal, which must be obeyed.
-    const signal = flat === null
-      ? request.signal
-      : (info as { [exchangeAbort]?: ExchangeAbort })[exchangeAbort] ?? request.signal;
-
-    return await dispatch(
+    return forwardPooled({
+      request,
+      info,
+      method: normalizeMethod(request.method),
+      target: query === "" ? path : `${path}?${query}`,
+      fields,
       body,
       downstreamHost,
-      async (upstream, host) => {
-        const result = await upstream.client[exchangeWithoutFetch](
+      expectContinue: expectContinue && body !== null,
+      // The server exchange's own abort when the request is still the
+      // server's own (light, untouched): the same fate as request.signal,
+      // without an AbortController per request. A request a middleware
+      // built brings its own signal, which must be obeyed.
+      signal: flat === null
+        ? request.signal
+        : (info as { [exchangeAbort]?: ExchangeAbort })[exchangeAbort] ?? request.signal,
+    });
+  }
+
+  /**
+   * A request over an upstream's pool, as {@linkcode dispatch} runs one
+   * (the same choice of upstream, the same failures), written out so that
+   * the upstream's response reaches the server one microtask turn after
+   * the client has it.
+   */
+  async function forwardPooled(forwarding: Forwarding): Promise<Response> {
+    const { info, body } = forwarding;
+    let tried = -1;
+    for (;;) {
+      const index = balancer.pick(performance.now(), busy, tried);
+      const upstream = upstreams[index];
+      let result: ExchangeResult;
+      try {
+        result = await upstream.client[exchangeWithoutFetch](
           // `target` is the server's normalised one (Request.url), sent as
           // it is under the upstream's path prefix: no URL to parse per
           // request. The client left: stop the upstream exchange too (its
           // connection is closed, not drained) instead of fetching for no one.
           {
             url: upstream.base,
-            target: upstream.prefix + target,
-            method,
-            headers: fields,
+            target: upstream.prefix + forwarding.target,
+            method: forwarding.method,
+            headers: forwarding.fields,
             body,
-            signal,
+            signal: forwarding.signal,
             redirect: "manual",
             onInterim: (interim) => passInterim(info, interim),
           },
-          host,
-          expectContinue && body !== null,
+          changeHost ? upstream.host : forwarding.downstreamHost,
+          forwarding.expectContinue,
         );
         const status = result.head.status;
         if (status > 599 || status < 200) {
@@ -287,14 +342,20 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
             ? new ClientError("protocol-error", `status ${status} cannot be a Fetch Response`)
             : new RangeError(`status ${status} cannot be a Fetch Response`);
         }
-        return result;
-      },
-      (result) => passResponse(result, request.method === "HEAD"),
-    );
+      } catch (error) {
+        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
+        if (answer !== null) return answer;
+        tried = index;
+        continue;
+      }
+      balancer.answered(index);
+      return passResponse(result, forwarding.request.method === "HEAD");
+    }
   }
 
   /**
-   * The one way a request, pooled or upgrade, meets the upstreams: pick
+   * The way an upgrade request meets the upstreams (a pooled one goes the
+   * same way, in {@linkcode forwardPooled}): pick
    * one, run `exchange` on it, and on failure answer by {@linkcode failed}
    * (502/504), or go on to another upstream when the request provably never
    * reached this one and its body is unread.
