@@ -50,9 +50,10 @@ import {
 } from "./proxy_fields.ts";
 import { gatewayError, passInterim, passResponse } from "./proxy_response.ts";
 import { UpstreamBalancer } from "./proxy_upstreams.ts";
-import type { ProxyHandler, ProxyOptions } from "./proxy_options.ts";
+import { positive, type ProxyHandler, type ProxyOptions } from "./proxy_options.ts";
 import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
+import { expectsContinue, readWhole, smallLength } from "./proxy_request_body.ts";
 import { lightRequestFields, plainLightRequestUrl } from "../fetch/light_request.ts";
 import { type ExchangeAbort, exchangeAbort } from "../connection/exchange_abort.ts";
 
@@ -89,6 +90,8 @@ interface Forwarding {
   readonly body: ReadableStream<Uint8Array> | null;
   readonly downstreamHost: string;
   readonly expectContinue: boolean;
+  /** The declared length of a body small enough to be read whole first. */
+  readonly wholeLength: number | undefined;
   readonly signal: AbortSignalLike | null;
 }
 
@@ -110,20 +113,6 @@ function connectTarget(url: URL, tls: ConnectOptions["tls"]): ConnectOptions {
     port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
     ...(secure ? { tls } : {}),
   };
-}
-
-/** `Expect: 100-continue`, the only expectation there is (RFC 9110 §10.1.1). */
-function expectsContinue(expect: string | null, info: ServeInfo): boolean {
-  // A 1.0 client's expectation is ignored (RFC 9110 §10.1.1), so is this hop's.
-  return expect !== null && info.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(expect);
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new TypeError(`${name}: expected a positive number, got ${value}`);
-  }
-  return value;
 }
 
 // The client writes these itself (Host from its argument, Expect from
@@ -281,6 +270,13 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     });
     const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
     if (body === null) removeField(fields, "content-length");
+    // A small body with its length declared is taken whole and goes with
+    // the head in one write (and a PUT's can be replayed on a stale
+    // connection); one that waits for 100-continue stays unread until the
+    // upstream asks for it.
+    const wholeLength = body === null || expectContinue
+      ? undefined
+      : smallLength(fieldValue(fields, "content-length"));
     // What fetch() adds when the caller sets none (the client did so here before).
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
     const { path, query } = splitTarget(url);
@@ -293,6 +289,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       body,
       downstreamHost,
       expectContinue: expectContinue && body !== null,
+      wholeLength,
       // The server exchange's own abort when the request is still the
       // server's own (light, untouched): the same fate as request.signal,
       // without an AbortController per request. A request a middleware
@@ -310,7 +307,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
    * the client has it.
    */
   async function forwardPooled(forwarding: Forwarding): Promise<Response> {
-    const { info, body } = forwarding;
+    const { info } = forwarding;
+    const body = forwarding.wholeLength === undefined
+      ? forwarding.body
+      : await readWhole(forwarding.body!, forwarding.wholeLength);
     let tried = -1;
     for (;;) {
       const index = balancer.pick(performance.now(), busy, tried);
@@ -343,7 +343,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
             : new RangeError(`status ${status} cannot be a Fetch Response`);
         }
       } catch (error) {
-        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
+        const unread = body instanceof ReadableStream ? !body.locked : true;
+        const answer = failed(error, index, tried === -1 && unread);
         if (answer !== null) return answer;
         tried = index;
         continue;
@@ -374,7 +375,8 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       try {
         value = await exchange(upstream, changeHost ? upstream.host : downstreamHost);
       } catch (error) {
-        const answer = failed(error, index, tried === -1 && !(body?.locked ?? false));
+        const unread = body instanceof ReadableStream ? !body.locked : true;
+        const answer = failed(error, index, tried === -1 && unread);
         if (answer !== null) return answer;
         tried = index;
         continue;

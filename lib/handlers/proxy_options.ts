@@ -163,3 +163,12 @@ export interface ProxyHandler extends Handler {
   /** Closes every upstream connection; later requests get 502. */
   close(): Promise<void>;
 }
+
+/** `value`, checked to be a positive number, or `fallback` when not set. */
+export function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`${name}: expected a positive number, got ${value}`);
+  }
+  return value;
+}

@@ -410,7 +410,7 @@ describe("proxy: an upstream with a 2 s keep-alive timeout", { timeout: 60_000 }
 });
 
 describe("proxy: a reused connection that fails", () => {
-  test("a GET is retried once by the pool; a POST gets 502 and reaches the upstream once", async () => {
+  test("a GET and a PUT with a small body are retried once by the pool; a POST gets 502 and reaches the upstream once", async () => {
     // Each connection answers its first request and resets on the second,
     // without a Keep-Alive hint: the pool reuses it and meets the reset.
     const seen: string[] = [];
@@ -421,7 +421,7 @@ describe("proxy: a reused connection that fails", () => {
       socket.on("data", (chunk) => {
         buffered += chunk.toString("latin1");
         for (;;) {
-          const match = /^(GET|POST) (\S+) HTTP\/1\.1\r\n/m.exec(buffered);
+          const match = /^(GET|POST|PUT) (\S+) HTTP\/1\.1\r\n/m.exec(buffered);
           if (match === null) return;
           buffered = buffered.slice(match.index + match[0].length);
           seen.push(`${match[1]} ${match[2]}`);
@@ -453,7 +453,12 @@ describe("proxy: a reused connection that fails", () => {
       assert.equal(await get.text(), "ok");
       assert.equal(seen.filter((line) => line === "POST /post").length, 1, seen.join(" | "));
       assert.equal(seen.filter((line) => line === "GET /get").length, 2, seen.join(" | "));
-      assert.equal(proxy.upstreams()[0].staleRetries, 1);
+      // A small body is read whole, so an idempotent PUT can be sent again.
+      const put = await fetch(`${base}/put`, { method: "PUT", body: "idempotent" });
+      assert.equal(put.status, 200);
+      assert.equal(await put.text(), "ok");
+      assert.equal(seen.filter((line) => line === "PUT /put").length, 2, seen.join(" | "));
+      assert.equal(proxy.upstreams()[0].staleRetries, 2);
     } finally {
       await front.shutdown();
       await proxy.close();
