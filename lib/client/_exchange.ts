@@ -8,6 +8,9 @@
  */
 
 import type { ResponseHead, ResponseInterim } from "../codec/response_events.ts";
+import type { AbortSignalLike } from "./_prepare.ts";
+
+const ONCE = { once: true };
 
 /** The request as the connection writes it. */
 export interface OutgoingRequest {
@@ -71,8 +74,12 @@ export class Exchange {
   sendBody: (() => void) | null = null;
   head: ResponseHead | null = null;
   done = false;
-  /** Called once when the response is complete or the exchange failed. */
-  onDone: (() => void) | null = null;
+  /**
+   * The abort signal watched while the exchange runs, and its listener:
+   * removed once the response is complete or the exchange failed.
+   */
+  #abortSignal: AbortSignalLike | null = null;
+  #onAbort: (() => void) | null = null;
   readonly settled: Promise<ExchangeResult>;
   #resolve!: (result: ExchangeResult) => void;
   #reject!: (failure: ExchangeFailure) => void;
@@ -94,6 +101,23 @@ export class Exchange {
     return this.#isSettled;
   }
 
+  /**
+   * Runs `onAbort` if `signal` aborts before the exchange is done (once:
+   * the listener goes when it is).
+   */
+  watchAbort(signal: AbortSignalLike, onAbort: () => void): void {
+    this.#abortSignal = signal;
+    this.#onAbort = onAbort;
+    signal.addEventListener("abort", onAbort, ONCE);
+  }
+
+  #stopWatching(): void {
+    const onAbort = this.#onAbort;
+    if (onAbort === null) return;
+    this.#onAbort = null;
+    this.#abortSignal!.removeEventListener("abort", onAbort);
+  }
+
   /** Body bytes arrived. */
   data(bytes: Uint8Array, flow: BodyFlow): void {
     const controller = this.#controller;
@@ -109,7 +133,7 @@ export class Exchange {
   /** The response ended: settle with the whole body, or close the stream. */
   end(): void {
     this.done = true;
-    this.onDone?.();
+    this.#stopWatching();
     if (!this.#isSettled) {
       this.#settle(this.#wholeBody());
       return;
@@ -143,7 +167,7 @@ export class Exchange {
   fail(error: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.onDone?.();
+    this.#stopWatching();
     if (!this.#isSettled) {
       this.#isSettled = true;
       this.#reject({ error, reused: this.reused, beforeResponse: !this.started });

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { encodeRequestHead } from "../codec/request_writer.ts";
+import { encodeRequestHead, type RequestFraming } from "../codec/request_writer.ts";
 import { firstFieldValue } from "../codec/field_list.ts";
 import { ClientError } from "./errors.ts";
 import { Exchange, type ExchangeFailure, type ExchangeResult } from "./_exchange.ts";
@@ -29,7 +29,10 @@ import {
 import type { MutableStats } from "./_response.ts";
 import type { ResponseDecoding } from "./_decode_body.ts";
 
-const ONCE = { once: true };
+// The framing of a request without a body: none at all, or an explicit
+// zero for the methods whose servers expect content (RFC 9110 §8.6).
+const NO_BODY: RequestFraming = { kind: "none" };
+const NO_CONTENT: RequestFraming = { kind: "length", length: 0 };
 
 /** A settled exchange and how it was obtained. */
 export interface SettledExchange {
@@ -176,11 +179,9 @@ export class Exchanger {
       method,
       // RFC 9112 §3.2.2: to a forward proxy, the absolute URI; Host is kept.
       target: route.absoluteForm ? absoluteTarget(url, path) : path,
-      headers: ["host", host, ...headers, ...this.#acceptEncoding(headers)],
+      headers: this.#withHost(host, headers),
       framing: body === null
-        ? (method === "POST" || method === "PUT" || method === "PATCH"
-          ? { kind: "length", length: 0 }
-          : { kind: "none" })
+        ? (method === "POST" || method === "PUT" || method === "PATCH" ? NO_CONTENT : NO_BODY)
         : body instanceof Uint8Array
         ? { kind: "length", length: body.byteLength }
         : streamLength !== undefined
@@ -206,11 +207,9 @@ export class Exchanger {
       if (signal !== null) {
         // Until the body is complete an abort fails the exchange (and the
         // connection, which cannot be reused mid-response).
-        const onAbort = () => {
+        exchange.watchAbort(signal, () => {
           if (!exchange.done) connection.close(signal.reason, exchange);
-        };
-        signal.addEventListener("abort", onAbort, ONCE);
-        exchange.onDone = () => signal.removeEventListener("abort", onAbort);
+        });
       }
       connection.send(exchange);
       if (exchange.reused) this.#stats.reusedRequests++;
@@ -266,15 +265,19 @@ export class Exchanger {
   }
 
   /**
-   * Fetch's default `Accept-Encoding` (Fetch §4.6, HTTP-network-or-cache
-   * fetch): none when the request has its own; `identity` with a `Range`,
-   * because a range of coded bytes cannot be decoded on its own; else the
-   * codings this client can undo.
+   * The fields as written: `Host` first, then the caller's, then Fetch's
+   * default `Accept-Encoding` (Fetch §4.6, HTTP-network-or-cache fetch):
+   * none when the request has its own or the client decodes nothing (a
+   * proxy's); `identity` with a `Range`, because a range of coded bytes
+   * cannot be decoded on its own; else the codings this client can undo.
    */
-  #acceptEncoding(headers: readonly string[]): string[] {
+  #withHost(host: string, headers: readonly string[]): string[] {
     const value = this.#decoding.acceptEncoding;
-    if (value === null || firstFieldValue(headers, "accept-encoding") !== null) return [];
-    return ["accept-encoding", firstFieldValue(headers, "range") === null ? value : "identity"];
+    if (value === null || firstFieldValue(headers, "accept-encoding") !== null) {
+      return ["host", host, ...headers];
+    }
+    const coding = firstFieldValue(headers, "range") === null ? value : "identity";
+    return ["host", host, ...headers, "accept-encoding", coding];
   }
 }
 
