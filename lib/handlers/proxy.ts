@@ -53,7 +53,7 @@ import { UpstreamBalancer } from "./proxy_upstreams.ts";
 import { positive, type ProxyHandler, type ProxyOptions } from "./proxy_options.ts";
 import { asksForUpgrade, forwardUpgradeRequest, type UpgradeContext } from "./proxy_upgrade.ts";
 import { splitTarget } from "./target.ts";
-import { expectsContinue, readWhole, smallLength } from "./proxy_request_body.ts";
+import { expectsContinue, smallLength, takeBody } from "./proxy_request_body.ts";
 import { lightRequestFields, plainLightRequestUrl } from "../fetch/light_request.ts";
 import { type ExchangeAbort, exchangeAbort } from "../connection/exchange_abort.ts";
 
@@ -90,7 +90,7 @@ interface Forwarding {
   readonly body: ReadableStream<Uint8Array> | null;
   readonly downstreamHost: string;
   readonly expectContinue: boolean;
-  /** The declared length of a body small enough to be read whole first. */
+  /** The declared length of a body small enough to go as bytes when it came whole. */
   readonly wholeLength: number | undefined;
   readonly signal: AbortSignalLike | null;
 }
@@ -270,13 +270,12 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     });
     const body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
     if (body === null) removeField(fields, "content-length");
-    // A small body with its length declared is taken whole and goes with
-    // the head in one write (and a PUT's can be replayed on a stale
-    // connection); one that waits for 100-continue stays unread until the
-    // upstream asks for it.
+    // A small body with its length declared goes as bytes when it came
+    // whole (takeBody); one that waits for 100-continue stays unread until
+    // the upstream asks for it.
     const wholeLength = body === null || expectContinue
       ? undefined
-      : smallLength(fieldValue(fields, "content-length"));
+      : smallLength(joinedFieldValue(fields, "content-length"));
     // What fetch() adds when the caller sets none (the client did so here before).
     if (!hasField(fields, "accept")) fields.push("accept", "*/*");
     const { path, query } = splitTarget(url);
@@ -310,7 +309,7 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     const { info } = forwarding;
     const body = forwarding.wholeLength === undefined
       ? forwarding.body
-      : await readWhole(forwarding.body!, forwarding.wholeLength);
+      : await takeBody(forwarding.body!, forwarding.wholeLength);
     let tried = -1;
     for (;;) {
       const index = balancer.pick(performance.now(), busy, tried);

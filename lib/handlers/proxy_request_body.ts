@@ -1,8 +1,9 @@
 /**
  * The downstream request's body on its way upstream: whether it waits for
- * `100 Continue`, and a small body with a declared length taken whole, so
- * that the client writes it with the head in one write and can send it
- * again (an idempotent request on a stale connection).
+ * `100 Continue`, and a small body with a declared length that arrived
+ * whole taken as bytes, so that the client writes it with the head in one
+ * write and can send it again (an idempotent request on a stale
+ * connection).
  *
  * @module
  */
@@ -15,7 +16,7 @@ export function expectsContinue(expect: string | null, info: ServeInfo): boolean
   return expect !== null && info.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(expect);
 }
 
-/** Bodies up to this size (as the client writes with their head at once) are read whole. */
+/** Bodies up to this size (as the client writes with their head at once) may go as bytes. */
 const WHOLE_BODY_LIMIT = 16 * 1024;
 
 /** A `Content-Length` (the server has checked it, RFC 9112 §6.3) no larger than the limit. */
@@ -26,34 +27,32 @@ export function smallLength(value: string | null): number | undefined {
 }
 
 /**
- * The whole of a body of `length` bytes (the server frames it, so exactly
- * that many come): the one chunk as it is, else the chunks joined. A body
- * that fails (the client left, or was too slow: the server's 408) fails
- * the request before any upstream has seen it.
+ * A body of `length` declared bytes as it goes upstream: the bytes
+ * themselves when its first chunk is all of it (the usual case: the body
+ * came with the head), else a stream of that chunk and the rest as it
+ * comes, so a body still arriving is passed on as it arrives. Only the
+ * first chunk is waited for. A body that fails here (the client left, or
+ * was too slow: the server's 408) fails the request before any upstream
+ * has seen it.
  */
-export async function readWhole(
+export async function takeBody(
   stream: ReadableStream<Uint8Array>,
   length: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array | ReadableStream<Uint8Array>> {
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > length) throw new RangeError(`the body is longer than its ${length} bytes`);
-    chunks.push(value);
+  const first = await reader.read();
+  if (first.done) {
+    if (length === 0) return new Uint8Array(0);
+    throw new RangeError(`the body ended before its ${length} bytes`);
   }
-  if (received < length) {
-    throw new RangeError(`the body ended after ${received} of ${length} bytes`);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return whole;
+  if (first.value.byteLength === length) return first.value;
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(first.value),
+    pull: async (controller) => {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
