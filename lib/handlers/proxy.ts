@@ -46,6 +46,7 @@ import {
   endToEndFields,
   hasField,
   removeField,
+  requestedAuthority,
   VIA_ENTRY,
 } from "./proxy_fields.ts";
 import { gatewayError, passInterim, passResponse } from "./proxy_response.ts";
@@ -238,9 +239,10 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
     // The fields as the server parsed them, while nothing has built the
     // request's Headers (keepwire's light request): no Headers per request.
     const flat = lightRequestFields(request);
-    const downstreamHost =
-      (flat === null ? request.headers.get("host") : joinedFieldValue(flat, "host")) ??
-        new URL(request.url).host;
+    const downstreamHost = requestedAuthority(
+      request.url,
+      flat === null ? request.headers.get("host") : joinedFieldValue(flat, "host"),
+    );
     const upgrade = flat === null
       ? request.headers.get("upgrade")
       : joinedFieldValue(flat, "upgrade");

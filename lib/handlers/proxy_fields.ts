@@ -29,8 +29,45 @@ export interface DownstreamFacts {
    * TLS (`info.secure`), never the scheme of the target the client wrote.
    */
   readonly protocol: string;
-  /** The `Host` the client sent. */
+  /**
+   * The authority the client asked for: its `Host`, or the authority of an
+   * absolute-form target, which wins over `Host` (RFC 9112 §3.2.2); see
+   * {@linkcode requestedAuthority}.
+   */
   readonly host: string;
+}
+
+/**
+ * The authority a request asked for, from its absolute `url` and its `Host`
+ * field: the client's own spelling of `Host` when it names the same authority
+ * as the URL, else the URL's. keepwire's server builds `request.url` from an
+ * absolute-form target when there is one (whose authority wins over `Host`,
+ * RFC 9112 §3.2.2) and from `Host` otherwise, so a `Host` the URL disagrees
+ * with was overridden by the target and must not be forwarded as the host.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestedAuthority } from "./proxy_fields.ts";
+ *
+ * assert.equal(requestedAuthority("http://a.example:8080/x", "a.example:8080"), "a.example:8080");
+ * // `GET http://b.example/ HTTP/1.1` with `Host: a.example`: the target wins.
+ * assert.equal(requestedAuthority("http://b.example/", "a.example"), "b.example");
+ * ```
+ *
+ * @param url the request's absolute URL
+ * @param host the request's `Host` field, or null without one
+ * @returns the authority to report and, unless told otherwise, to send upstream
+ */
+export function requestedAuthority(url: string, host: string | null): string {
+  const start = url.indexOf("//") + 2;
+  let end = url.indexOf("/", start);
+  if (end === -1) end = url.length;
+  if (host !== null && host.length === end - start && url.startsWith(host, start)) return host;
+  const authority = url.slice(start, end);
+  // The URL's host is lower-cased; the client's spelling of the same one is kept.
+  if (host !== null && host.toLowerCase() === authority) return host;
+  return authority;
 }
 
 /** The `Via` entry this proxy adds (RFC 9110 §7.6.3: received-protocol received-by). */

@@ -133,3 +133,31 @@ describe("proxy: the forwarded protocol is the listener's", () => {
     });
   });
 });
+
+describe("proxy: the forwarded host is the one the client asked for", () => {
+  // RFC 9112 §3.2.2: an absolute-form target's authority wins over Host.
+  const ABSOLUTE_OTHER_HOST = "GET http://b.example/a HTTP/1.1\r\nHost: a.example\r\n\r\n";
+
+  test("absolute-form target naming another host than Host: the target's, in Forwarded and Host", async () => {
+    await withFront({}, "rfc7239", async (port) => {
+      const seen = await overTcp(port, ABSOLUTE_OTHER_HOST);
+      assert.equal(seen.forwarded, "for=127.0.0.1;proto=http;host=b.example");
+      assert.equal(seen.host, "b.example");
+    });
+  });
+
+  test("absolute-form target naming another host than Host: X-Forwarded-Host is the target's", async () => {
+    await withFront({}, "x-forwarded", async (port) => {
+      const seen = await overTcp(port, ABSOLUTE_OTHER_HOST);
+      assert.equal(seen["x-forwarded-host"], "b.example");
+    });
+  });
+
+  test("origin-form: the client's own spelling of Host is kept", async () => {
+    await withFront({}, "rfc7239", async (port) => {
+      const seen = await overTcp(port, "GET /a HTTP/1.1\r\nHost: A.Example:8080\r\n\r\n");
+      assert.equal(seen.host, "A.Example:8080");
+      assert.equal(seen.forwarded, 'for=127.0.0.1;proto=http;host="A.Example:8080"');
+    });
+  });
+});
