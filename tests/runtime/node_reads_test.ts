@@ -7,12 +7,13 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { connect as connectTls, createServer as createTlsServer } from "node:tls";
 import { readIntoSharedBuffer } from "../../lib/runtime/_node_reads.ts";
 import { detectRuntime } from "../../lib/runtime/detect.ts";
 import { delay, waitFor } from "../_support/raw_client.ts";
 import { TEST_CERT, TEST_KEY } from "../_support/tls.ts";
+import { closed, listening } from "./_node_server.ts";
 
 const onNode = detectRuntime() === "node";
 const decoder = new TextDecoder();
@@ -32,17 +33,6 @@ class Received {
 const received = new WeakMap<Socket, Received>();
 function onRead(this: Socket, length: number, buffer: Uint8Array): void {
   received.get(this)!.viaSharedBuffer += decoder.decode(buffer.subarray(0, length));
-}
-
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
-  );
-}
-
-function closed(server: Server, sockets: Socket[]): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 describe(`shared-buffer reads on ${detectRuntime()}`, () => {

@@ -7,7 +7,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { connect as connectTls, createServer as createTlsServer } from "node:tls";
 import {
   directWriteHandle,
@@ -17,6 +17,7 @@ import {
 import { detectRuntime } from "../../lib/runtime/detect.ts";
 import { waitFor } from "../_support/raw_client.ts";
 import { TEST_CERT, TEST_KEY } from "../_support/tls.ts";
+import { closed, listening } from "./_node_server.ts";
 
 const onNode = detectRuntime() === "node";
 const encoder = new TextEncoder();
@@ -24,17 +25,6 @@ const decoder = new TextDecoder();
 const unexpected: DirectWriter = {
   directWriteDone: (status) => assert.fail(`a small write was held (status ${status})`),
 };
-
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
-  );
-}
-
-function closed(server: Server, sockets: Socket[]): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 describe(`direct writes on ${detectRuntime()}`, () => {
   test("a plain socket with nothing queued is written through its handle, in order with socket.write", async () => {
